@@ -1,0 +1,28 @@
+/** Curated re-exports only; no logic lives here. */
+export {
+  CognitoAuthError,
+  type CognitoAuthErrorCode,
+  type CognitoAuthErrorOptions,
+  ERROR_CODES,
+  ERROR_STATUS,
+  hasErrorCode,
+  isCognitoAuthError,
+} from './errors/errors.ts';
+export {
+  type DomainEndpoints,
+  defaultIssuer,
+  domainEndpoints,
+  isLoopbackHost,
+  jwksUriFor,
+  updatedIssuer,
+} from './config/endpoints.ts';
+export { definePool, type PoolConfig, type PoolOptions, poolFromEnv } from './config/pool.ts';
+export { type EnvConfig, fromEnv } from './config/from-env.ts';
+export type {
+  CognitoAccessTokenClaims,
+  CognitoClaims,
+  CognitoIdentity,
+  CognitoIdTokenClaims,
+  TokenUse,
+} from './jwt/claims.ts';
+export type { Principal, PrincipalHook, PrincipalHookContext } from './principal/principal.ts';

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Finds every *.test.ts under the workspaces and runs them with Node's test runner.
+// Node 20's runner takes no globs, so the list is built here. TypeScript runs through tsx,
+// and the `ccg-source` export condition makes workspace packages resolve to their sources.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const args = process.argv.slice(2);
+const only = [];
+const passthrough = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--only') only.push(args[++i]);
+  else passthrough.push(args[i]);
+}
+const roots = only.length > 0 ? only : ['packages', 'examples'];
+
+function walk(dir, out) {
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const full = join(dir, name);
+    const st = statSync(full);
+    if (st.isDirectory()) walk(full, out);
+    else if (name.endsWith('.test.ts')) out.push(relative(root, full));
+  }
+  return out;
+}
+
+const files = roots.flatMap((r) => walk(join(root, r), [])).sort();
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  [
+    '--conditions=ccg-source',
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
+    ...passthrough,
+    ...files,
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);
