@@ -1,0 +1,88 @@
+/**
+ * Benchmark helpers. The machine is shared and noisy, so every figure is reported as a ratio
+ * against a baseline measured in the same run, with candidate and baseline interleaved.
+ */
+export interface BenchRow {
+  /** Table section, e.g. "verify", "http-fastify". */
+  section: string;
+  name: string;
+  value: number;
+  unit: string;
+  /** Name of the row this one is compared with. */
+  baseline?: string;
+  ratio?: number;
+  /** Human-readable target, e.g. ">= 0.75x bare crypto.verify". */
+  target?: string;
+  ok?: boolean;
+}
+
+/** Runs `fn` repeatedly for about `ms` milliseconds and returns operations per second. */
+export function opsPerSecond(fn: () => void, ms = 500): number {
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(ms) * 1_000_000n;
+  let now = start;
+  while (now < end) {
+    for (let i = 0; i < 50; i++) fn();
+    n += 50;
+    now = process.hrtime.bigint();
+  }
+  return n / (Number(now - start) / 1e9);
+}
+
+export async function opsPerSecondAsync(fn: () => Promise<unknown>, ms = 500): Promise<number> {
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(ms) * 1_000_000n;
+  let now = start;
+  while (now < end) {
+    for (let i = 0; i < 20; i++) await fn();
+    n += 20;
+    now = process.hrtime.bigint();
+  }
+  return n / (Number(now - start) / 1e9);
+}
+
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * Measures several contenders in interleaved rounds (A B C, A B C, ...) and returns the median
+ * of each, so that a burst of load from elsewhere hits all of them alike.
+ */
+export async function interleaved(
+  contenders: Record<string, () => Promise<number> | number>,
+  rounds = 5,
+): Promise<Record<string, number>> {
+  const samples: Record<string, number[]> = {};
+  for (const name of Object.keys(contenders)) samples[name] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, run] of Object.entries(contenders)) samples[name]!.push(await run());
+  }
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+}
+
+export function ratioRow(
+  section: string,
+  name: string,
+  value: number,
+  unit: string,
+  baselineName: string,
+  baselineValue: number,
+  minRatio: number,
+): BenchRow {
+  const ratio = value / baselineValue;
+  return {
+    section,
+    name,
+    value,
+    unit,
+    baseline: baselineName,
+    ratio,
+    target: `>= ${minRatio}x ${baselineName}`,
+    ok: ratio >= minRatio,
+  };
+}

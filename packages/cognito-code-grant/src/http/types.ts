@@ -1,0 +1,38 @@
+/**
+ * The seam between the framework-free core and the adapters. Adapters translate their request
+ * into a RequestLike (cheap: no body, no Web Request on the hot path) and call Authenticators;
+ * browser routes (login, callback, logout, ...) are Web Request -> Response handlers.
+ */
+import type { Principal } from '../principal/principal.ts';
+
+export interface RequestLike {
+  readonly method: string;
+  /** Path and query, e.g. `/api/articles?page=2`. */
+  readonly url: string;
+  /** Header lookup by lower-case name; repeated headers joined with ", " (cookies with "; "). */
+  header(name: string): string | undefined;
+}
+
+export interface AuthOutcome {
+  /** Null when this authenticator found no credentials of its kind (let the next one try). */
+  readonly principal: Principal | null;
+  /** `Set-Cookie` values the adapter must add to the response (a refreshed session, say). */
+  readonly setCookies: readonly string[];
+}
+
+/**
+ * Finds a principal in a request. Returns `{ principal: null }` when its kind of credential is
+ * absent; throws a CognitoAuthError when one is present but bad (expired, forged, ...).
+ */
+export interface Authenticator {
+  readonly kind: 'bearer' | 'session';
+  authenticate(request: RequestLike): Promise<AuthOutcome>;
+}
+
+/** A browser or webhook route served by the core, mounted by an adapter under its `path`. */
+export interface RouteHandler {
+  readonly method: 'GET' | 'POST';
+  /** Absolute path, e.g. `/auth/login`. */
+  readonly path: string;
+  handle(request: Request): Promise<Response>;
+}
