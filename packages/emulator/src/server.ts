@@ -1,0 +1,402 @@
+/**
+ * `start()`: one node:http server that is at once the issuer host (`/{poolId}/.well-known/*`),
+ * the user pool domain (`/oauth2/*`, `/login`, `/logout`, `/error`) and the admin API endpoint
+ * (`POST /` with `X-Amz-Target`).
+ */
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleAdmin } from './admin.ts';
+import { createFaults, type Faults } from './faults.ts';
+import { BodyTooLarge, sendJson } from './http.ts';
+import { generateSigningKey, type KeyUse, keyFromPrivate, loadKey } from './keys.ts';
+import {
+  type Context,
+  handleAuthorize,
+  handleError,
+  handleLoginGet,
+  handleLoginPost,
+  handleLogout,
+  handleRevoke,
+  handleToken,
+  handleUserInfo,
+} from './oauth.ts';
+import { loadKeyFile, loadState, saveKeyFile, saveState } from './persist.ts';
+import { loadSeed, type SeedFile } from './seed.ts';
+import { type Client, digest, EmulatorState, type PoolState } from './state.ts';
+import { mintUserTokens, newRefreshToken } from './tokens.ts';
+import { TriggerDispatcher, type TriggerRecord, type WebhookOptions } from './triggers.ts';
+
+export interface EmulatorOptions {
+  /** 0 = a free port (tests). Default 9230. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** URL clients use when it differs from `http://{host}:{port}` (e.g. behind a proxy or in a container). */
+  publicUrl?: string;
+  /** Seed object or path to a JSON seed file; default {@link demoSeed}. Ignored when `stateFile` exists. */
+  seed?: SeedFile | string;
+  /** Persist state to this JSON file (loaded at start when present). */
+  stateFile?: string;
+  /** Pin signing keys: read from this JSON file, created (mode 0600) when missing. */
+  keyFile?: string;
+  /** Where trigger events are POSTed (signed). */
+  webhook?: WebhookOptions;
+  /** Clock (epoch ms) for token lifetimes, codes, sessions. */
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+export interface ClientInfo {
+  clientId: string;
+  clientName: string;
+  clientSecret: string | undefined;
+  callbackUrls: string[];
+  logoutUrls: string[];
+  allowedOAuthFlows: string[];
+  allowedOAuthScopes: string[];
+}
+
+export interface PoolInfo {
+  userPoolId: string;
+  region: string;
+  clients: ClientInfo[];
+  /** The user pool domain (= emulator URL). */
+  domain: string;
+  issuer: string;
+  jwksUri: string;
+}
+
+export interface RunningEmulator {
+  /** e.g. `http://127.0.0.1:54321`: the user pool domain AND the admin API endpoint. */
+  url: string;
+  /** `${url}/${poolId}`; default pool = the first one. */
+  issuer(poolId?: string): string;
+  pool(poolId?: string): PoolInfo;
+  state: EmulatorState;
+  /** Publishes new ID and access keys that sign from now on (old ones stay published until retired). */
+  rotateKeys(poolId?: string): void;
+  /** Stops publishing every key but the newest of each use. */
+  retireKeys(poolId?: string): void;
+  faults: Faults;
+  /** Trigger events produced so far (delivered or not). */
+  triggers: readonly TriggerRecord[];
+  /** Resolves when every trigger queued so far was delivered or given up. */
+  flushWebhooks(): Promise<void>;
+  setWebhook(webhook: WebhookOptions | undefined): void;
+  /**
+   * Mints tokens for a user without the browser flow (as a code exchange would, minus triggers):
+   * for bearer-token tests and for users who cannot sign in on the form (federated, no password).
+   * Default client: the pool's first client with the code flow; default scopes: all of its scopes.
+   */
+  issueTokens(options: IssueTokensOptions): TokenSet;
+  stop(): Promise<void>;
+}
+
+export interface IssueTokensOptions {
+  username: string;
+  poolId?: string;
+  clientId?: string;
+  scopes?: string[];
+  nonce?: string;
+  /** Epoch seconds; default now. */
+  authTime?: number;
+}
+
+export interface TokenSet {
+  id_token?: string;
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  token_type: 'Bearer';
+}
+
+const KEY_USES: KeyUse[] = ['id', 'access'];
+
+function clientInfo(c: Client): ClientInfo {
+  return {
+    clientId: c.clientId,
+    clientName: c.clientName,
+    clientSecret: c.clientSecret,
+    callbackUrls: [...c.callbackUrls],
+    logoutUrls: [...c.logoutUrls],
+    allowedOAuthFlows: [...c.allowedOAuthFlows],
+    allowedOAuthScopes: [...c.allowedOAuthScopes],
+  };
+}
+
+/** Starts an emulator; resolves once it listens. */
+export async function start(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? (() => {});
+  let state: EmulatorState;
+  const dispatcher = new TriggerDispatcher(() => state, options.webhook, log);
+  state = new EmulatorState(now, (e) => dispatcher.enqueue(e));
+  if (!options.stateFile || !loadState(state, options.stateFile)) state.loadSeed(loadSeed(options.seed));
+  if (state.pools.size === 0) throw new TypeError('seed: at least one pool is required');
+
+  // Keys: pinned from the key file where present, generated otherwise.
+  const pinned = options.keyFile ? loadKeyFile(options.keyFile) : undefined;
+  let generated = false;
+  await Promise.all(
+    [...state.pools.values()].map(async (pool) => {
+      const stored = pinned?.get(pool.userPoolId);
+      if (stored && stored.length > 0) pool.keys = stored.map(loadKey);
+      for (const use of KEY_USES) {
+        if (!pool.keys.some((k) => k.use === use)) {
+          pool.keys.push(await generateSigningKey(use, now()));
+          generated = true;
+        }
+      }
+    }),
+  );
+  if (options.keyFile && generated) saveKeyFile(state, options.keyFile);
+
+  const faults = createFaults();
+  let baseUrl = '';
+  const issuerOf = (pool: PoolState) => `${baseUrl}/${pool.userPoolId}`;
+  const ctx: Context = {
+    state,
+    faults,
+    baseUrl: () => baseUrl,
+    issuer: issuerOf,
+    now,
+    log,
+    challenges: new Map(),
+  };
+
+  let savedVersion = state.version;
+  let saveTimer: NodeJS.Timeout | undefined;
+  const persist = () => {
+    saveTimer = undefined;
+    if (options.stateFile && state.version !== savedVersion) {
+      savedVersion = state.version;
+      saveState(state, options.stateFile);
+    }
+  };
+
+  const server = createServer((req, res) => {
+    route(ctx, req, res)
+      .catch((err: unknown) => {
+        if (res.headersSent) return void res.destroy();
+        if (err instanceof BodyTooLarge) return sendJson(res, 413, { error: 'request_too_large' });
+        log(`internal error: ${(err as Error).message}`);
+        sendJson(res, 500, { error: 'server_error' });
+      })
+      .finally(() => {
+        log(`${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`);
+        if (options.stateFile && state.version !== savedVersion && !saveTimer) {
+          saveTimer = setTimeout(persist, 100);
+          saveTimer.unref();
+        }
+      });
+  });
+  server.keepAliveTimeout = 1000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 9230, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const shownHost = host === '0.0.0.0' || host === '[::]' ? 'localhost' : host;
+  baseUrl = (options.publicUrl ?? `http://${shownHost}:${address.port}`).replace(/\/+$/, '');
+
+  const defaultPool = [...state.pools.values()][0]!;
+  const poolOf = (poolId?: string): PoolState => {
+    const pool = poolId ? state.pools.get(poolId) : defaultPool;
+    if (!pool) throw new TypeError(`unknown pool ${poolId}`);
+    return pool;
+  };
+
+  return {
+    url: baseUrl,
+    state,
+    faults,
+    triggers: dispatcher.history,
+    issuer: (poolId) => issuerOf(poolOf(poolId)),
+    pool(poolId) {
+      const pool = poolOf(poolId);
+      const issuer = issuerOf(pool);
+      return {
+        userPoolId: pool.userPoolId,
+        region: pool.region,
+        clients: [...pool.clients.values()].map(clientInfo),
+        domain: baseUrl,
+        issuer,
+        jwksUri: `${issuer}/.well-known/jwks.json`,
+      };
+    },
+    rotateKeys(poolId) {
+      const pool = poolOf(poolId);
+      const t = Math.max(now(), ...pool.keys.map((k) => k.createdAt + 1));
+      for (const use of KEY_USES) {
+        const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+        pool.keys.push(keyFromPrivate(privateKey, use, t));
+      }
+      if (options.keyFile) saveKeyFile(state, options.keyFile);
+    },
+    retireKeys(poolId) {
+      const pool = poolOf(poolId);
+      const newest = KEY_USES.map((use) =>
+        pool.keys.filter((k) => k.use === use).reduce((a, b) => (b.createdAt >= a.createdAt ? b : a)),
+      );
+      pool.keys = newest;
+      if (options.keyFile) saveKeyFile(state, options.keyFile);
+    },
+    issueTokens(o) {
+      const pool = poolOf(o.poolId);
+      const client = o.clientId
+        ? pool.clients.get(o.clientId)
+        : [...pool.clients.values()].find((c) => c.allowedOAuthFlows.includes('code'));
+      if (!client) throw new TypeError(`no such client in ${pool.userPoolId}`);
+      const user = state.getUser(pool, o.username);
+      const nowMs = now();
+      const authTime = o.authTime ?? Math.floor(nowMs / 1000);
+      const scopes = o.scopes ?? [...client.allowedOAuthScopes];
+      const originJti = randomUUID();
+      const minted = mintUserTokens(state, {
+        pool,
+        client,
+        user,
+        scopes,
+        authTime,
+        originJti,
+        nonce: o.nonce,
+        issuer: issuerOf(pool),
+        nowMs,
+      });
+      const refreshToken = newRefreshToken();
+      state.addRefresh(digest(refreshToken), {
+        poolId: pool.userPoolId,
+        clientId: client.clientId,
+        username: user.username,
+        sub: user.sub,
+        scopes,
+        authTime,
+        originJti,
+        expiresAt: nowMs + client.refreshTokenValiditySeconds * 1000,
+        revoked: false,
+      });
+      const out: TokenSet = {
+        access_token: minted.accessToken,
+        refresh_token: refreshToken,
+        expires_in: minted.expiresIn,
+        token_type: 'Bearer',
+      };
+      if (minted.idToken) out.id_token = minted.idToken;
+      return out;
+    },
+    flushWebhooks: () => dispatcher.flush(),
+    setWebhook: (w) => dispatcher.setWebhook(w),
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      if (saveTimer) clearTimeout(saveTimer);
+      persist();
+      await dispatcher.flush();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const WELL_KNOWN = /^\/([\w-]+_[0-9a-zA-Z]+)\/\.well-known\/(jwks\.json|openid-configuration)$/;
+
+async function route(ctx: Context, req: IncomingMessage, res: ServerResponse) {
+  const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+  const path = url.pathname;
+  const method = req.method ?? 'GET';
+
+  if (path === '/' && method === 'POST' && req.headers['x-amz-target']) {
+    return handleAdmin(ctx.state, ctx.faults, req, res, ctx.log);
+  }
+  const wk = WELL_KNOWN.exec(path);
+  if (wk && (method === 'GET' || method === 'HEAD')) return wellKnown(ctx, wk[1]!, wk[2]!, res);
+
+  switch (path) {
+    case '/oauth2/authorize':
+      if (method === 'GET') return handleAuthorize(ctx, url, req, res);
+      break;
+    case '/login':
+      if (method === 'GET') return handleLoginGet(ctx, url, req, res);
+      if (method === 'POST') return handleLoginPost(ctx, url, req, res);
+      break;
+    case '/oauth2/token':
+      if (method === 'OPTIONS') return preflight(res);
+      return handleToken(ctx, req, res);
+    case '/oauth2/revoke':
+      if (method === 'OPTIONS') return preflight(res);
+      return handleRevoke(ctx, req, res);
+    case '/oauth2/userInfo':
+      if (method === 'GET' || method === 'POST' || method === 'OPTIONS') return handleUserInfo(ctx, req, res);
+      break;
+    case '/logout':
+      if (method === 'GET') return handleLogout(ctx, url, req, res);
+      break;
+    case '/error':
+      return handleError(ctx, url, res);
+    case '/':
+      if (method === 'GET') {
+        return sendJson(res, 200, {
+          emulator: 'cognito-code-grant-emulator',
+          pools: [...ctx.state.pools.keys()].map((id) => ({
+            userPoolId: id,
+            issuer: `${ctx.baseUrl()}/${id}`,
+          })),
+        });
+      }
+      break;
+  }
+  sendJson(res, 404, { error: 'not_found' });
+}
+
+function preflight(res: ServerResponse) {
+  res.writeHead(204, {
+    'access-control-allow-origin': '*',
+    'access-control-allow-methods': 'POST',
+    'access-control-allow-headers': 'authorization, content-type',
+    'access-control-max-age': '600',
+  });
+  res.end();
+}
+
+function wellKnown(ctx: Context, poolId: string, doc: string, res: ServerResponse) {
+  const pool = ctx.state.pools.get(poolId);
+  if (!pool) return sendJson(res, 404, { message: `User pool ${poolId} does not exist.` });
+  const headers = { 'access-control-allow-origin': '*', 'cache-control': 'max-age=0' };
+  if (doc === 'jwks.json') {
+    const fault = ctx.faults.jwks;
+    if (fault === 'error') return sendJson(res, 500, { message: 'Internal server error' }, headers);
+    if (fault === 'broken') {
+      res.writeHead(200, { 'content-type': 'application/json;charset=UTF-8', ...headers });
+      return void res.end('{"keys":[{"alg":"RS256","e":"AQAB","kid":');
+    }
+    const keys = fault === 'empty' ? [] : pool.keys.map((k) => k.publicJwk);
+    return sendJson(res, 200, { keys }, headers);
+  }
+  const issuer = ctx.issuer(pool);
+  const domain = ctx.baseUrl();
+  sendJson(
+    res,
+    200,
+    {
+      authorization_endpoint: `${domain}/oauth2/authorize`,
+      id_token_signing_alg_values_supported: ['RS256'],
+      issuer,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      response_types_supported: ['code', 'token'],
+      scopes_supported: ['openid', 'email', 'phone', 'profile'],
+      subject_types_supported: ['public'],
+      token_endpoint: `${domain}/oauth2/token`,
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      userinfo_endpoint: `${domain}/oauth2/userInfo`,
+    },
+    headers,
+  );
+}

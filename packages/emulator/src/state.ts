@@ -1,0 +1,635 @@
+/**
+ * In-memory state of every pool: clients, users, groups, memberships, authorization codes,
+ * refresh tokens and hosted-login sessions. Admin operations live here so the admin API, the
+ * login page and tests change state the same way (and emit the same trigger events).
+ *
+ * Scale: users sit in a map by (normalised) username, an index by `sub`, and an append-only
+ * sequence array (deleted slots become holes) that gives ListUsers a stable order and O(page)
+ * cursors for pools of tens of thousands of users.
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { SigningKey } from './keys.ts';
+import {
+  type OAuthFlow,
+  regionOf,
+  type SeedClient,
+  type SeedFile,
+  type SeedPool,
+  type SeedUser,
+} from './seed.ts';
+
+export class ApiError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Client {
+  clientId: string;
+  clientName: string;
+  clientSecret: string | undefined;
+  callbackUrls: string[];
+  logoutUrls: string[];
+  allowedOAuthFlows: OAuthFlow[];
+  allowedOAuthScopes: string[];
+  idTokenValiditySeconds: number;
+  accessTokenValiditySeconds: number;
+  refreshTokenValiditySeconds: number;
+  refreshTokenRotation: boolean;
+  enableTokenRevocation: boolean;
+}
+
+export interface User {
+  username: string;
+  sub: string;
+  /** `sha256:{salt}:{hex}`; undefined = cannot sign in. Not a production hash: an emulator. */
+  passwordHash: string | undefined;
+  /** Attribute values as Cognito stores them: strings; `sub` included, first. */
+  attributes: Record<string, string>;
+  enabled: boolean;
+  status: string;
+  createdAt: number;
+  updatedAt: number;
+  groups: Set<string>;
+  seq: number;
+}
+
+export interface Group {
+  groupName: string;
+  description: string | undefined;
+  precedence: number | undefined;
+  roleArn: string | undefined;
+  createdAt: number;
+  updatedAt: number;
+  /** Usernames (original case). */
+  members: Set<string>;
+  /** Cache: member seqs in ascending order, dropped on any membership change. */
+  sortedSeqs: number[] | undefined;
+}
+
+export interface ResourceServer {
+  identifier: string;
+  name: string;
+  scopes: string[];
+}
+
+export interface PoolState {
+  userPoolId: string;
+  region: string;
+  name: string;
+  caseInsensitive: boolean;
+  resourceServers: ResourceServer[];
+  clients: Map<string, Client>;
+  groups: Map<string, Group>;
+  /** By normalised username. */
+  users: Map<string, User>;
+  bySub: Map<string, User>;
+  /** users in creation order; deleted users leave `undefined` holes so seq cursors stay valid. */
+  seqList: (User | undefined)[];
+  /** All published keys; the newest of each use signs. */
+  keys: SigningKey[];
+}
+
+export interface AuthCode {
+  poolId: string;
+  clientId: string;
+  redirectUri: string;
+  scopes: string[];
+  username: string;
+  sub: string;
+  authTime: number;
+  nonce: string | undefined;
+  codeChallenge: string | undefined;
+  codeChallengeMethod: 'S256' | 'plain' | undefined;
+  expiresAt: number;
+}
+
+export interface RefreshRecord {
+  poolId: string;
+  clientId: string;
+  username: string;
+  sub: string;
+  scopes: string[];
+  authTime: number;
+  originJti: string;
+  expiresAt: number;
+  revoked: boolean;
+}
+
+export interface HostedSession {
+  poolId: string;
+  sub: string;
+  authTime: number;
+  expiresAt: number;
+}
+
+/** Event emitted on a state change a trigger (or replica) cares about. */
+export interface StateEvent {
+  triggerSource: string;
+  pool: PoolState;
+  user: User | undefined;
+  userName: string | undefined;
+  clientId: string | undefined;
+  request: Record<string, unknown>;
+}
+
+const DAY = 86_400;
+
+function normaliseClient(c: SeedClient): Client {
+  return {
+    clientId: c.clientId,
+    clientName: c.clientName ?? c.clientId,
+    clientSecret: c.clientSecret,
+    callbackUrls: [...(c.callbackUrls ?? [])],
+    logoutUrls: [...(c.logoutUrls ?? [])],
+    allowedOAuthFlows: [...(c.allowedOAuthFlows ?? ['code'])],
+    allowedOAuthScopes: [...(c.allowedOAuthScopes ?? ['openid', 'email', 'profile'])],
+    idTokenValiditySeconds: c.idTokenValiditySeconds ?? 3600,
+    accessTokenValiditySeconds: c.accessTokenValiditySeconds ?? 3600,
+    refreshTokenValiditySeconds: c.refreshTokenValiditySeconds ?? 30 * DAY,
+    refreshTokenRotation: c.refreshTokenRotation ?? false,
+    enableTokenRevocation: c.enableTokenRevocation ?? true,
+  };
+}
+
+export function hashPassword(password: string): string {
+  const salt = randomBytes(8).toString('hex');
+  return `sha256:${salt}:${createHash('sha256').update(`${salt}:${password}`).digest('hex')}`;
+}
+
+export function checkPassword(stored: string | undefined, password: string): boolean {
+  if (!stored) return false;
+  const [, salt, hex] = stored.split(':');
+  const expected = Buffer.from(hex ?? '', 'hex');
+  const given = createHash('sha256').update(`${salt}:${password}`).digest();
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/** SHA-256 hex: refresh tokens and codes are kept by hash, never verbatim. */
+export function digest(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+function attrString(v: string | boolean | number): string {
+  return typeof v === 'string' ? v : String(v);
+}
+
+/** Cognito's constraints on the password of AdminCreateUser/AdminSetUserPassword (default policy). */
+export function checkPasswordPolicy(password: string): void {
+  if (
+    password.length < 8 ||
+    !/[a-z]/.test(password) ||
+    !/[A-Z]/.test(password) ||
+    !/\d/.test(password) ||
+    !/[^a-zA-Z0-9]/.test(password)
+  ) {
+    throw new ApiError(
+      'InvalidPasswordException',
+      'Password does not conform to policy: needs 8 characters with upper, lower, digit and symbol',
+    );
+  }
+}
+
+export class EmulatorState {
+  readonly pools = new Map<string, PoolState>();
+  /** clientId -> pool (client ids are unique across pools). */
+  readonly clientPool = new Map<string, PoolState>();
+  /** By digest(code). */
+  readonly codes = new Map<string, AuthCode>();
+  /** By digest(refresh token). */
+  readonly refreshTokens = new Map<string, RefreshRecord>();
+  /** sub -> digests of that user's refresh tokens (for disable/delete). */
+  readonly refreshBySub = new Map<string, Set<string>>();
+  /** origin_jti values whose tokens were revoked (userInfo refuses them). */
+  readonly revokedOrigins = new Set<string>();
+  /** By digest(session id). */
+  readonly sessions = new Map<string, HostedSession>();
+  /** Bumped on every change; persistence writes when it moved. */
+  version = 0;
+
+  constructor(
+    readonly now: () => number,
+    private readonly emit: (event: StateEvent) => void = () => {},
+  ) {}
+
+  // ---- pools and clients ----
+
+  loadSeed(seed: SeedFile): void {
+    for (const p of seed.pools) this.addPool(p);
+  }
+
+  addPool(p: SeedPool): PoolState {
+    if (this.pools.has(p.userPoolId)) throw new TypeError(`duplicate pool ${p.userPoolId}`);
+    const pool: PoolState = {
+      userPoolId: p.userPoolId,
+      region: p.region ?? regionOf(p.userPoolId),
+      name: p.name ?? p.userPoolId,
+      caseInsensitive: p.usernameCaseInsensitive ?? true,
+      resourceServers: (p.resourceServers ?? []).map((r) => ({
+        identifier: r.identifier,
+        name: r.name ?? r.identifier,
+        scopes: r.scopes.map((s) => s.scopeName),
+      })),
+      clients: new Map(),
+      groups: new Map(),
+      users: new Map(),
+      bySub: new Map(),
+      seqList: [],
+      keys: [],
+    };
+    this.pools.set(pool.userPoolId, pool);
+    for (const c of p.clients ?? []) {
+      const client = normaliseClient(c);
+      pool.clients.set(client.clientId, client);
+      this.clientPool.set(client.clientId, pool);
+    }
+    for (const g of p.groups ?? []) {
+      this.createGroup(
+        pool,
+        g.groupName,
+        { description: g.description, precedence: g.precedence, roleArn: g.roleArn },
+        true,
+      );
+    }
+    for (const u of p.users ?? []) this.seedUser(pool, u);
+    return pool;
+  }
+
+  pool(poolId: string): PoolState {
+    const pool = this.pools.get(poolId);
+    if (!pool) throw new ApiError('ResourceNotFoundException', `User pool ${poolId} does not exist.`);
+    return pool;
+  }
+
+  client(clientId: string): { pool: PoolState; client: Client } | undefined {
+    const pool = this.clientPool.get(clientId);
+    const client = pool?.clients.get(clientId);
+    return pool && client ? { pool, client } : undefined;
+  }
+
+  // ---- users ----
+
+  userKey(pool: PoolState, username: string): string {
+    return pool.caseInsensitive ? username.toLowerCase() : username;
+  }
+
+  /** Finds by username, then by `sub` (Cognito accepts either as `Username`). */
+  findUser(pool: PoolState, name: string): User | undefined {
+    return pool.users.get(this.userKey(pool, name)) ?? pool.bySub.get(name);
+  }
+
+  getUser(pool: PoolState, name: string): User {
+    const user = this.findUser(pool, name);
+    if (!user) throw new ApiError('UserNotFoundException', 'User does not exist.');
+    return user;
+  }
+
+  /** Sign-in lookup: username, or a unique verified-or-not email (email as alias). */
+  findForSignIn(pool: PoolState, name: string): User | undefined {
+    const direct = pool.users.get(this.userKey(pool, name));
+    if (direct) return direct;
+    if (!name.includes('@')) return undefined;
+    const lower = name.toLowerCase();
+    let found: User | undefined;
+    for (const u of pool.users.values()) {
+      if (u.attributes['email']?.toLowerCase() === lower) {
+        if (found) return undefined;
+        found = u;
+      }
+    }
+    return found;
+  }
+
+  /** Restores a persisted user (no triggers, timestamps and hash kept). */
+  restoreUser(
+    pool: PoolState,
+    u: SeedUser & { passwordHash?: string | undefined; createdAt: number; updatedAt: number },
+  ): void {
+    this.seedUser(pool, { ...u, password: undefined, status: u.status ?? 'CONFIRMED' });
+    const user = pool.bySub.get(u.sub ?? '')!;
+    Object.assign(user, { passwordHash: u.passwordHash, createdAt: u.createdAt, updatedAt: u.updatedAt });
+  }
+
+  private seedUser(pool: PoolState, u: SeedUser): void {
+    const user = this.insertUser(pool, u.username, u.attributes ?? {}, u.sub);
+    if (u.password) user.passwordHash = hashPassword(u.password);
+    user.status = u.status ?? (u.password ? 'CONFIRMED' : 'FORCE_CHANGE_PASSWORD');
+    user.enabled = u.enabled ?? true;
+    for (const g of u.groups ?? []) {
+      const group = pool.groups.get(g);
+      if (!group) throw new TypeError(`seed: user ${u.username} in unknown group ${g}`);
+      this.linkMembership(user, group);
+    }
+  }
+
+  private insertUser(
+    pool: PoolState,
+    username: string,
+    attributes: Record<string, string | boolean | number>,
+    sub?: string,
+  ): User {
+    if (!username || username.length > 128 || /\s/.test(username)) {
+      throw new ApiError('InvalidParameterException', 'Invalid username');
+    }
+    const key = this.userKey(pool, username);
+    if (pool.users.has(key)) throw new ApiError('UsernameExistsException', 'User account already exists');
+    const id = sub ?? attributes['sub']?.toString() ?? randomUUID();
+    if (pool.bySub.has(id)) throw new ApiError('UsernameExistsException', 'User account already exists');
+    const now = this.now();
+    const attrs: Record<string, string> = { sub: id };
+    for (const [k, v] of Object.entries(attributes)) if (k !== 'sub') attrs[k] = attrString(v);
+    const user: User = {
+      username,
+      sub: id,
+      passwordHash: undefined,
+      attributes: attrs,
+      enabled: true,
+      status: 'FORCE_CHANGE_PASSWORD',
+      createdAt: now,
+      updatedAt: now,
+      groups: new Set(),
+      seq: pool.seqList.length,
+    };
+    pool.users.set(key, user);
+    pool.bySub.set(id, user);
+    pool.seqList.push(user);
+    this.version++;
+    return user;
+  }
+
+  adminCreateUser(
+    pool: PoolState,
+    username: string,
+    attributes: Record<string, string>,
+    temporaryPassword: string | undefined,
+  ): User {
+    for (const name of Object.keys(attributes)) checkAttributeName(name, true);
+    if (temporaryPassword !== undefined) checkPasswordPolicy(temporaryPassword);
+    const user = this.insertUser(pool, username, attributes);
+    // Without a temporary password Cognito e-mails a generated one; nobody can know it here, so the
+    // user cannot sign in until AdminSetUserPassword.
+    user.passwordHash = temporaryPassword === undefined ? undefined : hashPassword(temporaryPassword);
+    this.fire('Emulator_AdminCreateUser', pool, user, {});
+    return user;
+  }
+
+  updateAttributes(pool: PoolState, user: User, attributes: Record<string, string>): void {
+    for (const [k, v] of Object.entries(attributes)) {
+      checkAttributeName(k, false);
+      user.attributes[k] = v;
+    }
+    user.updatedAt = this.now();
+    this.version++;
+    this.fire('Emulator_AdminUpdateUserAttributes', pool, user, {});
+  }
+
+  deleteUserAttributes(pool: PoolState, user: User, names: string[]): void {
+    for (const k of names) {
+      checkAttributeName(k, false);
+      delete user.attributes[k];
+    }
+    user.updatedAt = this.now();
+    this.version++;
+    this.fire('Emulator_AdminDeleteUserAttributes', pool, user, {});
+  }
+
+  setEnabled(pool: PoolState, user: User, enabled: boolean): void {
+    if (user.enabled !== enabled) {
+      user.enabled = enabled;
+      user.updatedAt = this.now();
+      this.version++;
+    }
+    // Cognito signs a disabled user out everywhere: refresh tokens die with it.
+    if (!enabled) this.revokeUserTokens(user.sub);
+    this.fire(enabled ? 'Emulator_AdminEnableUser' : 'Emulator_AdminDisableUser', pool, user, {});
+  }
+
+  setPassword(pool: PoolState, user: User, password: string, permanent: boolean): void {
+    checkPasswordPolicy(password);
+    user.passwordHash = hashPassword(password);
+    const wasConfirmed = user.status === 'CONFIRMED';
+    user.status = permanent ? 'CONFIRMED' : 'FORCE_CHANGE_PASSWORD';
+    user.updatedAt = this.now();
+    this.version++;
+    if (permanent && !wasConfirmed) this.fire('PostConfirmation_ConfirmSignUp', pool, user, {});
+  }
+
+  /** Hosted-login new-password step of a FORCE_CHANGE_PASSWORD user. */
+  completeNewPassword(pool: PoolState, user: User, password: string, clientId: string): void {
+    checkPasswordPolicy(password);
+    user.passwordHash = hashPassword(password);
+    user.status = 'CONFIRMED';
+    user.updatedAt = this.now();
+    this.version++;
+    this.fire('PostConfirmation_ConfirmSignUp', pool, user, {}, clientId);
+  }
+
+  deleteUser(pool: PoolState, user: User): void {
+    for (const g of user.groups) {
+      const group = pool.groups.get(g);
+      if (group) {
+        group.members.delete(user.username);
+        group.sortedSeqs = undefined;
+      }
+    }
+    pool.users.delete(this.userKey(pool, user.username));
+    pool.bySub.delete(user.sub);
+    pool.seqList[user.seq] = undefined;
+    this.revokeUserTokens(user.sub);
+    for (const [id, s] of this.sessions) if (s.sub === user.sub) this.sessions.delete(id);
+    this.version++;
+    this.fire('Emulator_AdminDeleteUser', pool, user, {});
+  }
+
+  // ---- groups ----
+
+  createGroup(
+    pool: PoolState,
+    groupName: string,
+    opts: { description?: string | undefined; precedence?: number | undefined; roleArn?: string | undefined },
+    quiet = false,
+  ): Group {
+    if (!groupName || groupName.length > 128 || /[\s]/.test(groupName)) {
+      throw new ApiError('InvalidParameterException', 'Invalid group name');
+    }
+    if (pool.groups.has(groupName))
+      throw new ApiError('GroupExistsException', 'A group with the name already exists.');
+    const now = this.now();
+    const group: Group = {
+      groupName,
+      description: opts.description,
+      precedence: opts.precedence,
+      roleArn: opts.roleArn,
+      createdAt: now,
+      updatedAt: now,
+      members: new Set(),
+      sortedSeqs: undefined,
+    };
+    pool.groups.set(groupName, group);
+    this.version++;
+    if (!quiet) this.fire('Emulator_CreateGroup', pool, undefined, { group: groupJson(pool, group) });
+    return group;
+  }
+
+  getGroup(pool: PoolState, groupName: string): Group {
+    const group = pool.groups.get(groupName);
+    if (!group) throw new ApiError('ResourceNotFoundException', 'Group not found.');
+    return group;
+  }
+
+  deleteGroup(pool: PoolState, group: Group): void {
+    for (const name of group.members) this.findUser(pool, name)?.groups.delete(group.groupName);
+    pool.groups.delete(group.groupName);
+    this.version++;
+    this.fire('Emulator_DeleteGroup', pool, undefined, { group: groupJson(pool, group) });
+  }
+
+  private linkMembership(user: User, group: Group): boolean {
+    if (user.groups.has(group.groupName)) return false;
+    user.groups.add(group.groupName);
+    group.members.add(user.username);
+    group.sortedSeqs = undefined;
+    this.version++;
+    return true;
+  }
+
+  addToGroup(pool: PoolState, user: User, group: Group): void {
+    this.linkMembership(user, group);
+    this.fire('Emulator_AdminAddUserToGroup', pool, user, { groupName: group.groupName });
+  }
+
+  removeFromGroup(pool: PoolState, user: User, group: Group): void {
+    user.groups.delete(group.groupName);
+    group.members.delete(user.username);
+    group.sortedSeqs = undefined;
+    this.version++;
+    this.fire('Emulator_AdminRemoveUserFromGroup', pool, user, { groupName: group.groupName });
+  }
+
+  /** The user's group names for `cognito:groups`: by precedence (lowest first), then name. */
+  groupsOf(pool: PoolState, user: User): string[] {
+    return [...user.groups].sort((a, b) => {
+      const pa = pool.groups.get(a)?.precedence ?? Number.MAX_SAFE_INTEGER;
+      const pb = pool.groups.get(b)?.precedence ?? Number.MAX_SAFE_INTEGER;
+      return pa - pb || (a < b ? -1 : a > b ? 1 : 0);
+    });
+  }
+
+  memberSeqs(pool: PoolState, group: Group): number[] {
+    if (!group.sortedSeqs) {
+      const seqs: number[] = [];
+      for (const name of group.members) {
+        const u = this.findUser(pool, name);
+        if (u) seqs.push(u.seq);
+      }
+      group.sortedSeqs = seqs.sort((a, b) => a - b);
+    }
+    return group.sortedSeqs;
+  }
+
+  // ---- tokens and sessions ----
+
+  revokeUserTokens(sub: string): void {
+    const set = this.refreshBySub.get(sub);
+    if (!set) return;
+    for (const h of set) {
+      const rec = this.refreshTokens.get(h);
+      if (rec) {
+        rec.revoked = true;
+        this.revokedOrigins.add(rec.originJti);
+      }
+    }
+    this.version++;
+  }
+
+  addRefresh(hash: string, rec: RefreshRecord): void {
+    this.refreshTokens.set(hash, rec);
+    let set = this.refreshBySub.get(rec.sub);
+    if (!set) {
+      set = new Set();
+      this.refreshBySub.set(rec.sub, set);
+    }
+    set.add(hash);
+    this.version++;
+  }
+
+  private lastSweep = 0;
+
+  /** Drops expired codes, sessions and refresh tokens; at most once a minute (called per request). */
+  sweep(): void {
+    const now = this.now();
+    if (now - this.lastSweep < 60_000 && now >= this.lastSweep) return;
+    this.lastSweep = now;
+    for (const [k, c] of this.codes) if (c.expiresAt <= now) this.codes.delete(k);
+    for (const [k, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(k);
+    for (const [k, r] of this.refreshTokens) {
+      if (r.expiresAt <= now) {
+        this.refreshTokens.delete(k);
+        this.refreshBySub.get(r.sub)?.delete(k);
+      }
+    }
+  }
+
+  fire(
+    triggerSource: string,
+    pool: PoolState,
+    user: User | undefined,
+    request: Record<string, unknown>,
+    clientId?: string,
+  ): void {
+    this.emit({ triggerSource, pool, user, userName: user?.username, clientId, request });
+  }
+}
+
+const STANDARD_ATTRIBUTES = new Set([
+  'address',
+  'birthdate',
+  'email',
+  'email_verified',
+  'family_name',
+  'gender',
+  'given_name',
+  'locale',
+  'middle_name',
+  'name',
+  'nickname',
+  'phone_number',
+  'phone_number_verified',
+  'picture',
+  'preferred_username',
+  'profile',
+  'updated_at',
+  'website',
+  'zoneinfo',
+]);
+
+function checkAttributeName(name: string, creating: boolean): void {
+  if (name === 'sub') {
+    if (creating)
+      throw new ApiError('InvalidParameterException', 'Cannot modify an immutable attribute: sub');
+    throw new ApiError('InvalidParameterException', 'Cannot modify the non-mutable attribute sub');
+  }
+  if (STANDARD_ATTRIBUTES.has(name)) return;
+  if (/^custom:[\w]{1,20}$/.test(name)) return;
+  throw new ApiError(
+    'InvalidParameterException',
+    `Attribute does not exist in the schema: ${name.slice(0, 40)}`,
+  );
+}
+
+/** GroupType as the admin API returns it (dates in epoch seconds). */
+export function groupJson(pool: PoolState, g: Group): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    GroupName: g.groupName,
+    UserPoolId: pool.userPoolId,
+    LastModifiedDate: g.updatedAt / 1000,
+    CreationDate: g.createdAt / 1000,
+  };
+  if (g.description !== undefined) out['Description'] = g.description;
+  if (g.precedence !== undefined) out['Precedence'] = g.precedence;
+  if (g.roleArn !== undefined) out['RoleArn'] = g.roleArn;
+  return out;
+}
