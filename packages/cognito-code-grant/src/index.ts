@@ -26,3 +26,22 @@ export type {
   TokenUse,
 } from './jwt/claims.ts';
 export type { Principal, PrincipalHook, PrincipalHookContext } from './principal/principal.ts';
+export {
+  type CognitoVerifier,
+  createCognitoVerifier,
+  type VerifiedToken,
+  type VerifierOptions,
+  type VerifyOptions,
+} from './jwt/verifier.ts';
+export { type DecodedJwt, decodeJwt, type JwtHeader } from './jwt/decode.ts';
+export { JwksCache, type JwksCacheOptions, type JwksDocument, type KeysRemovedListener } from './jwks/cache.ts';
+export { principalFromToken } from './principal/from-claims.ts';
+export { checkGroups, checkScopes } from './principal/require.ts';
+export {
+  computeWebhookSignature,
+  signWebhook,
+  type VerifiedWebhook,
+  verifyWebhook,
+  WEBHOOK_HEADERS,
+  WEBHOOK_TOLERANCE_SECONDS,
+} from './replica/webhook-signature.ts';

@@ -1,0 +1,183 @@
+/**
+ * One JWKS cache per JWKS URI: keys by `kid` (a plain string, looked up in a Map), each prepared
+ * once as a `KeyObject`; one shared in-flight fetch; an unknown `kid` triggers at most one refetch
+ * per cooldown window (aws-jwt-verify's "penalty box"), so a flood of random `kid`s cannot become
+ * a flood of requests; a failed fetch keeps the keys already cached; a new `kid` is picked up
+ * without a restart. Nothing is module-global: two verifiers never share state.
+ */
+import { CognitoAuthError } from '../errors/errors.ts';
+import { type JwksFetchOptions, fetchJwksDocument } from './fetch.ts';
+import { type PreparedKey, type RsaJwk, isPreparedKey, prepareJwk } from './key.ts';
+
+export interface JwksCacheOptions extends JwksFetchOptions {
+  jwksUri: string;
+  /** Minimum time between two fetches caused by an unknown `kid`. Default 10 000 ms. */
+  cooldownMs?: number | undefined;
+  /** Clock in epoch ms (for the cooldown). Default `Date.now`. */
+  now?: (() => number) | undefined;
+}
+
+export const DEFAULT_JWKS_COOLDOWN_MS = 10_000;
+
+/** Called with the `kid`s that left the JWKS on a refetch or `load()`. */
+export type KeysRemovedListener = (kids: readonly string[]) => void;
+
+export interface JwksDocument {
+  keys: RsaJwk[];
+}
+
+export class JwksCache {
+  readonly jwksUri: string;
+  #keys = new Map<string, PreparedKey>();
+  /** `kid`s published but unusable, with the reason (a 1024-bit key, `use: enc`, a duplicate...). */
+  #rejected = new Map<string, string>();
+  #inFlight: Promise<void> | undefined;
+  #lastAttemptAt: number | undefined;
+  #lastFetchAt: number | undefined;
+  #fetchCount = 0;
+  #lastError: unknown;
+  readonly #listeners = new Set<KeysRemovedListener>();
+  readonly #options: JwksFetchOptions;
+  readonly #cooldownMs: number;
+  readonly #now: () => number;
+
+  constructor(options: JwksCacheOptions) {
+    this.jwksUri = options.jwksUri;
+    this.#options = { fetch: options.fetch, timeoutMs: options.timeoutMs, maxBytes: options.maxBytes };
+    this.#cooldownMs = options.cooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Epoch ms of the last successful fetch (or `load()`), undefined before. */
+  get lastFetchAt(): number | undefined {
+    return this.#lastFetchAt;
+  }
+
+  /** Number of HTTP fetches started (successful or not). */
+  get fetchCount(): number {
+    return this.#fetchCount;
+  }
+
+  /** The error of the last failed fetch, cleared by a successful one. */
+  get lastError(): unknown {
+    return this.#lastError;
+  }
+
+  /** The `kid`s of the usable keys currently cached. */
+  kids(): string[] {
+    return [...this.#keys.keys()];
+  }
+
+  /** The cached key for `kid`, without any I/O. Throws `JWKS_INVALID` when that `kid` was published but refused. */
+  getCached(kid: string): PreparedKey | undefined {
+    const key = this.#keys.get(kid);
+    if (key !== undefined) return key;
+    const reason = this.#rejected.get(kid);
+    if (reason !== undefined)
+      throw new CognitoAuthError('JWKS_INVALID', `JWKS key for this kid is unusable: ${reason}`);
+    return undefined;
+  }
+
+  /**
+   * The key for `kid`, fetching the JWKS when it is not cached, at most once per cooldown window.
+   * Throws `TOKEN_KID_UNKNOWN` when it is still missing, `JWKS_FETCH_FAILED` / `JWKS_INVALID`
+   * when the fetch this call waited for failed.
+   */
+  async getKey(kid: string): Promise<PreparedKey> {
+    const cached = this.getCached(kid);
+    if (cached !== undefined) return cached;
+    if (this.#inFlight === undefined) {
+      const last = this.#lastAttemptAt;
+      if (last !== undefined && this.#now() - last < this.#cooldownMs) {
+        throw new CognitoAuthError('TOKEN_KID_UNKNOWN', 'no JWKS key with this kid (refetch in cooldown)', {
+          cause: this.#lastError,
+        });
+      }
+      this.#startFetch();
+    }
+    await this.#inFlight;
+    const key = this.getCached(kid);
+    if (key === undefined) throw new CognitoAuthError('TOKEN_KID_UNKNOWN', 'no JWKS key with this kid');
+    return key;
+  }
+
+  /** Fetches the JWKS now (joining a fetch in flight). Rejects when the fetch fails. */
+  preload(): Promise<void> {
+    if (this.#inFlight === undefined) this.#startFetch();
+    return this.#inFlight as Promise<void>;
+  }
+
+  /** The cached keys as a JWKS document, to store and `load()` later (serverless cold starts). */
+  export(): JwksDocument {
+    return { keys: [...this.#keys.values()].map((k) => ({ ...k.jwk })) };
+  }
+
+  /** Replaces the cached keys with those of `doc`. Throws `JWKS_INVALID` when it is not a JWKS. */
+  load(doc: unknown): void {
+    this.#replace(doc);
+    this.#lastFetchAt = this.#now();
+  }
+
+  /** Registers a listener for keys that leave the JWKS. Returns an unsubscribe function. */
+  onKeysRemoved(listener: KeysRemovedListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #startFetch(): void {
+    this.#lastAttemptAt = this.#now();
+    this.#fetchCount++;
+    const run = async () => {
+      try {
+        const doc = await fetchJwksDocument(this.jwksUri, this.#options);
+        this.#replace(doc);
+        this.#lastFetchAt = this.#now();
+        this.#lastError = undefined;
+      } catch (error) {
+        this.#lastError = error;
+        throw error;
+      } finally {
+        this.#inFlight = undefined;
+      }
+    };
+    this.#inFlight = run();
+    // Callers that give up early must not leave an unhandled rejection behind.
+    this.#inFlight.catch(() => {});
+  }
+
+  #replace(doc: unknown): void {
+    if (typeof doc !== 'object' || doc === null || !Array.isArray((doc as { keys?: unknown }).keys)) {
+      throw new CognitoAuthError('JWKS_INVALID', `JWKS from ${this.jwksUri} has no "keys" array`);
+    }
+    const keys = new Map<string, PreparedKey>();
+    const rejected = new Map<string, string>();
+    for (const raw of (doc as { keys: unknown[] }).keys) {
+      const prepared = prepareJwk(raw);
+      if (!isPreparedKey(prepared)) {
+        if (prepared.kid !== undefined) rejected.set(prepared.kid, prepared.reason);
+        continue;
+      }
+      // Two keys under one kid would make the lookup ambiguous: use neither.
+      if (keys.has(prepared.kid) || rejected.has(prepared.kid)) {
+        keys.delete(prepared.kid);
+        rejected.set(prepared.kid, 'kid published twice');
+        continue;
+      }
+      // Reuse the KeyObject when the key material did not change.
+      const old = this.#keys.get(prepared.kid);
+      keys.set(
+        prepared.kid,
+        old !== undefined && old.jwk.n === prepared.jwk.n && old.jwk.e === prepared.jwk.e ? old : prepared,
+      );
+    }
+    const removed: string[] = [];
+    for (const [kid, old] of this.#keys) {
+      if (keys.get(kid) !== old) removed.push(kid);
+    }
+    this.#keys = keys;
+    this.#rejected = rejected;
+    if (removed.length > 0) {
+      for (const listener of this.#listeners) listener(removed);
+    }
+  }
+}

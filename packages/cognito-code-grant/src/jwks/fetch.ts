@@ -1,0 +1,101 @@
+/**
+ * Fetches a JWKS document: timeout, size cap, no redirects, 200 only. Every failure is a
+ * `JWKS_FETCH_FAILED` (transport) or `JWKS_INVALID` (body) error; the caller keeps its keys.
+ */
+import { CognitoAuthError } from '../errors/errors.ts';
+
+export interface JwksFetchOptions {
+  fetch?: typeof globalThis.fetch | undefined;
+  /** Default 3000 ms, covering headers and body. */
+  timeoutMs?: number | undefined;
+  /** Default 64 KiB. */
+  maxBytes?: number | undefined;
+}
+
+export const DEFAULT_JWKS_TIMEOUT_MS = 3000;
+export const DEFAULT_JWKS_MAX_BYTES = 64 * 1024;
+
+function failed(uri: string, why: string, cause?: unknown): CognitoAuthError {
+  return new CognitoAuthError('JWKS_FETCH_FAILED', `JWKS fetch from ${uri} failed: ${why}`, { cause });
+}
+
+/** Downloads and JSON-parses the JWKS at `uri`. Does not validate its shape. */
+export async function fetchJwksDocument(uri: string, options: JwksFetchOptions = {}): Promise<unknown> {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_JWKS_TIMEOUT_MS;
+  const maxBytes = options.maxBytes ?? DEFAULT_JWKS_MAX_BYTES;
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  timer.unref?.();
+  try {
+    let response: Response;
+    try {
+      response = await doFetch(uri, {
+        method: 'GET',
+        redirect: 'manual',
+        signal: controller.signal,
+        headers: { accept: 'application/json' },
+      });
+    } catch (error) {
+      throw failed(uri, timedOut ? `no response within ${timeoutMs} ms` : 'network error', error);
+    }
+    if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+      await response.body?.cancel().catch(() => {});
+      throw failed(uri, `redirect (HTTP ${response.status}) refused`);
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => {});
+      throw failed(uri, `HTTP ${response.status}`);
+    }
+    const declared = Number(response.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      controller.abort();
+      throw failed(uri, `response larger than ${maxBytes} bytes`);
+    }
+    const text = await readCapped(response, maxBytes, controller, () =>
+      failed(uri, timedOut ? `body not received within ${timeoutMs} ms` : 'body read failed'),
+    );
+    if (text === undefined) throw failed(uri, `response larger than ${maxBytes} bytes`);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new CognitoAuthError('JWKS_INVALID', `JWKS from ${uri} is not valid JSON`, { cause: error });
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reads the body up to `maxBytes`; returns undefined (after aborting) when it is larger. */
+async function readCapped(
+  response: Response,
+  maxBytes: number,
+  controller: AbortController,
+  onError: () => CognitoAuthError,
+): Promise<string | undefined> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        controller.abort();
+        await reader.cancel().catch(() => {});
+        return undefined;
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    const err = onError();
+    throw new CognitoAuthError(err.code, err.message, { cause: error });
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
+}

@@ -1,0 +1,343 @@
+/**
+ * The Cognito token verifier (SECURITY.md "Tokens" and "Keys"). Order of checks:
+ * 1. strict decode and header checks (RS256 only, no key-bearing headers);
+ * 2. `iss` must EXACTLY equal a configured pool issuer, before any key is chosen or fetched, so a
+ *    token from someone else's pool never makes us fetch anything;
+ * 3. the key by `kid` from THAT pool's JWKS, then one-shot `crypto.verify` with a prepared KeyObject;
+ * 4. claim types, `exp` / `nbf` / `iat` with skew, then per call `token_use` and the app client.
+ *
+ * Verified tokens are cached by the exact token string until `exp`; a hit re-checks `exp` and the
+ * per-call options only, which makes a reused token nearly free.
+ */
+import { verify as cryptoVerify } from 'node:crypto';
+import type { PoolConfig } from '../config/pool.ts';
+import { CognitoAuthError } from '../errors/errors.ts';
+import { JwksCache } from '../jwks/cache.ts';
+import type { PreparedKey } from '../jwks/key.ts';
+import type { CognitoClaims } from './claims.ts';
+import { DEFAULT_MAX_TOKEN_LENGTH, type DecodedJwt, type JwtHeader, decodeJwt } from './decode.ts';
+import { type VerifiedToken, createVerifiedToken } from './verified.ts';
+
+export type { VerifiedToken } from './verified.ts';
+
+export interface VerifierOptions {
+  /** Pools from `definePool()`; several pools are allowed (their issuers must differ). */
+  pools: PoolConfig | readonly PoolConfig[];
+  /** Allowed clock difference for `exp`, `nbf` and `iat`. Default 5, at most 60. */
+  clockSkewSeconds?: number;
+  /** Verified tokens kept in memory. Default 10 000; 0 disables the cache. */
+  tokenCacheSize?: number;
+  /** Longest token accepted, in characters. Default 16 384. */
+  maxTokenLength?: number;
+  /** Clock in epoch ms. Default `Date.now`. */
+  now?: () => number;
+  /** Used for JWKS downloads. Default `globalThis.fetch`. */
+  fetch?: typeof globalThis.fetch;
+  jwks?: { timeoutMs?: number; maxBytes?: number; cooldownMs?: number };
+}
+
+export interface VerifyOptions {
+  /** Which token the route expects. Default `'access'`: an ID token is refused unless `'id'` or `'any'`. */
+  tokenUse?: 'access' | 'id' | 'any';
+  /** Narrows the pool's configured app clients for this call. */
+  clientId?: string | readonly string[];
+}
+
+export interface CognitoVerifier {
+  /** Verifies a token, fetching the pool's JWKS when the `kid` is not cached. */
+  verify(token: string, options?: VerifyOptions): Promise<VerifiedToken>;
+  /** Verifies with cached keys only; `TOKEN_KID_UNKNOWN` when the key is not cached (see `preload`). */
+  verifySync(token: string, options?: VerifyOptions): VerifiedToken;
+  /** Fetches every pool's JWKS. */
+  preload(): Promise<void>;
+  /** issuer -> JWKS document of the cached keys, for `loadJwks` in a later (serverless) process. */
+  exportJwks(): Record<string, unknown>;
+  /** Loads a JWKS document for the pool with this issuer (no fetch). */
+  loadJwks(issuer: string, jwks: unknown): void;
+}
+
+interface PoolState {
+  readonly pool: PoolConfig;
+  readonly jwks: JwksCache;
+}
+
+interface CacheEntry {
+  readonly verified: VerifiedToken;
+  /** Epoch ms after which the token is expired, skew included. */
+  readonly deadline: number;
+  readonly kid: string;
+  readonly jwks: JwksCache;
+}
+
+function configInvalid(message: string): never {
+  throw new CognitoAuthError('CONFIG_INVALID', message);
+}
+
+function checkNumberOption(name: string, value: unknown, min: number, max: number, integer: boolean): void {
+  if (value === undefined) return;
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < min ||
+    value > max ||
+    (integer && !Number.isInteger(value))
+  ) {
+    configInvalid(`${name} must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max}`);
+  }
+}
+
+function claimInvalid(claim: string, expected: string): never {
+  throw new CognitoAuthError('TOKEN_CLAIM_INVALID', `token claim "${claim}" must be ${expected}`);
+}
+
+/** Freezes a freshly parsed JSON value and everything inside it. */
+function deepFreeze<T extends object>(value: T): T {
+  Object.freeze(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'object' && item !== null) deepFreeze(item);
+    }
+  } else {
+    for (const key in value) {
+      const item: unknown = value[key];
+      if (typeof item === 'object' && item !== null) deepFreeze(item);
+    }
+  }
+  return value;
+}
+
+/** Claim type checks (TOKEN_CLAIM_INVALID); returns the claims typed. */
+function checkClaimTypes(payload: Record<string, unknown>): CognitoClaims {
+  const { exp, iat, nbf, auth_time: authTime, sub, token_use: use, scope } = payload;
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) claimInvalid('exp', 'a number');
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) claimInvalid('iat', 'a number');
+  if (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf)))
+    claimInvalid('nbf', 'a number');
+  if (authTime !== undefined && (typeof authTime !== 'number' || !Number.isFinite(authTime))) {
+    claimInvalid('auth_time', 'a number');
+  }
+  if (typeof sub !== 'string' || sub.length === 0) claimInvalid('sub', 'a non-empty string');
+  if (use === 'id') {
+    if (typeof payload['aud'] !== 'string') claimInvalid('aud', 'a string in an ID token');
+  } else if (use === 'access') {
+    if (typeof payload['client_id'] !== 'string') claimInvalid('client_id', 'a string in an access token');
+  } else {
+    claimInvalid('token_use', '"id" or "access"');
+  }
+  const groups = payload['cognito:groups'];
+  if (groups !== undefined) {
+    if (!Array.isArray(groups)) claimInvalid('cognito:groups', 'an array of strings');
+    for (let i = 0; i < groups.length; i++) {
+      if (typeof groups[i] !== 'string') claimInvalid('cognito:groups', 'an array of strings');
+    }
+  }
+  if (scope !== undefined && typeof scope !== 'string') claimInvalid('scope', 'a string');
+  return payload as CognitoClaims;
+}
+
+/** Per-call checks, run on every verification and on every cache hit. */
+function checkUseAndClient(
+  claims: Readonly<CognitoClaims>,
+  pool: PoolConfig,
+  options: VerifyOptions | undefined,
+): void {
+  const expected = options?.tokenUse ?? 'access';
+  if (expected !== claims.token_use && expected !== 'any') {
+    if (expected !== 'id' && expected !== 'access') configInvalid('tokenUse must be "access", "id" or "any"');
+    throw new CognitoAuthError('TOKEN_USE_INVALID', `expected an ${expected} token`);
+  }
+  // Access tokens carry the client in client_id; their aud (when present) is a resource URL.
+  const client = claims.token_use === 'id' ? claims.aud : claims.client_id;
+  const clientIds = pool.clientIds;
+  let ok = false;
+  for (let i = 0; i < clientIds.length; i++) {
+    if (clientIds[i] === client) {
+      ok = true;
+      break;
+    }
+  }
+  const narrow = options?.clientId;
+  if (ok && narrow !== undefined)
+    ok = typeof narrow === 'string' ? narrow === client : narrow.includes(client);
+  if (!ok)
+    throw new CognitoAuthError('TOKEN_CLIENT_INVALID', 'token was not issued to an allowed app client');
+}
+
+/**
+ * Creates a verifier for one or several user pools.
+ * @example
+ * const verifier = createCognitoVerifier({ pools: definePool({ userPoolId, clientId }) });
+ * const { claims } = await verifier.verify(bearerToken); // access token by default
+ */
+export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier {
+  if (typeof options !== 'object' || options === null) configInvalid('verifier options must be an object');
+  const poolList: readonly PoolConfig[] = Array.isArray(options.pools)
+    ? (options.pools as readonly PoolConfig[])
+    : [options.pools as PoolConfig];
+  if (poolList.length === 0) configInvalid('pools must name at least one pool');
+  checkNumberOption('clockSkewSeconds', options.clockSkewSeconds, 0, 60, false);
+  checkNumberOption('tokenCacheSize', options.tokenCacheSize, 0, 10_000_000, true);
+  checkNumberOption('maxTokenLength', options.maxTokenLength, 1, 1_048_576, true);
+  checkNumberOption('jwks.timeoutMs', options.jwks?.timeoutMs, 1, 600_000, true);
+  checkNumberOption('jwks.maxBytes', options.jwks?.maxBytes, 1, 64 * 1024 * 1024, true);
+  checkNumberOption('jwks.cooldownMs', options.jwks?.cooldownMs, 0, 86_400_000, true);
+  if (options.now !== undefined && typeof options.now !== 'function') configInvalid('now must be a function');
+  if (options.fetch !== undefined && typeof options.fetch !== 'function')
+    configInvalid('fetch must be a function');
+
+  const now = options.now ?? Date.now;
+  const skewMs = (options.clockSkewSeconds ?? 5) * 1000;
+  const cacheSize = options.tokenCacheSize ?? 10_000;
+  const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+
+  const tokenCache = new Map<string, CacheEntry>();
+  // Header segments that signed a valid token: parsed and checked once (a pool uses a handful).
+  const knownHeaders = new Map<string, JwtHeader>();
+  const byIssuer = new Map<string, PoolState>();
+  const byJwksUri = new Map<string, JwksCache>();
+  for (const pool of poolList) {
+    if (
+      typeof pool !== 'object' ||
+      pool === null ||
+      typeof pool.issuer !== 'string' ||
+      !Array.isArray(pool.clientIds)
+    ) {
+      configInvalid('pools must be created with definePool()');
+    }
+    if (byIssuer.has(pool.issuer)) configInvalid(`pools: issuer ${pool.issuer} is configured twice`);
+    let jwks = byJwksUri.get(pool.jwksUri);
+    if (jwks === undefined) {
+      jwks = new JwksCache({
+        jwksUri: pool.jwksUri,
+        fetch: options.fetch,
+        now,
+        timeoutMs: options.jwks?.timeoutMs,
+        maxBytes: options.jwks?.maxBytes,
+        cooldownMs: options.jwks?.cooldownMs,
+      });
+      const cache = jwks;
+      // A key that leaves the JWKS takes the tokens it signed out of the cache.
+      cache.onKeysRemoved((kids) => {
+        for (const [token, entry] of tokenCache) {
+          if (entry.jwks === cache && kids.includes(entry.kid)) tokenCache.delete(token);
+        }
+      });
+      byJwksUri.set(pool.jwksUri, jwks);
+    }
+    byIssuer.set(pool.issuer, { pool, jwks });
+  }
+
+  /** The cache hit path: re-check expiry and per-call options only. */
+  function fromCache(token: string, verifyOptions: VerifyOptions | undefined): VerifiedToken | undefined {
+    // An empty cache (or a disabled one) costs no hashing of the token string.
+    if (tokenCache.size === 0) return undefined;
+    const entry = tokenCache.get(token);
+    if (entry === undefined) return undefined;
+    if (now() >= entry.deadline) {
+      tokenCache.delete(token);
+      throw new CognitoAuthError('TOKEN_EXPIRED', 'token has expired');
+    }
+    checkUseAndClient(entry.verified.claims, entry.verified.pool, verifyOptions);
+    return entry.verified;
+  }
+
+  /** Steps 1-2: decode, then find the pool by exact issuer before touching any key. */
+  function decodeForPool(token: string): { decoded: DecodedJwt; state: PoolState } {
+    const decoded = decodeJwt(token, maxTokenLength, knownHeaders);
+    const iss = decoded.payload['iss'];
+    const state = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
+    if (state === undefined)
+      throw new CognitoAuthError('TOKEN_ISSUER_INVALID', 'token issuer is not a configured pool');
+    return { decoded, state };
+  }
+
+  /** Steps 3-4 with the key in hand; caches and returns the result. */
+  function finish(
+    token: string,
+    decoded: DecodedJwt,
+    state: PoolState,
+    key: PreparedKey,
+    verifyOptions: VerifyOptions | undefined,
+  ): VerifiedToken {
+    const signature = Buffer.from(decoded.signature, 'base64url');
+    if (
+      signature.length !== key.modulusBytes ||
+      !cryptoVerify(
+        'RSA-SHA256',
+        Buffer.from(token.slice(0, decoded.signingInputEnd), 'latin1'),
+        key.keyObject,
+        signature,
+      )
+    ) {
+      throw new CognitoAuthError('TOKEN_SIGNATURE_INVALID', 'token signature is invalid');
+    }
+    if (!knownHeaders.has(decoded.headerSegment)) {
+      if (knownHeaders.size >= 64) knownHeaders.clear();
+      knownHeaders.set(decoded.headerSegment, decoded.header);
+    }
+    const claims = checkClaimTypes(decoded.payload);
+    const t = now();
+    const deadline = claims.exp * 1000 + skewMs;
+    if (t >= deadline) throw new CognitoAuthError('TOKEN_EXPIRED', 'token has expired');
+    if (claims.nbf !== undefined && claims.nbf * 1000 - skewMs > t) {
+      throw new CognitoAuthError('TOKEN_NOT_YET_VALID', 'token nbf is in the future');
+    }
+    if (claims.iat * 1000 - skewMs > t)
+      throw new CognitoAuthError('TOKEN_NOT_YET_VALID', 'token iat is in the future');
+    const verified = createVerifiedToken(deepFreeze(claims), state.pool);
+    if (cacheSize > 0) {
+      if (tokenCache.size >= cacheSize) {
+        // Evict the oldest insertion (FIFO is enough: hits never reorder, which keeps them cheap).
+        const oldest = tokenCache.keys().next();
+        if (!oldest.done) tokenCache.delete(oldest.value);
+      }
+      tokenCache.set(token, { verified, deadline, kid: decoded.header.kid, jwks: state.jwks });
+    }
+    checkUseAndClient(claims, state.pool, verifyOptions);
+    return verified;
+  }
+
+  function verifySync(token: string, verifyOptions?: VerifyOptions): VerifiedToken {
+    if (typeof token === 'string' && token.length <= maxTokenLength) {
+      const hit = fromCache(token, verifyOptions);
+      if (hit !== undefined) return hit;
+    }
+    const { decoded, state } = decodeForPool(token);
+    const key = state.jwks.getCached(decoded.header.kid);
+    if (key === undefined)
+      throw new CognitoAuthError('TOKEN_KID_UNKNOWN', 'no cached JWKS key with this kid');
+    return finish(token, decoded, state, key, verifyOptions);
+  }
+
+  async function verify(token: string, verifyOptions?: VerifyOptions): Promise<VerifiedToken> {
+    if (typeof token === 'string' && token.length <= maxTokenLength) {
+      const hit = fromCache(token, verifyOptions);
+      if (hit !== undefined) return hit;
+    }
+    const { decoded, state } = decodeForPool(token);
+    const kid = decoded.header.kid;
+    const key = state.jwks.getCached(kid) ?? (await state.jwks.getKey(kid));
+    return finish(token, decoded, state, key, verifyOptions);
+  }
+
+  return Object.freeze({
+    verify,
+    verifySync,
+    async preload(): Promise<void> {
+      await Promise.all([...byJwksUri.values()].map((jwks) => jwks.preload()));
+    },
+    exportJwks(): Record<string, unknown> {
+      const out: Record<string, unknown> = {};
+      for (const [issuer, state] of byIssuer) {
+        if (state.jwks.kids().length > 0) out[issuer] = state.jwks.export();
+      }
+      return out;
+    },
+    loadJwks(issuer: string, jwks: unknown): void {
+      const state = typeof issuer === 'string' ? byIssuer.get(issuer) : undefined;
+      if (state === undefined) configInvalid('loadJwks: issuer is not a configured pool');
+      state.jwks.load(jwks);
+    },
+  });
+}

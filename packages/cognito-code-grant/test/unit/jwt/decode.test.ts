@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { hasErrorCode } from '../../../src/errors/errors.ts';
+import { decodeJwt, isCanonicalBase64url } from '../../../src/jwt/decode.ts';
+import { generateTestKeyPair } from '../../../src/testing/keys.ts';
+import { base64url, signJwt } from '../../../src/testing/tokens.ts';
+
+const key = generateTestKeyPair();
+const payload = { sub: 'u', iss: 'https://issuer.example', token_use: 'access', exp: 2, iat: 1 };
+const good = signJwt(payload, key);
+const [h, p, s] = good.split('.') as [string, string, string];
+
+function refuses(token: unknown, code: Parameters<typeof hasErrorCode>[1]) {
+  assert.throws(
+    () => decodeJwt(token),
+    (e) => hasErrorCode(e, code),
+  );
+}
+const seg = (v: unknown) => base64url(JSON.stringify(v));
+
+describe('decodeJwt', () => {
+  test('decodes a well-formed RS256 token', () => {
+    const d = decodeJwt(good);
+    assert.equal(d.header.kid, key.kid);
+    assert.equal(d.header.alg, 'RS256');
+    assert.deepEqual(d.payload, payload);
+    assert.equal(good.slice(0, d.signingInputEnd), `${h}.${p}`);
+    assert.equal(d.signature, s);
+  });
+
+  test('accepts typ JWT', () => {
+    assert.equal(decodeJwt(signJwt(payload, key, { typ: 'JWT' })).header.typ, 'JWT');
+  });
+
+  test('refuses anything but exactly three segments (JWE five-segment included)', () => {
+    refuses(`${h}.${p}`, 'TOKEN_MALFORMED');
+    refuses(`${h}.${p}.${s}.${s}`, 'TOKEN_MALFORMED');
+    refuses(`${h}.${p}.${s}.${s}.${s}`, 'TOKEN_MALFORMED');
+    refuses(h, 'TOKEN_MALFORMED');
+    refuses(`${h}..${s}`, 'TOKEN_MALFORMED');
+    refuses(`${h}.${p}.`, 'TOKEN_MALFORMED');
+    refuses('', 'TOKEN_MALFORMED');
+    refuses(undefined, 'TOKEN_MALFORMED');
+    refuses(42, 'TOKEN_MALFORMED');
+  });
+
+  test('refuses non-canonical base64url', () => {
+    refuses(`${h}=.${p}.${s}`, 'TOKEN_MALFORMED'); // padding
+    refuses(`${h}.${p}.${s}==`, 'TOKEN_MALFORMED');
+    refuses(`${h}.${p.replace(/-/g, '+').replace(/_/g, '/')}+.${s}`, 'TOKEN_MALFORMED'); // standard alphabet
+    refuses(`${h}.${p} .${s}`, 'TOKEN_MALFORMED'); // whitespace
+    refuses(`${h}.${p}.${s}AAA`, 'TOKEN_MALFORMED'); // 342 + 3 = length 1 mod 4
+  });
+
+  test('refuses non-zero trailing bits (decodes to the same bytes, but is not canonical)', () => {
+    // "YQ" is "a"; "YR" decodes to "a" too in lenient decoders.
+    assert.equal(isCanonicalBase64url('YQ'), true);
+    assert.equal(isCanonicalBase64url('YR'), false);
+    assert.equal(isCanonicalBase64url('YWI'), true); // "ab"
+    assert.equal(isCanonicalBase64url('YWJ'), false);
+    assert.equal(isCanonicalBase64url('YWJj'), true);
+    assert.equal(isCanonicalBase64url('Y'), false);
+    assert.equal(isCanonicalBase64url(''), false);
+    assert.equal(isCanonicalBase64url('YW+j'), false);
+    // The signature segment is checked too: flip the spare bits of its last character.
+    const last = s.at(-1)!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const flipped = alphabet[alphabet.indexOf(last) | 1]!;
+    assert.equal(
+      Buffer.from(s.slice(0, -1) + flipped, 'base64url').equals(Buffer.from(s, 'base64url')),
+      true,
+    );
+    refuses(`${h}.${p}.${s.slice(0, -1)}${flipped}`, 'TOKEN_MALFORMED');
+  });
+
+  test('refuses header or payload that is not a JSON object', () => {
+    refuses(`${base64url('not json')}.${p}.${s}`, 'TOKEN_MALFORMED');
+    refuses(`${seg([1, 2])}.${p}.${s}`, 'TOKEN_MALFORMED');
+    refuses(`${seg(null)}.${p}.${s}`, 'TOKEN_MALFORMED');
+    refuses(`${h}.${seg('a string')}.${s}`, 'TOKEN_MALFORMED');
+    refuses(`${h}.${seg([payload])}.${s}`, 'TOKEN_MALFORMED');
+    refuses(`${h}.${base64url('{"sub":')}.${s}`, 'TOKEN_MALFORMED');
+  });
+
+  test('refuses tokens longer than the cap', () => {
+    const big = signJwt({ ...payload, pad: 'x'.repeat(20_000) }, key);
+    assert.throws(
+      () => decodeJwt(big),
+      (e) => hasErrorCode(e, 'TOKEN_TOO_LARGE'),
+    );
+    assert.throws(
+      () => decodeJwt(good, 100),
+      (e) => hasErrorCode(e, 'TOKEN_TOO_LARGE'),
+    );
+  });
+
+  test('alg must be exactly RS256', () => {
+    for (const alg of [
+      'none',
+      'HS256',
+      'RS384',
+      'RS512',
+      'PS256',
+      'ES256',
+      'rs256',
+      'RS256 ',
+      undefined,
+      null,
+      1,
+    ]) {
+      refuses(signJwt(payload, key, { alg }), 'TOKEN_ALG_UNSUPPORTED');
+    }
+    // alg none with an empty signature segment: the header is refused first
+    refuses(`${seg({ alg: 'none', kid: key.kid })}.${p}.`, 'TOKEN_ALG_UNSUPPORTED');
+  });
+
+  test('kid must be a non-empty string', () => {
+    refuses(signJwt(payload, key, { kid: undefined }), 'TOKEN_MALFORMED');
+    refuses(signJwt(payload, key, { kid: '' }), 'TOKEN_MALFORMED');
+    refuses(signJwt(payload, key, { kid: 7 }), 'TOKEN_MALFORMED');
+    refuses(signJwt(payload, key, { kid: ['a'] }), 'TOKEN_MALFORMED');
+  });
+
+  test('headers that carry or point at a key, crit and nested tokens are refused', () => {
+    const values: Record<string, unknown> = {
+      jku: 'https://evil.example/jwks.json',
+      x5u: 'https://evil.example/cert.pem',
+      jwk: key.jwk,
+      x5c: ['MIIB'],
+      crit: ['exp'],
+      cty: 'JWT',
+    };
+    for (const [name, value] of Object.entries(values)) {
+      refuses(signJwt(payload, key, { [name]: value }), 'TOKEN_HEADER_UNSUPPORTED');
+    }
+    refuses(signJwt(payload, key, { crit: [] }), 'TOKEN_HEADER_UNSUPPORTED');
+  });
+
+  test('typ, when present, must be JWT', () => {
+    for (const typ of ['at+jwt', 'jwt', 'JOSE', '', 1])
+      refuses(signJwt(payload, key, { typ }), 'TOKEN_HEADER_UNSUPPORTED');
+  });
+
+  test('a known header segment skips re-parsing but the rest is still checked', () => {
+    const known = new Map([[h, decodeJwt(good).header]]);
+    assert.equal(decodeJwt(good, 16384, known).header, known.get(h));
+    assert.throws(
+      () => decodeJwt(`${h}.${p}=.${s}`, 16384, known),
+      (e) => hasErrorCode(e, 'TOKEN_MALFORMED'),
+    );
+  });
+});
