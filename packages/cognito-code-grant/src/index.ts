@@ -45,3 +45,25 @@ export {
   WEBHOOK_HEADERS,
   WEBHOOK_TOLERANCE_SECONDS,
 } from './replica/webhook-signature.ts';
+export type { Authenticator, AuthOutcome, RequestLike, RouteHandler } from './http/types.ts';
+export {
+  type BearerAuthenticateContext,
+  type BearerAuthenticator,
+  type BearerAuthenticatorOptions,
+  type BearerTokenUse,
+  type BearerTokenVerifier,
+  createBearerAuthenticator,
+  parseBearerHeader,
+} from './http/bearer.ts';
+export {
+  type AuthMode,
+  type AuthResult,
+  authorize,
+  type ResolvedRequirements,
+  type RouteRequirements,
+  resolveAuth,
+  resolveRequirements,
+} from './http/guards.ts';
+export { type ErrorResponse, type ErrorResponseOptions, errorResponse } from './http/error-response.ts';
+export { type BearerChallenge, bearerChallenge } from './http/www-authenticate.ts';
+export { type AuthenticationOptions, authenticatorsFrom } from './http/auth-options.ts';

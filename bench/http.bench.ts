@@ -1,0 +1,309 @@
+/**
+ * HTTP throughput of a JSON route, as ratios against baselines measured in the same run, for
+ * Fastify and for Express:
+ * - our bearer auth with one reused token vs the same route without auth (target >= 0.8x);
+ * - our bearer auth with 1000 distinct tokens rotating vs the same route guarded by
+ *   aws-jwt-verify's CognitoJwtVerifier, JWKS hydrated (target >= 1.8x).
+ * The server runs in a child process (this file, with CCG_BENCH_SERVER set) so that autocannon
+ * and the server do not share one event loop; contenders are measured in interleaved rounds.
+ * Run alone: `node --conditions=ccg-source --import tsx bench/http.bench.ts`
+ * (CCG_BENCH_HTTP_SECONDS / CCG_BENCH_HTTP_ROUNDS change the 3 s x 3 rounds default).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { type BenchRow, interleaved, median, ratioRow } from './lib.ts';
+
+const TOKENS = 1000;
+// Seconds per measurement and interleaved rounds; raise them on a noisy machine.
+const DURATION_S = Number(process.env['CCG_BENCH_HTTP_SECONDS'] ?? 3);
+const ROUNDS = Number(process.env['CCG_BENCH_HTTP_ROUNDS'] ?? 3);
+const CONNECTIONS = 10;
+const FRAMEWORKS = ['fastify', 'express'] as const;
+type Framework = (typeof FRAMEWORKS)[number];
+
+interface ServerSetup {
+  userPoolId: string;
+  clientId: string;
+  issuer: string;
+  jwks: unknown;
+}
+
+// ---------------------------------------------------------------- server (child process)
+
+async function serve(framework: Framework, setup: ServerSetup): Promise<void> {
+  const { CognitoJwtVerifier } = await import('aws-jwt-verify');
+  const { definePool } = await import('../packages/cognito-code-grant/src/config/pool.ts');
+  const { createCognitoVerifier } = await import('../packages/cognito-code-grant/src/jwt/verifier.ts');
+  const pool = definePool({ userPoolId: setup.userPoolId, clientId: setup.clientId, issuer: setup.issuer });
+  const verifier = createCognitoVerifier({ pools: pool });
+  verifier.loadJwks(pool.issuer, setup.jwks);
+  const aws = CognitoJwtVerifier.create({
+    userPoolId: setup.userPoolId,
+    clientId: setup.clientId,
+    tokenUse: 'access',
+  });
+  aws.cacheJwks(setup.jwks as never);
+  // The aws-jwt-verify guard an app would write: Bearer prefix, verify, 401 on failure.
+  const awsCheck = async (header: string | undefined): Promise<{ sub: string } | null> => {
+    if (header === undefined || !/^bearer /i.test(header)) return null;
+    try {
+      const payload = await aws.verify(header.slice(7));
+      return { sub: payload.sub };
+    } catch {
+      return null;
+    }
+  };
+  // Two servers in this process: `plain` (bare and aws-jwt-verify routes) has no trace of our
+  // plugin, so the baselines pay nothing for it; `ours` serves the route with our auth.
+  let plainPort: number;
+  let oursPort: number;
+  if (framework === 'fastify') {
+    const { default: Fastify } = await import('fastify');
+    const { cognito } = await import('../packages/cognito-code-grant/src/adapters/fastify.ts');
+    const plain = Fastify();
+    plain.get('/bare', async () => ({ hello: 'world' }));
+    plain.get(
+      '/aws',
+      {
+        onRequest: async (request, reply) => {
+          const who = await awsCheck(request.headers.authorization);
+          if (who === null) return reply.code(401).send({ error: 'unauthorized' });
+          (request as unknown as { who: unknown }).who = who;
+        },
+      },
+      async (request) => ({ hello: (request as unknown as { who: { sub: string } }).who.sub }),
+    );
+    await plain.listen({ port: 0, host: '127.0.0.1' });
+    plainPort = (plain.server.address() as { port: number }).port;
+    const app = Fastify();
+    await app.register(cognito, { verifier });
+    app.get('/ours', async (request) => ({ hello: request.auth!.sub }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    oursPort = (app.server.address() as { port: number }).port;
+  } else {
+    const { default: express } = await import('express');
+    const { cognitoAuth } = await import('../packages/cognito-code-grant/src/adapters/express.ts');
+    const app = express();
+    app.get('/bare', (_req, res) => {
+      res.json({ hello: 'world' });
+    });
+    app.get('/ours', cognitoAuth({ verifier }), (req, res) => {
+      res.json({ hello: req.auth!.sub });
+    });
+    app.get(
+      '/aws',
+      (req, res, next) => {
+        awsCheck(req.headers.authorization).then((who) => {
+          if (who === null) res.status(401).json({ error: 'unauthorized' });
+          else {
+            (req as unknown as { who: unknown }).who = who;
+            next();
+          }
+        }, next);
+      },
+      (req, res) => {
+        res.json({ hello: (req as unknown as { who: { sub: string } }).who.sub });
+      },
+    );
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    plainPort = (server.address() as { port: number }).port;
+    oursPort = plainPort;
+  }
+  // A clean exit on SIGINT lets `--cpu-prof` write its profile.
+  process.once('SIGINT', () => process.exit(0));
+  // `cpu` on stdin -> this process's CPU time so far (user + system, microseconds).
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line !== 'cpu') return;
+    const { user, system } = process.cpuUsage();
+    process.stdout.write(`CPU ${user + system}\n`);
+  });
+  process.stdout.write(`PORTS ${plainPort} ${oursPort}\n`);
+}
+
+// ---------------------------------------------------------------- client (this process)
+
+async function startServer(framework: Framework, setup: ServerSetup): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=ccg-source', '--import', 'tsx', fileURLToPath(import.meta.url)],
+    {
+      env: { ...process.env, CCG_BENCH_SERVER: framework, CCG_BENCH_SETUP: JSON.stringify(setup) },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const ports = await new Promise<[number, number]>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${framework} bench server exited with ${code}`)));
+    lines.on('line', (line) => {
+      const match = /^PORTS (\d+) (\d+)$/.exec(line);
+      if (match) resolve([Number(match[1]), Number(match[2])]);
+    });
+  });
+  const cpuWaiters: Array<(micros: number) => void> = [];
+  lines.on('line', (line) => {
+    const match = /^CPU (\d+)$/.exec(line);
+    if (match) cpuWaiters.shift()?.(Number(match[1]));
+  });
+  return {
+    plainUrl: `http://127.0.0.1:${ports[0]}`,
+    oursUrl: `http://127.0.0.1:${ports[1]}`,
+    child,
+    cpu: () =>
+      new Promise<number>((resolve) => {
+        cpuWaiters.push(resolve);
+        child.stdin!.write('cpu\n');
+      }),
+  };
+}
+
+interface Server {
+  plainUrl: string;
+  oursUrl: string;
+  child: ChildProcess;
+  /** The server process's CPU time so far, in microseconds. */
+  cpu(): Promise<number>;
+}
+
+type Requests = Array<{ method: 'GET'; path: string; headers: Record<string, string> }>;
+
+/** The slice of autocannon's API used here (it ships no type declarations). */
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  requests: Requests;
+}) => Promise<{ non2xx: number; errors: number; requests: { average: number; total: number } }>;
+
+/**
+ * Runs autocannon; returns req/s and, when `cpuSamples` is given, records the server's CPU time
+ * per request (a figure much less sensitive than req/s to other load on a shared machine).
+ */
+async function reqPerSecond(
+  server: Server,
+  url: string,
+  requests: Requests,
+  seconds: number,
+  cpuSamples?: number[],
+): Promise<number> {
+  const specifier = 'autocannon'; // a variable: the package ships no type declarations
+  const autocannon = ((await import(specifier)) as { default: Autocannon }).default;
+  const cpuBefore = await server.cpu();
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests });
+  const cpuAfter = await server.cpu();
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${requests[0]!.path}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  }
+  cpuSamples?.push((cpuAfter - cpuBefore) / result.requests.total);
+  return result.requests.average;
+}
+
+export async function benchHttp(): Promise<BenchRow[]> {
+  const { createTestPool } = await import('../packages/cognito-code-grant/src/testing/tokens.ts');
+  const test = createTestPool({ lifetimeSeconds: 86_400 });
+  const setup: ServerSetup = {
+    userPoolId: test.userPoolId,
+    clientId: test.clientId,
+    issuer: test.issuer,
+    jwks: test.jwks(),
+  };
+  const tokens: string[] = [];
+  for (let i = 0; i < TOKENS; i++) tokens.push(test.accessToken({ sub: `user-${i}`, username: `user${i}` }));
+  const one = (path: string): Requests => [
+    { method: 'GET', path, headers: { authorization: `Bearer ${tokens[0]}` } },
+  ];
+  const rotating = (path: string): Requests =>
+    tokens.map((t) => ({ method: 'GET', path, headers: { authorization: `Bearer ${t}` } }));
+
+  const rows: BenchRow[] = [];
+  for (const framework of FRAMEWORKS) {
+    const server = await startServer(framework, setup);
+    const { plainUrl, oursUrl, child } = server;
+    try {
+      const contenders: Record<string, [string, Requests]> = {
+        bare: [plainUrl, one('/bare')],
+        'ours, reused token': [oursUrl, one('/ours')],
+        'ours, 1000 tokens rotating': [oursUrl, rotating('/ours')],
+        'aws-jwt-verify, 1000 tokens rotating': [plainUrl, rotating('/aws')],
+      };
+      // Warm up JIT and caches (our token cache sees every rotating token here once).
+      for (const [url, requests] of Object.values(contenders)) await reqPerSecond(server, url, requests, 1);
+      const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
+      const results = await interleaved(
+        Object.fromEntries(
+          Object.entries(contenders).map(([name, [url, requests]]) => [
+            name,
+            () => reqPerSecond(server, url, requests, DURATION_S, cpu[name]),
+          ]),
+        ),
+        ROUNDS,
+      );
+      const cpuPerRequest = (name: string) => median(cpu[name]!);
+      const section = `http-${framework}`;
+      const bare = results['bare']!;
+      const aws = results['aws-jwt-verify, 1000 tokens rotating']!;
+      rows.push(
+        { section, name: `${framework} JSON route, no auth`, value: bare, unit: 'req/s' },
+        {
+          section,
+          name: `${framework} + aws-jwt-verify, 1000 tokens rotating`,
+          value: aws,
+          unit: 'req/s',
+        },
+        ratioRow(
+          section,
+          `${framework} + ours, reused token`,
+          results['ours, reused token']!,
+          'req/s',
+          `${framework} no auth`,
+          bare,
+          0.8,
+        ),
+        ratioRow(
+          section,
+          `${framework} + ours, 1000 tokens rotating`,
+          results['ours, 1000 tokens rotating']!,
+          'req/s',
+          `${framework} + aws-jwt-verify`,
+          aws,
+          1.8,
+        ),
+        // For information: server CPU per request (lower is better; ratio = baseline / ours).
+        ...(
+          [
+            ['ours, reused token', 'bare'],
+            ['ours, 1000 tokens rotating', 'aws-jwt-verify, 1000 tokens rotating'],
+          ] as const
+        ).map(([name, baseline]): BenchRow => {
+          const value = cpuPerRequest(name);
+          const base = cpuPerRequest(baseline);
+          return {
+            section,
+            name: `${framework} + ${name}: server CPU per request`,
+            value,
+            unit: 'us/req',
+            baseline: `${baseline} (${base.toFixed(0)} us/req)`,
+            ratio: base / value,
+          };
+        }),
+      );
+    } finally {
+      child.kill();
+    }
+  }
+  return rows;
+}
+
+const serverMode = process.env['CCG_BENCH_SERVER'];
+if (serverMode !== undefined) {
+  await serve(serverMode as Framework, JSON.parse(process.env['CCG_BENCH_SETUP']!) as ServerSetup);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = await benchHttp();
+  console.log(`node ${process.version}`);
+  for (const r of rows) {
+    const verdict = r.ok === undefined ? `vs ${r.baseline} (info)` : `${r.target} ${r.ok ? 'OK' : 'FAIL'}`;
+    const ratio = r.ratio === undefined ? '' : `  ${r.ratio.toFixed(2)}x ${verdict}`;
+    console.log(`${r.name.padEnd(46)} ${Math.round(r.value).toString().padStart(10)} ${r.unit}${ratio}`);
+  }
+}

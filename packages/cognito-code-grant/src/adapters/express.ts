@@ -1,0 +1,217 @@
+/**
+ * `cognito-code-grant/express`: Express 5 middleware. Decisions are made by the core
+ * (src/http/guards.ts); this module translates `req`/`res` and nothing else.
+ *
+ * @example
+ * app.use(cognitoAuth({ verifier, mode: 'optional' }));     // sets req.auth (Principal | null)
+ * app.get('/articles', requireAuth(), list);
+ * app.post('/articles', requireScope('articles/write'), create);
+ * app.get('/admin', requireGroup('admins'), admin);
+ * app.get('/me', cognitoAuth({ verifier, tokenUse: 'id' }), me); // an ID-token route, opted in
+ * mountRoutes(app, routes);                                  // browser routes (login, callback, ...)
+ * app.use(errorHandler());                                   // CognitoAuthErrors thrown by your routes
+ */
+import type { IncomingMessage } from 'node:http';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
+import { type AuthenticationOptions, authenticatorsFrom } from '../http/auth-options.ts';
+import { errorResponse } from '../http/error-response.ts';
+import {
+  type AuthMode,
+  authorize,
+  type RouteRequirements,
+  resolveAuth,
+  resolveRequirements,
+} from '../http/guards.ts';
+import type { RouteHandler } from '../http/types.ts';
+import type { Principal } from '../principal/principal.ts';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  nodeRequestLike,
+  sendJson,
+  sendWebResponse,
+  toWebRequest,
+  webHeaders,
+  type WebRequestOptions,
+} from './node-request.ts';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Set by `cognitoAuth()`: the principal, or null when unauthenticated. */
+      auth?: Principal | null;
+    }
+  }
+}
+
+export type { AuthMode, RouteRequirements } from '../http/guards.ts';
+export type { Principal } from '../principal/principal.ts';
+
+export interface CognitoAuthOptions extends AuthenticationOptions, RouteRequirements {
+  /** Default `required`. Use `optional` for an app-wide middleware followed by `requireAuth()`. */
+  mode?: AuthMode;
+}
+
+/** Options for the route-level helpers and `errorHandler()`. */
+export interface ExpressErrorOptions {
+  /** `realm` of the `WWW-Authenticate` challenges. Default `api`. */
+  realm?: string;
+}
+
+function sendError(
+  res: Response,
+  error: unknown,
+  realm: string | undefined,
+  setCookies: readonly string[] = [],
+) {
+  const answer = errorResponse(error, { realm });
+  sendJson(res, answer.status, answer.headers, answer.body, setCookies);
+}
+
+/**
+ * Authenticates each request and sets `req.auth`. Bad credentials, missing ones on a `required`
+ * route, and missing groups or scopes are answered here (401/403 JSON with `WWW-Authenticate`),
+ * without reaching the app's error handler. `Set-Cookie` values from authenticators are added.
+ */
+export function cognitoAuth(options: CognitoAuthOptions): RequestHandler {
+  const authenticators = authenticatorsFrom(options);
+  const requirements = resolveRequirements(options);
+  const { realm } = options;
+  return function cognitoAuthMiddleware(req, res, next) {
+    if (requirements.mode === 'public') {
+      req.auth = null;
+      next();
+      return;
+    }
+    const request = nodeRequestLike(req.method, req.originalUrl, req.headers);
+    resolveAuth(request, authenticators, requirements).then((result) => {
+      if (result.setCookies.length > 0) res.append('set-cookie', [...result.setCookies]);
+      if (result.ok) {
+        req.auth = result.principal;
+        next();
+      } else {
+        sendError(res, result.error, realm);
+      }
+    }, next);
+  };
+}
+
+function requirementMiddleware(
+  requirements: RouteRequirements,
+  options: ExpressErrorOptions,
+): RequestHandler {
+  const resolved = resolveRequirements(requirements);
+  return function cognitoRequirement(req, res, next) {
+    try {
+      authorize(req.auth ?? null, resolved);
+      next();
+    } catch (error) {
+      sendError(res, error, options.realm);
+    }
+  };
+}
+
+/** 401 `AUTH_REQUIRED` unless `cognitoAuth()` found a principal. */
+export function requireAuth(options: ExpressErrorOptions = {}): RequestHandler {
+  return requirementMiddleware({ mode: 'required' }, options);
+}
+
+/** 403 `GROUP_REQUIRED` unless the principal is in at least one of `groups` (401 when anonymous). */
+export function requireGroup(...groups: string[]): RequestHandler {
+  return requirementMiddleware({ groups }, {});
+}
+
+/** 403 `SCOPE_REQUIRED` (`insufficient_scope`) unless the principal has every one of `scopes`. */
+export function requireScope(...scopes: string[]): RequestHandler {
+  return requirementMiddleware({ scopes }, {});
+}
+
+/**
+ * Answers CognitoAuthErrors thrown by your routes (`next(err)` or a rejected async handler)
+ * with the documented status, header and JSON body; passes any other error on.
+ */
+export function errorHandler(options: ExpressErrorOptions = {}): ErrorRequestHandler {
+  return function cognitoErrorHandler(error, _req, res, next) {
+    if (!isCognitoAuthError(error) || res.headersSent) {
+      next(error);
+      return;
+    }
+    sendError(res, error, options.realm);
+  };
+}
+
+export interface MountRoutesOptions extends WebRequestOptions, ExpressErrorOptions {}
+
+/** Anything with Express's routing methods: an `express()` app or an `express.Router()`. */
+export interface ExpressRouterLike {
+  get(path: string, ...handlers: RequestHandler[]): unknown;
+  post(path: string, ...handlers: RequestHandler[]): unknown;
+}
+
+/** The body a body parser (express.json/urlencoded/text/raw) already consumed, re-encoded. */
+function consumedBody(req: Request): string | Uint8Array<ArrayBuffer> | undefined {
+  const body: unknown = req.body;
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body;
+  if (Buffer.isBuffer(body)) return new Uint8Array(body);
+  const type = req.headers['content-type'] ?? '';
+  if (type.startsWith('application/x-www-form-urlencoded')) {
+    return new URLSearchParams(body as Record<string, string>).toString();
+  }
+  return JSON.stringify(body);
+}
+
+function webRequestFor(req: Request, options: MountRoutesOptions) {
+  const incoming = req as unknown as IncomingMessage;
+  if (!incoming.readableEnded || req.method === 'GET' || req.method === 'HEAD') {
+    return toWebRequest(incoming, req.originalUrl, options);
+  }
+  // A body parser ran first: rebuild the body from what it parsed, under the same cap.
+  const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const body = consumedBody(req);
+  const size = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  if (size > max || Number(req.headers['content-length'] ?? 0) > max) {
+    throw new CognitoAuthError('REQUEST_TOO_LARGE', `The request body exceeds ${max} bytes`);
+  }
+  const headers = webHeaders(req.headers);
+  headers.delete('content-length');
+  const url = new URL(req.originalUrl, options.origin ?? 'http://localhost');
+  return {
+    request: new Request(url, { method: req.method, headers, body: body ?? null }),
+    tooLarge: () => false,
+  };
+}
+
+/**
+ * Mounts core RouteHandlers (Web Request -> Response) on an app or router. The request body is
+ * streamed to the handler and capped (`maxBodyBytes`, 413 `REQUEST_TOO_LARGE`); every
+ * `Set-Cookie` of the Response is kept.
+ */
+export function mountRoutes(
+  target: ExpressRouterLike,
+  routes: readonly RouteHandler[],
+  options: MountRoutesOptions = {},
+): void {
+  for (const route of routes) {
+    const handler: RequestHandler = (req, res) => {
+      let translated: ReturnType<typeof webRequestFor> | undefined;
+      const run = async () => {
+        translated = webRequestFor(req, options);
+        const response = await route.handle(translated.request);
+        await sendWebResponse(res, response);
+      };
+      run().catch((error: unknown) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        const refused = translated?.tooLarge()
+          ? new CognitoAuthError('REQUEST_TOO_LARGE', 'The request body is too large', { cause: error })
+          : error;
+        sendError(res, refused, options.realm);
+      });
+    };
+    if (route.method === 'GET') target.get(route.path, handler);
+    else target.post(route.path, handler);
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * `cognito-code-grant/fastify`: a Fastify 5 plugin. Decisions are made by the core
+ * (src/http/guards.ts); this module translates requests and replies and nothing else.
+ *
+ * Each route states what it needs in its `config.auth` (a mode or an object); routes without it
+ * get the plugin's `defaultMode` (`required` unless set), so a route is public only when it
+ * says so. One `onRequest` hook on the root context guards every route of the app, whatever
+ * the registration order; each route's requirements are validated when the route is added and
+ * resolved once. Fastify's 404 handler is left alone.
+ *
+ * @example
+ * await app.register(cognito, { verifier, defaultMode: 'optional' });
+ * app.get('/articles', handler);                                   // request.auth: Principal | null
+ * app.get('/drafts', { config: { auth: 'required' } }, handler);
+ * app.get('/admin', { config: { auth: { groups: ['admins'] } } }, handler);
+ * app.post('/articles', { config: { auth: { scopes: ['articles/write'] } } }, handler);
+ * app.get('/me', { config: { auth: { tokenUse: 'id' } } }, handler); // an ID-token route, opted in
+ * app.register(cognitoRoutes, { routes });                           // browser routes (login, ...)
+ * app.setErrorHandler(cognitoErrorHandler);                          // CognitoAuthErrors from your routes
+ */
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyPluginCallback,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
+import fp from 'fastify-plugin';
+import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
+import { type AuthenticationOptions, authenticatorsFrom } from '../http/auth-options.ts';
+import { errorResponse } from '../http/error-response.ts';
+import {
+  type AuthMode,
+  type ResolvedRequirements,
+  type RouteRequirements,
+  resolveAuth,
+  resolveRequirements,
+} from '../http/guards.ts';
+import type { RouteHandler } from '../http/types.ts';
+import type { Principal } from '../principal/principal.ts';
+import {
+  nodeRequestLike,
+  type TranslatedRequest,
+  toWebRequest,
+  type WebRequestOptions,
+} from './node-request.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The principal, or null on public routes and anonymous optional-auth requests. */
+    auth: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** What this route needs: `public`, `optional`, `required`, or `{ mode?, groups?, scopes?, tokenUse? }`. */
+    auth?: AuthMode | RouteRequirements;
+  }
+}
+
+export type { AuthMode, RouteRequirements } from '../http/guards.ts';
+export type { Principal } from '../principal/principal.ts';
+
+export interface CognitoFastifyOptions extends AuthenticationOptions {
+  /** Mode of routes without `config.auth`. Default `required`: a route is public only when it says so. */
+  defaultMode?: AuthMode;
+  /** Core RouteHandlers to mount (same as registering `cognitoRoutes`). */
+  routes?: readonly RouteHandler[];
+  /** Options for mounted routes. */
+  origin?: string;
+  maxBodyBytes?: number;
+}
+
+function replyError(reply: FastifyReply, error: unknown, realm: string | undefined): FastifyReply {
+  const answer = errorResponse(error, { realm });
+  return reply.code(answer.status).headers(answer.headers).send(answer.body);
+}
+
+const cognitoPlugin: FastifyPluginCallback<CognitoFastifyOptions> = (fastify, options, done) => {
+  const authenticators = authenticatorsFrom(options);
+  const defaultMode = options.defaultMode ?? 'required';
+  resolveRequirements(defaultMode); // validates the option now, not at the first route
+  const { realm } = options;
+  // Requirements per route, resolved on the route's first request (keyed by its config object).
+  const byRoute = new WeakMap<object, ResolvedRequirements>();
+
+  fastify.decorateRequest('auth', null);
+  // Fail at startup, not at the first request, for routes added after the plugin.
+  fastify.addHook('onRoute', (route) => {
+    resolveRequirements(route.config?.auth, defaultMode);
+  });
+  // One root-level hook: it also covers routes declared before the plugin finished loading
+  // (`app.register(cognito); app.get(...)` without await), which an onRoute-only design misses.
+  fastify.addHook('onRequest', (request, reply, next) => {
+    const config = request.routeOptions.config as object & {
+      url?: string;
+      auth?: AuthMode | RouteRequirements;
+    };
+    // Fastify's 404 handler: nothing to protect, let it answer 404.
+    if (config.url === undefined) return next();
+    let requirements = byRoute.get(config);
+    if (requirements === undefined) {
+      try {
+        requirements = resolveRequirements(config.auth, defaultMode);
+      } catch (error) {
+        return next(error as Error);
+      }
+      byRoute.set(config, requirements);
+    }
+    if (requirements.mode === 'public') return next();
+    resolveAuth(
+      nodeRequestLike(request.method, request.url, request.headers),
+      authenticators,
+      requirements,
+    ).then(
+      (result) => {
+        if (result.setCookies.length > 0) reply.header('set-cookie', [...result.setCookies]);
+        if (result.ok) {
+          request.auth = result.principal;
+          next();
+        } else {
+          // Answered here; not calling next() ends the request (Fastify hook contract).
+          replyError(reply, result.error, realm);
+        }
+      },
+      (error: Error) => next(error),
+    );
+  });
+  if (options.routes !== undefined) {
+    const { routes, origin, maxBodyBytes } = options;
+    fastify.register(cognitoRoutes, { routes, origin, maxBodyBytes, realm });
+  }
+  done();
+};
+
+/** The plugin: `app.register(cognito, options)`. */
+export const cognito = fp(cognitoPlugin, { name: 'cognito-code-grant', fastify: '5.x' });
+export default cognito;
+
+export interface CognitoRoutesOptions extends WebRequestOptions {
+  routes: readonly RouteHandler[];
+  realm?: string | undefined;
+  origin?: string;
+  maxBodyBytes?: number;
+}
+
+/**
+ * An encapsulated plugin mounting core RouteHandlers (Web Request -> Response). Its own
+ * content-type parsing is switched off, so the handler receives the raw body stream (capped by
+ * `maxBodyBytes`) whatever JSON/form parsers the app registers elsewhere. Routes are `public`
+ * for the auth hook: they do their own checks (state, CSRF, ...).
+ */
+export const cognitoRoutes: FastifyPluginCallback<CognitoRoutesOptions> = (instance, options, done) => {
+  instance.removeAllContentTypeParsers();
+  // Leave the body unread: the handler streams it from request.raw.
+  instance.addContentTypeParser('*', (_request, _payload, parsed) => parsed(null, undefined));
+  const webOptions: WebRequestOptions = {};
+  if (options.origin !== undefined) webOptions.origin = options.origin;
+  if (options.maxBodyBytes !== undefined) webOptions.maxBodyBytes = options.maxBodyBytes;
+  for (const route of options.routes) {
+    instance.route({
+      method: route.method,
+      url: route.path,
+      config: { auth: 'public' },
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        let translated: TranslatedRequest | undefined;
+        try {
+          translated = toWebRequest(request.raw, request.url, webOptions);
+          const response = await route.handle(translated.request);
+          reply.code(response.status);
+          response.headers.forEach((value, name) => {
+            if (name !== 'set-cookie') reply.header(name, value);
+          });
+          const cookies = response.headers.getSetCookie();
+          if (cookies.length > 0) reply.header('set-cookie', cookies);
+          // Handler responses are small (redirects, pages, JSON): buffering keeps errors simple.
+          return reply.send(response.body === null ? undefined : Buffer.from(await response.arrayBuffer()));
+        } catch (error) {
+          const refused = translated?.tooLarge()
+            ? new CognitoAuthError('REQUEST_TOO_LARGE', 'The request body is too large', { cause: error })
+            : error;
+          // An unread, oversized body must not be drained for keep-alive: close the connection.
+          if (translated?.tooLarge()) reply.header('connection', 'close');
+          return replyError(reply, refused, options.realm);
+        }
+      },
+    });
+  }
+  done();
+};
+
+/**
+ * For `app.setErrorHandler(cognitoErrorHandler)`: answers CognitoAuthErrors thrown by routes
+ * with the documented status, header and body; client errors from Fastify itself (validation,
+ * 4xx `statusCode`) keep Fastify's answer; anything else is logged and answered with a generic
+ * 500 that carries nothing from the error (Fastify's default would echo its message).
+ */
+export function cognitoErrorHandler(
+  this: FastifyInstance,
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (isCognitoAuthError(error)) return replyError(reply, error, undefined);
+  const status = (error as Partial<FastifyError>).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return reply.send(error);
+  request.log.error({ err: error }, 'unhandled error');
+  return replyError(reply, error, undefined);
+}

@@ -1,0 +1,130 @@
+/**
+ * `cognito-code-grant/web`: for any runtime that speaks Web `Request`/`Response` (Node with a
+ * small server, Deno, Bun, workers, Hono, Next.js route handlers...). Decisions are made by the
+ * core (src/http/guards.ts); this module translates and nothing else.
+ *
+ * @example
+ * const handler = withAuth((request, auth) => Response.json({ sub: auth?.sub }), { verifier, scopes: ['articles/read'] });
+ * const response = (await routeRequest(routes, request)) ?? (await handler(request));
+ */
+import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
+import { type AuthenticationOptions, authenticatorsFrom } from '../http/auth-options.ts';
+import { errorResponse } from '../http/error-response.ts';
+import { type AuthMode, type RouteRequirements, resolveAuth, resolveRequirements } from '../http/guards.ts';
+import type { AuthOutcome, Authenticator, RequestLike, RouteHandler } from '../http/types.ts';
+import type { Principal } from '../principal/principal.ts';
+
+export type { AuthMode, RouteRequirements } from '../http/guards.ts';
+export type { Principal } from '../principal/principal.ts';
+
+/** A RequestLike over a Web Request (path and query only; headers read on demand). */
+export function webRequestLike(request: Request): RequestLike {
+  const url = new URL(request.url);
+  return {
+    method: request.method,
+    url: url.pathname + url.search,
+    header: (name) => request.headers.get(name) ?? undefined,
+  };
+}
+
+/**
+ * Authenticates a Web Request. Resolves to `{ principal, setCookies }` (principal null when no
+ * credentials were sent and `requirements` allow that, default `optional`); rejects with a
+ * CognitoAuthError for bad credentials or unmet requirements.
+ */
+export async function authenticateRequest(
+  request: Request,
+  authenticators: readonly Authenticator[],
+  requirements: AuthMode | RouteRequirements = 'optional',
+): Promise<AuthOutcome> {
+  const result = await resolveAuth(
+    webRequestLike(request),
+    authenticators,
+    resolveRequirements(requirements),
+  );
+  if (!result.ok) throw result.error;
+  return { principal: result.principal, setCookies: result.setCookies };
+}
+
+/** The Response for an error: JSON `{ error, message }`, RFC 6750 `WWW-Authenticate`, 5xx without detail. */
+export function errorToResponse(
+  error: unknown,
+  options: { realm?: string; setCookies?: readonly string[] } = {},
+) {
+  const answer = errorResponse(error, { realm: options.realm });
+  const headers = new Headers(answer.headers);
+  for (const cookie of options.setCookies ?? []) headers.append('set-cookie', cookie);
+  return new Response(JSON.stringify(answer.body), { status: answer.status, headers });
+}
+
+/** Adds `Set-Cookie` values, copying the Response when its headers are immutable (fetch, redirect). */
+function withCookies(response: Response, cookies: readonly string[]): Response {
+  if (cookies.length === 0) return response;
+  const copy = new Response(response.body, response);
+  for (const cookie of cookies) copy.headers.append('set-cookie', cookie);
+  return copy;
+}
+
+export interface WithAuthOptions extends AuthenticationOptions, RouteRequirements {
+  /** Default `required`. */
+  mode?: AuthMode;
+}
+
+export type AuthedHandler = (request: Request, auth: Principal | null) => Response | Promise<Response>;
+
+/**
+ * Wraps a handler: authenticates per `options` (mode, groups, scopes, tokenUse), answers
+ * refusals itself, and passes the principal on. CognitoAuthErrors the handler throws are
+ * answered too; other errors propagate to the runtime.
+ */
+export function withAuth(
+  handler: AuthedHandler,
+  options: WithAuthOptions,
+): (request: Request) => Promise<Response> {
+  const authenticators = authenticatorsFrom(options);
+  const requirements = resolveRequirements(options);
+  const { realm } = options;
+  return async function authed(request: Request): Promise<Response> {
+    const result = await resolveAuth(webRequestLike(request), authenticators, requirements);
+    if (!result.ok) return errorToResponse(result.error, { realm, setCookies: result.setCookies });
+    let response: Response;
+    try {
+      response = await handler(request, result.principal);
+    } catch (error) {
+      if (!isCognitoAuthError(error)) throw error;
+      return errorToResponse(error, { realm, setCookies: result.setCookies });
+    }
+    return withCookies(response, result.setCookies);
+  };
+}
+
+/**
+ * Serves `request` with the first route whose path matches: its Response, 405 when the path
+ * matches but not the method, or null when no route has this path (serve it yourself).
+ * Errors from a handler are answered as JSON (library errors with their code, others as 500).
+ */
+export async function routeRequest(
+  routes: readonly RouteHandler[],
+  request: Request,
+): Promise<Response | null> {
+  const path = new URL(request.url).pathname;
+  const allowed: string[] = [];
+  for (const route of routes) {
+    if (route.path !== path) continue;
+    if (route.method === request.method) {
+      try {
+        return await route.handle(request);
+      } catch (error) {
+        return errorToResponse(error);
+      }
+    }
+    allowed.push(route.method);
+  }
+  if (allowed.length === 0) return null;
+  const error = new CognitoAuthError('BAD_REQUEST', 'This method is not allowed here');
+  const response = errorToResponse(error);
+  return new Response(response.body, {
+    status: 405,
+    headers: { 'content-type': 'application/json; charset=utf-8', allow: allowed.join(', ') },
+  });
+}

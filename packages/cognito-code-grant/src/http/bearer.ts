@@ -1,0 +1,142 @@
+/**
+ * Bearer-token authentication (RFC 6750 section 2.1): reads the `Authorization` header only,
+ * never a query string or a form body, and turns a verified Cognito token into a Principal.
+ */
+import { CognitoAuthError } from '../errors/errors.ts';
+import type { VerifiedToken } from '../jwt/verifier.ts';
+import { principalFromToken } from '../principal/from-claims.ts';
+import type { Principal, PrincipalHook } from '../principal/principal.ts';
+import type { AuthOutcome, Authenticator, RequestLike } from './types.ts';
+
+/** Which `token_use` a bearer token may have. `any` accepts ID tokens too: an explicit opt-in. */
+export type BearerTokenUse = 'access' | 'id' | 'any';
+
+/** The slice of the verifier (src/jwt/verifier.ts) this module needs. */
+export interface BearerTokenVerifier {
+  verify(token: string, options?: { tokenUse?: BearerTokenUse; clientId?: string }): Promise<VerifiedToken>;
+}
+
+export interface BearerAuthenticatorOptions {
+  verifier: BearerTokenVerifier;
+  /** Default `access`: an ID token is refused unless the app opts in with `id` or `any`. */
+  tokenUse?: BearerTokenUse;
+  /** Only accept tokens issued to this app client (one of the pool's configured clients). */
+  clientId?: string;
+  /** Runs after verification (the replica's seam) with trigger `bearer`. */
+  hook?: PrincipalHook;
+  /** Cap on the `Authorization` header, in bytes. Default 16 KiB. */
+  maxHeaderBytes?: number;
+}
+
+/** Per-call context a guard may pass to override the token use a route expects. */
+export interface BearerAuthenticateContext {
+  readonly tokenUse?: BearerTokenUse | undefined;
+}
+
+export interface BearerAuthenticator extends Authenticator {
+  readonly kind: 'bearer';
+  readonly tokenUse: BearerTokenUse;
+  authenticate(request: RequestLike, context?: BearerAuthenticateContext): Promise<AuthOutcome>;
+}
+
+const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+const TOKEN_USES: readonly string[] = ['access', 'id', 'any'];
+const SPACE = 32;
+const NO_COOKIES: readonly string[] = Object.freeze([]);
+const ANONYMOUS: AuthOutcome = Object.freeze({ principal: null, setCookies: NO_COOKIES });
+
+/** True when the auth scheme (the first word) is `Bearer`, in any case. */
+function isBearerScheme(value: string): boolean {
+  if (value.length < 6) return false;
+  if (value.length > 6) {
+    const next = value.charCodeAt(6);
+    if (next !== 32 && next !== 9) return false;
+  }
+  return value.slice(0, 6).toLowerCase() === 'bearer';
+}
+
+/**
+ * Extracts the token from an `Authorization` header value. Returns null when the header is
+ * absent or uses another scheme (`Basic`, ...): those are not bearer credentials. Throws
+ * `TOKEN_TOO_LARGE` over the cap and `TOKEN_MALFORMED` for a `Bearer` header that is not
+ * `Bearer` + spaces + exactly one token (characters outside b64token are left to the verifier,
+ * whose JWT grammar refuses them).
+ */
+export function parseBearerHeader(
+  value: string | undefined,
+  maxHeaderBytes: number = DEFAULT_MAX_HEADER_BYTES,
+): string | null {
+  if (value === undefined || value === '') return null;
+  // Node keeps header values as latin1 strings, so length is the byte count.
+  if (value.length > maxHeaderBytes) {
+    throw new CognitoAuthError('TOKEN_TOO_LARGE', `The Authorization header exceeds ${maxHeaderBytes} bytes`);
+  }
+  if (!isBearerScheme(value)) return null;
+  // `Bearer`, one or more spaces, exactly one token. Only the structure is checked here, with
+  // native scans (a regex over a 1 KB token costs microseconds on the hot path): the verifier's
+  // strict JWT grammar (base64url segments) is a subset of RFC 6750's b64token and refuses
+  // every other character with TOKEN_MALFORMED.
+  const length = value.length;
+  let start = 6;
+  while (start < length && value.charCodeAt(start) === SPACE) start++;
+  if (start === 6 || start === length) return malformed();
+  const token = start === 7 ? value.slice(7) : value.slice(start);
+  if (token.indexOf(' ') !== -1 || token.indexOf('\t') !== -1 || token.indexOf(',') !== -1)
+    return malformed();
+  return token;
+}
+
+function malformed(): never {
+  throw new CognitoAuthError('TOKEN_MALFORMED', 'The Authorization header is not "Bearer <token>"');
+}
+
+/**
+ * Creates the bearer Authenticator. Config is validated here, once.
+ *
+ * @example
+ * const bearer = createBearerAuthenticator({ verifier: createCognitoVerifier({ pools }) });
+ */
+export function createBearerAuthenticator(options: BearerAuthenticatorOptions): BearerAuthenticator {
+  if (typeof options !== 'object' || options === null) {
+    throw new CognitoAuthError('CONFIG_INVALID', 'bearer authenticator options must be an object');
+  }
+  const { verifier, clientId, hook } = options;
+  if (typeof verifier?.verify !== 'function') {
+    throw new CognitoAuthError('CONFIG_INVALID', 'verifier must be a verifier (createCognitoVerifier)');
+  }
+  const tokenUse = options.tokenUse ?? 'access';
+  if (!TOKEN_USES.includes(tokenUse)) {
+    throw new CognitoAuthError('CONFIG_INVALID', 'tokenUse must be "access", "id" or "any"');
+  }
+  if (clientId !== undefined && (typeof clientId !== 'string' || clientId === '')) {
+    throw new CognitoAuthError('CONFIG_INVALID', 'clientId must be a non-empty string when set');
+  }
+  if (hook !== undefined && typeof hook !== 'function') {
+    throw new CognitoAuthError('CONFIG_INVALID', 'hook must be a function');
+  }
+  const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  if (!Number.isInteger(maxHeaderBytes) || maxHeaderBytes < 64) {
+    throw new CognitoAuthError('CONFIG_INVALID', 'maxHeaderBytes must be an integer >= 64');
+  }
+  // Built once: the hot path allocates no option objects.
+  const verifyOptions: Record<BearerTokenUse, { tokenUse: BearerTokenUse; clientId?: string }> = {
+    access: clientId === undefined ? { tokenUse: 'access' } : { tokenUse: 'access', clientId },
+    id: clientId === undefined ? { tokenUse: 'id' } : { tokenUse: 'id', clientId },
+    any: clientId === undefined ? { tokenUse: 'any' } : { tokenUse: 'any', clientId },
+  };
+  const hookContext = Object.freeze({ trigger: 'bearer' as const });
+
+  async function authenticate(
+    request: RequestLike,
+    context?: BearerAuthenticateContext,
+  ): Promise<AuthOutcome> {
+    const token = parseBearerHeader(request.header('authorization'), maxHeaderBytes);
+    if (token === null) return ANONYMOUS;
+    const verified = await verifier.verify(token, verifyOptions[context?.tokenUse ?? tokenUse]);
+    let principal: Principal = principalFromToken(verified, 'bearer');
+    if (hook !== undefined) principal = await hook(principal, hookContext);
+    return { principal, setCookies: NO_COOKIES };
+  }
+
+  return Object.freeze({ kind: 'bearer' as const, tokenUse, authenticate });
+}

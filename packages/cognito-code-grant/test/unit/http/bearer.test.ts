@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { definePool } from '../../../src/config/pool.ts';
+import { createBearerAuthenticator, parseBearerHeader } from '../../../src/http/bearer.ts';
+import type { RequestLike } from '../../../src/http/types.ts';
+import { createVerifiedToken, type VerifiedToken } from '../../../src/jwt/verified.ts';
+import { createCognitoVerifier } from '../../../src/jwt/verifier.ts';
+import type { Principal } from '../../../src/principal/principal.ts';
+
+const pool = definePool({ userPoolId: 'eu-west-1_AbC123xyz', clientId: 'client1' });
+const claims = {
+  sub: 'user-1',
+  iss: pool.issuer,
+  token_use: 'access',
+  client_id: 'client1',
+  username: 'jdoe',
+  scope: 'a b',
+  exp: 2e9,
+  iat: 1e9,
+} as const;
+
+/** A tiny fake verifier recording its calls. */
+function fakeVerifier() {
+  const calls: Array<{ token: string; options: unknown }> = [];
+  const verified = createVerifiedToken(claims, pool);
+  return {
+    calls,
+    async verify(token: string, options?: unknown): Promise<VerifiedToken> {
+      calls.push({ token, options });
+      if (token !== 'good.token.sig')
+        throw Object.assign(new Error('bad'), { code: 'TOKEN_SIGNATURE_INVALID' });
+      return verified;
+    },
+  };
+}
+
+const req = (authorization?: string, extra: Record<string, string> = {}): RequestLike => ({
+  method: 'GET',
+  url: '/x?access_token=good.token.sig',
+  header: (name) => (name === 'authorization' ? authorization : extra[name]),
+});
+
+test('parseBearerHeader: absent or other scheme -> null', () => {
+  assert.equal(parseBearerHeader(undefined), null);
+  assert.equal(parseBearerHeader(''), null);
+  assert.equal(parseBearerHeader('Basic dXNlcjpwYXNz'), null);
+  assert.equal(parseBearerHeader('Bearerx abc'), null);
+  assert.equal(parseBearerHeader('Token abc'), null);
+});
+
+test('parseBearerHeader: scheme is case-insensitive, exactly one token', () => {
+  assert.equal(parseBearerHeader('Bearer a.b.c'), 'a.b.c');
+  assert.equal(parseBearerHeader('bEaReR   a-b_c~d+e/f=='), 'a-b_c~d+e/f==');
+  for (const bad of ['Bearer', 'Bearer a b', 'Bearer a,b', 'Bearer a\tb', 'Bearer\ta.b.c', 'Bearer  a.b c']) {
+    assert.throws(() => parseBearerHeader(bad), { code: 'TOKEN_MALFORMED' }, bad);
+  }
+});
+
+test('characters outside b64token are refused by the real verifier with TOKEN_MALFORMED', async () => {
+  const verifier = createCognitoVerifier({ pools: pool });
+  const bearer = createBearerAuthenticator({ verifier });
+  for (const bad of [
+    'Bearer a=b.c.d',
+    'Bearer "a".b.c',
+    'Bearer \u00e9.b.c',
+    'Bearer a$b.c.d',
+    'Bearer a.b.c;',
+  ]) {
+    await assert.rejects(bearer.authenticate(req(bad)), { code: 'TOKEN_MALFORMED' }, bad);
+  }
+});
+
+test('parseBearerHeader: over the cap -> TOKEN_TOO_LARGE, before any parsing', () => {
+  assert.throws(() => parseBearerHeader(`Bearer ${'a'.repeat(100)}`, 64), { code: 'TOKEN_TOO_LARGE' });
+  assert.throws(() => parseBearerHeader(`Basic ${'a'.repeat(100)}`, 64), { code: 'TOKEN_TOO_LARGE' });
+  assert.equal(parseBearerHeader(`Bearer ${'a'.repeat(57)}`, 64), 'a'.repeat(57));
+});
+
+test('authenticate: header only, never the query string; access tokens by default', async () => {
+  const verifier = fakeVerifier();
+  const bearer = createBearerAuthenticator({ verifier });
+  assert.equal(bearer.kind, 'bearer');
+  assert.deepEqual(await bearer.authenticate(req(undefined)), { principal: null, setCookies: [] });
+  assert.equal(verifier.calls.length, 0);
+  const outcome = await bearer.authenticate(req('Bearer good.token.sig'));
+  assert.equal(outcome.principal?.sub, 'user-1');
+  assert.equal(outcome.principal?.source, 'bearer');
+  assert.deepEqual(outcome.setCookies, []);
+  assert.deepEqual(verifier.calls[0], { token: 'good.token.sig', options: { tokenUse: 'access' } });
+});
+
+test('authenticate: tokenUse and clientId reach the verifier; a route context overrides tokenUse', async () => {
+  const verifier = fakeVerifier();
+  const bearer = createBearerAuthenticator({ verifier, tokenUse: 'any', clientId: 'client1' });
+  await bearer.authenticate(req('Bearer good.token.sig'));
+  await bearer.authenticate(req('Bearer good.token.sig'), { tokenUse: 'id' });
+  assert.deepEqual(
+    verifier.calls.map((c) => c.options),
+    [
+      { tokenUse: 'any', clientId: 'client1' },
+      { tokenUse: 'id', clientId: 'client1' },
+    ],
+  );
+});
+
+test('authenticate: verifier errors propagate; malformed header never reaches the verifier', async () => {
+  const verifier = fakeVerifier();
+  const bearer = createBearerAuthenticator({ verifier });
+  await assert.rejects(bearer.authenticate(req('Bearer other.token.sig')), {
+    code: 'TOKEN_SIGNATURE_INVALID',
+  });
+  await assert.rejects(bearer.authenticate(req('Bearer a b')), { code: 'TOKEN_MALFORMED' });
+  assert.equal(verifier.calls.length, 1);
+});
+
+test('authenticate: the hook runs with trigger bearer and may replace or refuse the principal', async () => {
+  const seen: string[] = [];
+  const bearer = createBearerAuthenticator({
+    verifier: fakeVerifier(),
+    hook: (principal: Principal, context) => {
+      seen.push(context.trigger);
+      return { ...principal, replicaUserId: 42 };
+    },
+  });
+  const outcome = await bearer.authenticate(req('Bearer good.token.sig'));
+  assert.equal(outcome.principal?.replicaUserId, 42);
+  assert.deepEqual(seen, ['bearer']);
+  const refusing = createBearerAuthenticator({
+    verifier: fakeVerifier(),
+    hook: () => {
+      throw Object.assign(new Error('disabled'), { code: 'USER_DISABLED' });
+    },
+  });
+  await assert.rejects(refusing.authenticate(req('Bearer good.token.sig')), { code: 'USER_DISABLED' });
+});
+
+test('a reused token gives the same principal object (memoised by the verified token)', async () => {
+  const bearer = createBearerAuthenticator({ verifier: fakeVerifier() });
+  const a = await bearer.authenticate(req('Bearer good.token.sig'));
+  const b = await bearer.authenticate(req('Bearer good.token.sig'));
+  assert.equal(a.principal, b.principal);
+});
+
+test('options are validated at creation', () => {
+  const verifier = fakeVerifier();
+  const bad: unknown[] = [
+    undefined,
+    {},
+    { verifier: {} },
+    { verifier, tokenUse: 'refresh' },
+    { verifier, clientId: '' },
+    { verifier, hook: 'x' },
+    { verifier, maxHeaderBytes: 10 },
+    { verifier, maxHeaderBytes: 1.5 },
+  ];
+  for (const options of bad) {
+    assert.throws(
+      () => createBearerAuthenticator(options as never),
+      { code: 'CONFIG_INVALID' },
+      JSON.stringify(options),
+    );
+  }
+});
