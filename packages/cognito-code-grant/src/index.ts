@@ -67,3 +67,14 @@ export {
 export { type ErrorResponse, type ErrorResponseOptions, errorResponse } from './http/error-response.ts';
 export { type BearerChallenge, bearerChallenge } from './http/www-authenticate.ts';
 export { type AuthenticationOptions, authenticatorsFrom } from './http/auth-options.ts';
+export {
+  type CognitoLogin,
+  type CognitoLoginOptions,
+  createCognitoLogin,
+  type HeaderSource,
+  type SessionOptions,
+  safeReturnTo,
+} from './http/login/index.ts';
+export { createMemorySessionStore, type MemorySessionStoreOptions } from './store/memory/index.ts';
+export type { SessionRecord, SessionStore } from './session/store.ts';
+export * from './oauth/index.ts';

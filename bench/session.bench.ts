@@ -1,0 +1,234 @@
+/**
+ * Throughput of a session-authenticated JSON route on Fastify, as ratios against the same route
+ * without auth, measured in the same run with interleaved rounds:
+ * - cookie mode (tokens sealed in the cookie): target >= 0.7x;
+ * - store mode on Redis (TEST_REDIS_URL) and on PostgreSQL (TEST_POSTGRES_URL): target >= 0.5x.
+ * The server runs in a child process (this file, with CCG_SESSION_BENCH_SERVER set) so that
+ * autocannon and the server do not share one event loop. Sessions are created through the real
+ * login and callback handlers against an in-process fake of Cognito's token endpoint.
+ * Run alone: `node --conditions=ccg-source --import tsx bench/session.bench.ts`
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { type BenchRow, interleaved, ratioRow } from './lib.ts';
+
+const DURATION_S = 3;
+const ROUNDS = 3;
+const CONNECTIONS = 10;
+const APP = 'https://app.example.test';
+const SECRET = randomBytes(48).toString('base64url');
+
+type Contender = 'cookie' | 'redis' | 'postgres';
+
+// ---------------------------------------------------------------- server (child process)
+
+async function serve(): Promise<void> {
+  const { default: Fastify } = await import('fastify');
+  const { cognito } = await import('../packages/cognito-code-grant/src/adapters/fastify.ts');
+  const { createCognitoLogin } = await import(
+    '../packages/cognito-code-grant/src/http/login/create-login.ts'
+  );
+  const { createFakeCognito } = await import('../packages/cognito-code-grant/test/login/fake-cognito.ts');
+  const fake = createFakeCognito({ now: Date.now });
+  const cleanups: (() => Promise<void>)[] = [];
+  type Login = ReturnType<typeof createCognitoLogin>;
+  const logins: Partial<Record<Contender, Login>> = {};
+  const make = (cookieName: string, session: Parameters<typeof createCognitoLogin>[0]['session']) =>
+    createCognitoLogin({ pool: fake.pool, appUrl: APP, session, fetch: fake.fetch, cookieName });
+
+  logins.cookie = make('bench-cookie', { mode: 'cookie', secrets: [SECRET] });
+
+  const redisUrl = process.env['TEST_REDIS_URL'];
+  if (redisUrl) {
+    const { Redis } = await import('ioredis');
+    const { createRedisSessionStore } = await import(
+      '../packages/cognito-code-grant/src/store/redis/index.ts'
+    );
+    const redis = new Redis(redisUrl);
+    const prefix = `ccgbench:${randomBytes(4).toString('hex')}:`;
+    logins.redis = make('bench-redis', {
+      mode: 'store',
+      store: createRedisSessionStore(redis, { prefix }),
+      secrets: [SECRET],
+    });
+    cleanups.push(async () => {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    });
+  }
+
+  const pgUrl = process.env['TEST_POSTGRES_URL'];
+  if (pgUrl) {
+    const { Kysely, Migrator, PostgresDialect } = await import('kysely');
+    const { default: pg } = await import('pg');
+    const { sessionMigrations } = await import(
+      '../packages/cognito-code-grant/src/store/kysely/migrations/sessions.ts'
+    );
+    const { createSqlSessionStore } = await import(
+      '../packages/cognito-code-grant/src/store/kysely/session-store.ts'
+    );
+    const schema = `ccg_bench_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Pool({ connectionString: pgUrl, max: 1 });
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    const pool = new pg.Pool({
+      connectionString: pgUrl,
+      max: CONNECTIONS,
+      options: `-c search_path=${schema}`,
+    });
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+    const migrations = sessionMigrations('cognito_');
+    const migrated = await new Migrator({
+      db,
+      provider: { getMigrations: async () => migrations },
+    }).migrateToLatest();
+    if (migrated.error) throw migrated.error;
+    logins.postgres = make('bench-pg', {
+      mode: 'store',
+      store: createSqlSessionStore(db, { tablePrefix: 'cognito_' }),
+      secrets: [SECRET],
+    });
+    cleanups.push(async () => {
+      await db.destroy();
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    });
+  }
+
+  // Sign in once per mode through the real handlers; the Cookie header is what a browser sends.
+  const cookies: Partial<Record<Contender, string>> = {};
+  for (const [name, login] of Object.entries(logins) as [Contender, Login][]) {
+    const route = (path: string) => login.routes.find((r) => r.path === path)!;
+    const start = await route('/auth/login').handle(new Request(`${APP}/auth/login`));
+    const loginCookie = start.headers.getSetCookie()[0]!.split(';')[0]!;
+    const { code, state } = fake.authorize(start.headers.get('location')!, { username: `bench-${name}` });
+    const done = await route('/auth/callback').handle(
+      new Request(`${APP}/auth/callback?code=${code}&state=${state}`, { headers: { cookie: loginCookie } }),
+    );
+    cookies[name] = done.headers
+      .getSetCookie()
+      .filter((c) => !c.includes('Max-Age=0'))
+      .map((c) => c.split(';')[0]!)
+      .join('; ');
+  }
+
+  const app = Fastify();
+  await app.register(cognito, {
+    authenticators: Object.values(logins).map((l) => l.authenticator),
+    defaultMode: 'required',
+  });
+  app.get('/bare', { config: { auth: 'public' } }, async () => ({ hello: 'world' }));
+  app.get('/session', async (request) => ({ hello: request.auth!.sub }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+  process.once('SIGINT', () => {
+    void (async () => {
+      await app.close();
+      for (const c of cleanups) await c().catch(() => undefined);
+      process.exit(0);
+    })();
+  });
+  process.stdout.write(`READY ${JSON.stringify({ port, cookies })}\n`);
+}
+
+// ---------------------------------------------------------------- client (this process)
+
+async function startServer(): Promise<{
+  url: string;
+  cookies: Partial<Record<Contender, string>>;
+  child: ChildProcess;
+}> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=ccg-source', '--import', 'tsx', fileURLToPath(import.meta.url)],
+    {
+      env: { ...process.env, CCG_SESSION_BENCH_SERVER: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const ready = await new Promise<{ port: number; cookies: Partial<Record<Contender, string>> }>(
+    (resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`session bench server exited with ${code}`)));
+      lines.on('line', (line) => {
+        if (line.startsWith('READY ')) resolve(JSON.parse(line.slice(6)));
+      });
+    },
+  );
+  return { url: `http://127.0.0.1:${ready.port}`, cookies: ready.cookies, child };
+}
+
+type Requests = Array<{ method: 'GET'; path: string; headers: Record<string, string> }>;
+
+/** The slice of autocannon's API used here (it ships no type declarations). */
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  requests: Requests;
+}) => Promise<{ non2xx: number; errors: number; requests: { average: number } }>;
+
+async function reqPerSecond(url: string, requests: Requests, seconds: number): Promise<number> {
+  const specifier = 'autocannon'; // a variable: the package ships no type declarations
+  const autocannon = ((await import(specifier)) as { default: Autocannon }).default;
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests });
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${requests[0]!.path}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  }
+  return result.requests.average;
+}
+
+export async function benchSession(): Promise<BenchRow[]> {
+  const { url, cookies, child } = await startServer();
+  try {
+    const contenders: Record<string, Requests> = {
+      bare: [{ method: 'GET', path: '/bare', headers: {} }],
+    };
+    for (const [name, cookie] of Object.entries(cookies)) {
+      contenders[name] = [{ method: 'GET', path: '/session', headers: { cookie } }];
+    }
+    for (const requests of Object.values(contenders)) await reqPerSecond(url, requests, 1); // warm-up
+    const results = await interleaved(
+      Object.fromEntries(
+        Object.entries(contenders).map(([name, requests]) => [
+          name,
+          () => reqPerSecond(url, requests, DURATION_S),
+        ]),
+      ),
+      ROUNDS,
+    );
+    const section = 'session-fastify';
+    const bare = results['bare']!;
+    const rows: BenchRow[] = [{ section, name: 'fastify JSON route, no auth', value: bare, unit: 'req/s' }];
+    const labels: Record<Contender, [string, number]> = {
+      cookie: ['session, cookie mode', 0.7],
+      redis: ['session, store mode (Redis)', 0.5],
+      postgres: ['session, store mode (PostgreSQL)', 0.5],
+    };
+    for (const [name, [label, target]] of Object.entries(labels) as [Contender, [string, number]][]) {
+      const value = results[name];
+      if (value === undefined) {
+        const envVar = name === 'redis' ? 'TEST_REDIS_URL' : 'TEST_POSTGRES_URL';
+        rows.push({ section, name: `${label}: skipped (${envVar} not set)`, value: 0, unit: 'req/s' });
+        continue;
+      }
+      rows.push(ratioRow(section, label, value, 'req/s', 'fastify no auth', bare, target));
+    }
+    return rows;
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+if (process.env['CCG_SESSION_BENCH_SERVER']) {
+  await serve();
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = await benchSession();
+  for (const r of rows) {
+    const ratio = r.ratio === undefined ? '' : ` ${r.ratio.toFixed(2)}x (${r.target}) ${r.ok ? 'ok' : 'NO'}`;
+    console.log(`${r.section} | ${r.name} | ${Math.round(r.value)} ${r.unit}${ratio}`);
+  }
+}

@@ -1,0 +1,8 @@
+export {
+  type CognitoLogin,
+  type CognitoLoginOptions,
+  type HeaderSource,
+  type SessionOptions,
+  createCognitoLogin,
+} from './create-login.ts';
+export { safeReturnTo } from './return-to.ts';

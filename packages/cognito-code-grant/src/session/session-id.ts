@@ -1,0 +1,44 @@
+/**
+ * Store-mode session tokens `id.secret`: the store is keyed by SHA-256(id) and keeps only
+ * SHA-256(secret), compared in constant time, so a leaked store yields no usable cookie.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { type RandomBytes, defaultRandomBytes, randomToken } from '../oauth/random.ts';
+
+export interface SessionToken {
+  /** The cookie value, `id.secret`. */
+  readonly token: string;
+  readonly id: string;
+  readonly secret: string;
+}
+
+const TOKEN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
+
+/** A fresh token: 128-bit id, 256-bit secret. */
+export function createSessionToken(random: RandomBytes = defaultRandomBytes): SessionToken {
+  const id = randomToken(random, 16);
+  const secret = randomToken(random, 32);
+  return { token: `${id}.${secret}`, id, secret };
+}
+
+/** Splits a cookie value; undefined when it is not exactly of the form this library writes. */
+export function parseSessionToken(value: string): SessionToken | undefined {
+  const m = TOKEN.exec(value);
+  return m ? { token: value, id: m[1]!, secret: m[2]! } : undefined;
+}
+
+/** The store key: SHA-256(id) as 64 hex characters. */
+export function hashSessionId(id: string): string {
+  return createHash('sha256').update(id).digest('hex');
+}
+
+export function hashSessionSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url');
+}
+
+/** Constant-time comparison of a presented secret with the stored hash. */
+export function sessionSecretMatches(secret: string, storedHash: string): boolean {
+  const a = Buffer.from(hashSessionSecret(secret));
+  const b = Buffer.from(storedHash);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

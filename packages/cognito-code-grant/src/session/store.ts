@@ -1,0 +1,32 @@
+/**
+ * The session store port: a few primitives every backend (memory, SQL, Redis) implements and a
+ * shared conformance suite checks. Keys are `SHA-256(session id)` in hex; `data` is an opaque
+ * JSON string (tokens and metadata; only a hash of the session secret is inside).
+ */
+
+export interface SessionRecord {
+  /** Opaque JSON written by the session layer. */
+  readonly data: string;
+  /** Cognito `sub`, for housekeeping queries; null when unknown. */
+  readonly userSub: string | null;
+  /** Epoch ms after which the record is gone (rolling or absolute lifetime, whichever is sooner). */
+  readonly expiresAt: number;
+}
+
+export interface SessionStore {
+  /** The live record, or undefined when absent or expired. */
+  get(idHash: string): Promise<SessionRecord | undefined>;
+  /** Creates or replaces a record. */
+  set(idHash: string, record: SessionRecord): Promise<void>;
+  /** Removes a record (and its lease); absent records are fine. */
+  delete(idHash: string): Promise<void>;
+  /** Moves the expiry of a live record (rolling lifetime) without rewriting its data. */
+  touch(idHash: string, expiresAt: number): Promise<void>;
+  /**
+   * Atomically takes the refresh lease of a record for `ttlMs`: true when `owner` now holds it
+   * (it was free, expired, or already `owner`'s), false when another owner holds a live lease.
+   */
+  acquireLease(idHash: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Releases the lease if `owner` holds it. */
+  releaseLease(idHash: string, owner: string): Promise<void>;
+}

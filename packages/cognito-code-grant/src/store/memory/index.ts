@@ -1,0 +1,1 @@
+export { createMemorySessionStore, type MemorySessionStoreOptions } from './session-store.ts';

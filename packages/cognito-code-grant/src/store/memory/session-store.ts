@@ -1,0 +1,76 @@
+/** In-memory SessionStore for development and tests: bounded, single process only. */
+import type { SessionRecord, SessionStore } from '../../session/store.ts';
+
+export interface MemorySessionStoreOptions {
+  /** Maximum sessions kept; the least recently written goes first (default 10 000). */
+  maxSessions?: number;
+  /** Clock in epoch ms (default Date.now). */
+  now?: () => number;
+}
+
+interface Entry {
+  record: SessionRecord;
+  leaseOwner?: string;
+  leaseUntil?: number;
+}
+
+export function createMemorySessionStore(options: MemorySessionStoreOptions = {}): SessionStore & {
+  /** Number of live records (for tests and metrics). */
+  size(): number;
+} {
+  const max = options.maxSessions ?? 10_000;
+  const now = options.now ?? Date.now;
+  const map = new Map<string, Entry>();
+  const live = (idHash: string): Entry | undefined => {
+    const e = map.get(idHash);
+    if (e && e.record.expiresAt <= now()) {
+      map.delete(idHash);
+      return undefined;
+    }
+    return e;
+  };
+  return {
+    async get(idHash) {
+      return live(idHash)?.record;
+    },
+    async set(idHash, record) {
+      const previous = map.get(idHash);
+      map.delete(idHash);
+      while (map.size >= max) {
+        const oldest = map.keys().next().value;
+        if (oldest === undefined) break;
+        map.delete(oldest);
+      }
+      const entry: Entry = { record: { ...record } };
+      if (previous?.leaseOwner !== undefined) {
+        entry.leaseOwner = previous.leaseOwner;
+        if (previous.leaseUntil !== undefined) entry.leaseUntil = previous.leaseUntil;
+      }
+      map.set(idHash, entry);
+    },
+    async delete(idHash) {
+      map.delete(idHash);
+    },
+    async touch(idHash, expiresAt) {
+      const e = live(idHash);
+      if (e) e.record = { ...e.record, expiresAt };
+    },
+    async acquireLease(idHash, owner, ttlMs) {
+      const e = live(idHash);
+      if (!e) return false;
+      const t = now();
+      if (e.leaseOwner !== undefined && e.leaseOwner !== owner && (e.leaseUntil ?? 0) > t) return false;
+      e.leaseOwner = owner;
+      e.leaseUntil = t + ttlMs;
+      return true;
+    },
+    async releaseLease(idHash, owner) {
+      const e = map.get(idHash);
+      if (e && e.leaseOwner === owner) {
+        delete e.leaseOwner;
+        delete e.leaseUntil;
+      }
+    },
+    size: () => map.size,
+  };
+}

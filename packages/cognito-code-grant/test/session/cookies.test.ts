@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  CHUNK_SIZE,
+  type CookieAttributes,
+  clearChunked,
+  parseCookies,
+  prefixedName,
+  readChunked,
+  serializeCookie,
+  writeChunked,
+} from '../../src/session/cookies.ts';
+
+const A: CookieAttributes = { maxAge: 3600, path: '/', secure: true, httpOnly: true, sameSite: 'Lax' };
+
+test('serialize writes every attribute', () => {
+  assert.equal(
+    serializeCookie('__Host-s', 'abc', A),
+    '__Host-s=abc; Max-Age=3600; Path=/; Secure; HttpOnly; SameSite=Lax',
+  );
+  assert.equal(
+    serializeCookie('__Secure-s', 'abc', { ...A, domain: 'example.com' }),
+    '__Secure-s=abc; Max-Age=3600; Path=/; Domain=example.com; Secure; HttpOnly; SameSite=Lax',
+  );
+});
+
+test('serialize refuses what a browser would misread or what breaks the prefixes', () => {
+  const bad: [string, string, CookieAttributes][] = [
+    ['a b', 'v', A],
+    ['a;b', 'v', A],
+    ['n', 'v;Domain=evil', A],
+    ['n', 'v\r\nSet-Cookie: x', A],
+    ['n', 'v,w', A],
+    ['n', 'v"', A],
+    ['n', 'v', { ...A, maxAge: 400 * 86400 + 1 }],
+    ['n', 'v', { ...A, maxAge: -1 }],
+    ['n', 'v', { ...A, maxAge: 1.5 }],
+    ['n', 'v', { ...A, path: 'x' }],
+    ['n', 'v', { ...A, path: '/;Domain=x' }],
+    ['n', 'v', { ...A, domain: 'evil.com;x' }],
+    ['__Host-n', 'v', { ...A, secure: false }],
+    ['__Host-n', 'v', { ...A, path: '/auth' }],
+    ['__Host-n', 'v', { ...A, domain: 'example.com' }],
+    ['__Secure-n', 'v', { ...A, secure: false }],
+  ];
+  for (const [n, v, a] of bad) assert.throws(() => serializeCookie(n, v, a), TypeError, `${n}=${v}`);
+});
+
+test('names follow the prefix policy', () => {
+  assert.equal(prefixedName('s', true, undefined), '__Host-s');
+  assert.equal(prefixedName('s', true, 'example.com'), '__Secure-s');
+  assert.equal(prefixedName('s', false, undefined), 's');
+});
+
+test('parse: first occurrence wins, quotes are stripped, junk is skipped', () => {
+  const m = parseCookies('a=1; b="2"; a=3; =x; junk; c=');
+  assert.equal(m.get('a'), '1');
+  assert.equal(m.get('b'), '2');
+  assert.equal(m.get('c'), '');
+  assert.equal(m.size, 3);
+  assert.equal(parseCookies(undefined).size, 0);
+});
+
+test('chunking: long values split, read back, stale chunks cleared', () => {
+  const long = 'x'.repeat(CHUNK_SIZE * 2 + 10);
+  const set = writeChunked('s', long, A, new Map());
+  assert.equal(set.length, 3);
+  assert.ok(set.every((c) => c.length < 4096));
+  const jar = new Map(set.map((c) => [c.split('=')[0]!, c.split('=')[1]!.split(';')[0]!]));
+  assert.equal(readChunked('s', jar), long);
+  // Shorter value next: the unchunked cookie plus deletions of s.0..s.2.
+  const next = writeChunked('s', 'short', A, jar);
+  assert.equal(next[0], serializeCookie('s', 'short', A));
+  assert.deepEqual(
+    next.slice(1).map((c) => c.split('=')[0]),
+    ['s.0', 's.1', 's.2'],
+  );
+  assert.ok(next.slice(1).every((c) => c.includes('Max-Age=0')));
+  // Two chunks after three: s.2 cleared.
+  const two = writeChunked('s', 'y'.repeat(CHUNK_SIZE + 1), A, jar);
+  assert.ok(two.some((c) => c.startsWith('s.2=;') && c.includes('Max-Age=0')));
+  assert.equal(readChunked('s', new Map([['s.1', 'x']])), undefined, 'a gap at .0 reads nothing');
+  assert.deepEqual(
+    clearChunked('s', A, jar).map((c) => c.split('=')[0]),
+    ['s', 's.0', 's.1', 's.2'],
+  );
+  assert.throws(() => writeChunked('s', 'x'.repeat(CHUNK_SIZE * 9), A, new Map()), TypeError);
+});
