@@ -149,6 +149,23 @@ export async function resolveAuth(
     }
     return { ok: true, principal: authorize(principal, requirements, authenticators), setCookies };
   } catch (error) {
+    // A session that ended (expired, refresh refused) carries the cookies that clear it.
+    const ended = sessionEnded(error);
+    if (ended) {
+      setCookies = setCookies.concat(ended);
+      // On an optional-auth route (a page that also serves signed-out visitors) an ended
+      // session simply means "signed out"; required routes answer 401.
+      if (requirements.mode === 'optional') return { ok: true, principal: null, setCookies };
+    }
     return { ok: false, error, setCookies };
   }
+}
+
+/** The `Set-Cookie` values of a SESSION_EXPIRED / REFRESH_FAILED error, or undefined. */
+function sessionEnded(error: unknown): readonly string[] | undefined {
+  if (!isCognitoAuthError(error) || (error.code !== 'SESSION_EXPIRED' && error.code !== 'REFRESH_FAILED')) {
+    return undefined;
+  }
+  const cookies = error.details?.['setCookies'];
+  return Array.isArray(cookies) ? cookies.filter((c): c is string => typeof c === 'string') : NONE;
 }
