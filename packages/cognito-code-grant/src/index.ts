@@ -78,3 +78,21 @@ export {
 export { createMemorySessionStore, type MemorySessionStoreOptions } from './store/memory/index.ts';
 export type { SessionRecord, SessionStore } from './session/store.ts';
 export * from './oauth/index.ts';
+export {
+  type CognitoEventsRouteOptions,
+  createCognitoEventsRoute,
+  webhookSecretsFromEnv,
+} from './replica/webhook-route.ts';
+export type {
+  ApplyResult,
+  GroupsChangedEvent,
+  Replica,
+  ReplicaGroup,
+  ReplicaHooks,
+  ReplicaSource,
+  ReplicaUser,
+  UserEvent,
+  UserState,
+  UserStatus,
+  UserUpdatedEvent,
+} from './replica/types.ts';

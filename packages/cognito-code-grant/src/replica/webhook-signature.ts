@@ -17,7 +17,12 @@ export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
 const EVENT_ID = /^[\w.:-]{1,128}$/;
 
-export function computeWebhookSignature(secret: string, timestamp: number, eventId: string, body: string): string {
+export function computeWebhookSignature(
+  secret: string,
+  timestamp: number,
+  eventId: string,
+  body: string,
+): string {
   return `v1=${createHmac('sha256', secret).update(`v1:${timestamp}:${eventId}:${body}`).digest('hex')}`;
 }
 
@@ -27,7 +32,8 @@ export function signWebhook(
   body: string,
   options: { eventId: string; now?: () => number },
 ): Record<string, string> {
-  if (!EVENT_ID.test(options.eventId)) throw new CognitoAuthError('BAD_REQUEST', 'eventId has invalid characters');
+  if (!EVENT_ID.test(options.eventId))
+    throw new CognitoAuthError('BAD_REQUEST', 'eventId has invalid characters');
   const timestamp = Math.floor((options.now ?? Date.now)() / 1000);
   return {
     [WEBHOOK_HEADERS.timestamp]: String(timestamp),

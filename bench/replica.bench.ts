@@ -1,0 +1,257 @@
+/**
+ * Replica figures (issue 5): first-login upsert latency (median, p99) on SQLite and PostgreSQL,
+ * writes per 1,000 steady-state requests, and sync throughput from the emulator into SQLite and
+ * PostgreSQL (target >= 5,000 users/s for 50,000 users into PostgreSQL). PostgreSQL rows need
+ * TEST_POSTGRES_URL; the bench creates and drops its own database.
+ *
+ * Alone: `node --conditions=ccg-source --import tsx bench/replica.bench.ts`
+ */
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { type Kysely, sql } from 'kysely';
+import type { Principal } from '../packages/cognito-code-grant/src/principal/principal.ts';
+import { createReplica } from '../packages/cognito-code-grant/src/replica/replica.ts';
+import { createDatabase } from '../packages/cognito-code-grant/src/store/kysely/database.ts';
+import { migrate } from '../packages/cognito-code-grant/src/store/kysely/migrations/index.ts';
+import { syncPool } from '../packages/cognito-code-grant/src/sync/sync.ts';
+import { StatementCounter } from '../packages/cognito-code-grant/test/replica/helpers.ts';
+import { type BenchRow, median } from './lib.ts';
+
+const SECTION = 'replica';
+const POOL = 'eu-west-1_BenchPool1';
+const SYNC_USERS = Number(process.env.BENCH_SYNC_USERS ?? 50_000);
+
+interface BenchDb {
+  name: string;
+  db: Kysely<any>;
+  close(): Promise<void>;
+}
+
+async function sqliteDb(): Promise<BenchDb> {
+  const dir = mkdtempSync(join(tmpdir(), 'ccg-bench-'));
+  const db = await createDatabase(`sqlite:${join(dir, 'bench.db')}`);
+  await migrate(db);
+  return {
+    name: 'SQLite',
+    db,
+    async close() {
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function postgresDb(adminUrl: string): Promise<BenchDb> {
+  const name = `ccg_bench_${randomBytes(5).toString('hex')}`;
+  const admin = await createDatabase(adminUrl, { poolSize: 1 });
+  await sql.raw(`create database ${name}`).execute(admin);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  const db = await createDatabase(u.toString());
+  await migrate(db);
+  return {
+    name: 'PostgreSQL',
+    db,
+    async close() {
+      await db.destroy();
+      await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
+      await admin.destroy();
+    },
+  };
+}
+
+function principal(sub: string, groups: string[]): Principal {
+  const claims = {
+    sub,
+    iss: `https://cognito-idp.eu-west-1.amazonaws.com/${POOL}`,
+    token_use: 'id',
+    aud: 'client1',
+    exp: 2_000_000_000,
+    iat: 1_900_000_000,
+    'cognito:username': sub,
+    'cognito:groups': groups,
+    email: `${sub}@example.com`,
+    email_verified: true,
+  };
+  return {
+    sub,
+    username: sub,
+    email: claims.email,
+    emailVerified: true,
+    groups,
+    scopes: [],
+    tokenUse: 'id',
+    clientId: 'client1',
+    isMachine: false,
+    issuer: claims.iss,
+    userPoolId: POOL,
+    expiresAt: claims.exp,
+    source: 'session',
+    claims: claims as never,
+  };
+}
+
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+}
+
+async function upsertRows(target: BenchDb): Promise<BenchRow[]> {
+  const counter = new StatementCounter();
+  const replica = createReplica({ db: target.db.withPlugin(counter), updateOn: 'always' });
+  const latencies: number[] = [];
+  const tag = randomBytes(4).toString('hex');
+  for (let i = 0; i < 50; i++) await replica.syncFromPrincipal(principal(`warm-${tag}-${i}`, ['a']), 'login');
+  for (let i = 0; i < 1000; i++) {
+    const t0 = process.hrtime.bigint();
+    await replica.syncFromPrincipal(
+      principal(`first-${tag}-${i}`, ['staff', i % 2 ? 'odd' : 'even']),
+      'login',
+    );
+    latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const steady = principal(`first-${tag}-1`, ['staff', 'odd']);
+  await replica.syncFromPrincipal(steady, 'bearer');
+  counter.reset();
+  for (let i = 0; i < 1000; i++) await replica.syncFromPrincipal(steady, 'bearer');
+  return [
+    {
+      section: SECTION,
+      name: `first-login upsert, ${target.name}, median`,
+      value: median(latencies),
+      unit: 'ms',
+    },
+    {
+      section: SECTION,
+      name: `first-login upsert, ${target.name}, p99`,
+      value: percentile(latencies, 99),
+      unit: 'ms',
+    },
+    {
+      section: SECTION,
+      name: `writes per 1,000 steady requests, ${target.name}`,
+      value: counter.writes,
+      unit: 'writes',
+      target: '0',
+      ok: counter.writes === 0,
+    },
+  ];
+}
+
+async function syncRow(target: BenchDb, emuUrl: string, isPostgres: boolean): Promise<BenchRow> {
+  const client = new CognitoIdentityProviderClient({
+    region: 'eu-west-1',
+    endpoint: emuUrl,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    maxAttempts: 1,
+  });
+  try {
+    const report = await syncPool({ db: target.db, userPoolId: POOL, client });
+    const perSecond = report.usersSeen / (report.durationMs / 1000);
+    return {
+      section: SECTION,
+      name: `sync ${report.usersSeen.toLocaleString('en-US')} users from the emulator into ${target.name}`,
+      value: perSecond,
+      unit: 'users/s',
+      ...(isPostgres ? { target: '>= 5,000 users/s', ok: perSecond >= 5000 } : {}),
+    };
+  } finally {
+    client.destroy();
+  }
+}
+
+async function startEmulatorProcess(seed: unknown): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ccg-bench-emu-'));
+  const seedFile = join(dir, 'seed.json');
+  writeFileSync(seedFile, JSON.stringify(seed));
+  const bin = fileURLToPath(
+    new URL('../packages/emulator/bin/cognito-code-grant-emulator.mjs', import.meta.url),
+  );
+  const child = spawn(
+    process.execPath,
+    ['--conditions=ccg-source', bin, '--port', '0', '--seed', seedFile, '--quiet'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const m = /admin API endpoint\s+(http:\/\/\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
+  }).catch(async (error) => {
+    await stop();
+    throw error;
+  });
+  child.stdout.resume();
+  return { url, stop };
+}
+
+export async function benchReplica(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const pgUrl = process.env.TEST_POSTGRES_URL;
+  const targets: (() => Promise<BenchDb>)[] = [sqliteDb];
+  if (pgUrl) targets.push(() => postgresDb(pgUrl));
+  for (const open of targets) {
+    const t = await open();
+    try {
+      rows.push(...(await upsertRows(t)));
+    } finally {
+      await t.close();
+    }
+  }
+  const groups = ['g0', 'g1', 'g2', 'g3', 'g4'].map((groupName) => ({ groupName }));
+  const users = Array.from({ length: SYNC_USERS }, (_, i) => ({
+    username: `bench${i}`,
+    attributes: { email: `bench${i}@example.com`, email_verified: 'true', 'custom:n': String(i) },
+    groups: [`g${i % 5}`],
+    status: 'CONFIRMED',
+  }));
+  // The emulator runs in its own process, as Cognito is remote: in-process, its CPU time for
+  // serialising pages would be charged to the sync.
+  const emu = await startEmulatorProcess({ pools: [{ userPoolId: POOL, clients: [], groups, users }] });
+  try {
+    for (const [i, open] of targets.entries()) {
+      const t = await open();
+      try {
+        rows.push(await syncRow(t, emu.url, i === 1));
+      } finally {
+        await t.close();
+      }
+    }
+  } finally {
+    await emu.stop();
+  }
+  if (!pgUrl)
+    rows.push({
+      section: SECTION,
+      name: 'PostgreSQL rows skipped (TEST_POSTGRES_URL not set)',
+      value: 0,
+      unit: '',
+    });
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const r of await benchReplica())
+    console.log(
+      `${r.name}: ${r.value.toFixed(2)} ${r.unit}${r.target ? ` (target ${r.target}: ${r.ok ? 'ok' : 'NOT MET'})` : ''}`,
+    );
+}

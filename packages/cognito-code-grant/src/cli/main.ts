@@ -1,0 +1,227 @@
+/**
+ * `cognito-code-grant` command line: `migrate` and `sync`. Each command is an exported action over
+ * the library API, so it can be called (and tested) without spawning a process.
+ */
+import { parseArgs } from 'node:util';
+import { isCognitoAuthError } from '../errors/errors.ts';
+import { createDatabase } from '../store/kysely/database.ts';
+import { migrate } from '../store/kysely/migrations/index.ts';
+import type { SyncProgress, SyncReport } from '../sync/sync.ts';
+import { syncPool } from '../sync/sync.ts';
+
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Progress bar instead of log lines. */
+  readonly isTTY: boolean;
+}
+
+export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2 });
+
+const USAGE = `Usage:
+  cognito-code-grant migrate [--database-url URL] [--table-prefix PREFIX]
+  cognito-code-grant sync --user-pool-id ID [--endpoint URL] [--region R]
+                          [--database-url URL] [--table-prefix PREFIX] [--dry-run] [--batch-size N]
+
+Environment: DATABASE_URL, COGNITO_USER_POOL_ID, AWS credentials and region as usual.
+Database URLs: sqlite:./app.db, postgres://..., mysql://... (mariadb://...).
+Exit codes: 0 success, 1 failure, 2 usage error.
+`;
+
+class UsageError extends Error {}
+
+/** Hides the password of a database URL before it is printed. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+export interface MigrateCommand {
+  readonly databaseUrl: string;
+  readonly tablePrefix?: string | undefined;
+}
+
+/** `migrate`: applies pending migrations and prints their names. */
+export async function migrateAction(cmd: MigrateCommand, io: CliIo): Promise<number> {
+  const db = await createDatabase(cmd.databaseUrl, { poolSize: 1 });
+  try {
+    const result = await migrate(db, { tablePrefix: cmd.tablePrefix });
+    if (result.applied.length === 0) io.out('schema is up to date\n');
+    for (const name of result.applied) io.out(`applied ${name}\n`);
+    return EXIT.ok;
+  } finally {
+    await db.destroy();
+  }
+}
+
+export interface SyncCommand {
+  readonly databaseUrl: string;
+  readonly userPoolId: string;
+  readonly tablePrefix?: string | undefined;
+  readonly endpoint?: string | undefined;
+  readonly region?: string | undefined;
+  readonly dryRun?: boolean | undefined;
+  readonly batchSize?: number | undefined;
+}
+
+function progressBar(io: CliIo): (p: SyncProgress) => void {
+  let last = '';
+  return (p) => {
+    if (io.isTTY) {
+      const spin = '|/-\\'[Math.floor(p.usersSeen / 60) % 4];
+      const line = `\r${spin} ${p.phase.padEnd(11)} users ${String(p.usersSeen).padStart(9)}  groups ${String(p.groupsSeen).padStart(6)}`;
+      if (line !== last) io.out(line);
+      last = line;
+      if (p.phase === 'done') io.out('\n');
+    } else {
+      const line = `${p.phase} users=${p.usersSeen} groups=${p.groupsSeen}\n`;
+      if (line !== last) io.out(line);
+      last = line;
+    }
+  };
+}
+
+function isLoopback(url: string): boolean {
+  try {
+    const h = new URL(url).hostname;
+    return h === 'localhost' || h === '127.0.0.1' || h === '[::1]';
+  } catch {
+    return false;
+  }
+}
+
+export function formatReport(r: SyncReport): string {
+  const rows: [string, number][] = [
+    ['created', r.created],
+    ['updated', r.updated],
+    ['disabled', r.disabled],
+    ['enabled', r.enabled],
+    ['deleted', r.deleted],
+    ['groups created', r.groupsCreated],
+    ['groups deleted', r.groupsDeleted],
+    ['memberships added', r.membershipsAdded],
+    ['memberships removed', r.membershipsRemoved],
+    ['unchanged', r.unchanged],
+  ];
+  const head = r.dryRun ? 'dry run: nothing written; would apply' : 'applied';
+  return `${head} (${r.usersSeen} users seen, ${r.durationMs} ms, ${r.retries} throttling retries):\n${rows.map(([k, v]) => `  ${k.padEnd(20)} ${v}`).join('\n')}\n`;
+}
+
+/** `sync`: migrates if needed, then reconciles the replica with the pool and prints the report. */
+export async function syncAction(cmd: SyncCommand, io: CliIo): Promise<number> {
+  const db = await createDatabase(cmd.databaseUrl);
+  try {
+    await migrate(db, { tablePrefix: cmd.tablePrefix });
+    let client: { send(c: unknown): Promise<any>; destroy(): void } | undefined;
+    // Against a local emulator no AWS account is needed: dummy credentials when none are set.
+    if (cmd.endpoint && isLoopback(cmd.endpoint) && !io.env.AWS_ACCESS_KEY_ID && !io.env.AWS_PROFILE) {
+      const sdk = await import('@aws-sdk/client-cognito-identity-provider');
+      client = new sdk.CognitoIdentityProviderClient({
+        region: cmd.region ?? cmd.userPoolId.split('_')[0] ?? 'us-east-1',
+        endpoint: cmd.endpoint,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        maxAttempts: 1,
+      });
+    }
+    try {
+      const report = await syncPool({
+        db,
+        tablePrefix: cmd.tablePrefix,
+        userPoolId: cmd.userPoolId,
+        ...(client ? { client } : {}),
+        ...(cmd.endpoint ? { endpoint: cmd.endpoint } : {}),
+        ...(cmd.region ? { region: cmd.region } : {}),
+        dryRun: cmd.dryRun === true,
+        ...(cmd.batchSize ? { batchSize: cmd.batchSize } : {}),
+        onProgress: progressBar(io),
+      });
+      io.out(formatReport(report));
+      return EXIT.ok;
+    } finally {
+      client?.destroy();
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Parses argv (without `node` and the script) and runs the command. Resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (!command || command === 'help' || command === '--help' || command === '-h') {
+      io.out(USAGE);
+      return command ? EXIT.ok : EXIT.usage;
+    }
+    const { values } = parseArgs({
+      args: [...rest],
+      strict: true,
+      options: {
+        'database-url': { type: 'string' },
+        'table-prefix': { type: 'string' },
+        'user-pool-id': { type: 'string' },
+        endpoint: { type: 'string' },
+        region: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        'batch-size': { type: 'string' },
+      },
+    });
+    if (command !== 'migrate' && command !== 'sync') throw new UsageError(`unknown command: ${command}`);
+    const databaseUrl = values['database-url'] ?? io.env.DATABASE_URL;
+    if (!databaseUrl) throw new UsageError('--database-url or DATABASE_URL is required');
+    if (command === 'migrate') {
+      return await migrateAction({ databaseUrl, tablePrefix: values['table-prefix'] }, io);
+    }
+    if (command === 'sync') {
+      const userPoolId = values['user-pool-id'] ?? io.env.COGNITO_USER_POOL_ID;
+      if (!userPoolId) throw new UsageError('--user-pool-id or COGNITO_USER_POOL_ID is required');
+      const batch = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
+      if (batch !== undefined && (!Number.isInteger(batch) || batch < 1))
+        throw new UsageError('--batch-size must be a positive integer');
+      return await syncAction(
+        {
+          databaseUrl,
+          userPoolId,
+          tablePrefix: values['table-prefix'],
+          endpoint: values.endpoint,
+          region: values.region ?? io.env.AWS_REGION,
+          dryRun: values['dry-run'],
+          batchSize: batch,
+        },
+        io,
+      );
+    }
+    throw new UsageError(`unknown command: ${command}`);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`${(error as Error).message}\n\n${USAGE}`);
+      return EXIT.usage;
+    }
+    if (isCognitoAuthError(error)) {
+      const cause = error.cause as { name?: string; code?: string; message?: string } | undefined;
+      const detail = cause
+        ? ` (${cause.code ?? cause.name ?? 'error'}${cause.message ? `: ${cause.message}` : ''})`
+        : '';
+      io.err(`error ${error.code}: ${error.message}${detail}\n`);
+    } else {
+      io.err(`error: ${(error as Error)?.message ?? String(error)}\n`);
+    }
+    return EXIT.failed;
+  }
+}
+
+/** The process entry used by bin/cognito-code-grant.mjs. */
+export async function run(): Promise<void> {
+  process.exitCode = await main(process.argv.slice(2), {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    env: process.env,
+    isTTY: process.stdout.isTTY === true,
+  });
+}

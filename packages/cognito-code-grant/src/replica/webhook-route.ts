@@ -1,0 +1,271 @@
+/**
+ * `POST /auth/cognito-events`: Cognito trigger events forwarded by the Lambda in src/lambda (and
+ * the emulator's admin-change events), verified, de-duplicated and applied to the replica.
+ * Order matters: size cap, signature, timestamp, shape, then the idempotence claim, then the
+ * write. Every refusal happens before anything is written.
+ */
+import { createHash } from 'node:crypto';
+import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
+import type { RouteHandler } from '../http/types.ts';
+import { attributesFromRecord } from './normalize.ts';
+import type { Replica, UserState } from './types.ts';
+import { verifyWebhook } from './webhook-signature.ts';
+
+export interface CognitoEventsRouteOptions {
+  readonly replica: Replica;
+  /** Accepted secrets (first = current; more during rotation). See `webhookSecretsFromEnv`. */
+  readonly secrets: readonly string[];
+  /** Default `/auth/cognito-events`. */
+  readonly path?: string;
+  /** Default 256 KiB (Lambda events are at most 6 MB, trigger events far smaller). */
+  readonly maxBodyBytes?: number;
+  /** Default 300 s. */
+  readonly toleranceSeconds?: number;
+  /** Epoch milliseconds. */
+  readonly now?: () => number;
+}
+
+/** Splits `COGNITO_WEBHOOK_SECRET` (comma-separated for rotation) into the accepted secrets. */
+export function webhookSecretsFromEnv(
+  value: string | undefined = process.env.COGNITO_WEBHOOK_SECRET,
+): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  });
+}
+
+async function readCapped(request: Request, max: number): Promise<string> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > max)
+    throw new CognitoAuthError('REQUEST_TOO_LARGE', 'event body too large');
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      throw new CognitoAuthError('REQUEST_TOO_LARGE', 'event body too large');
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const invalid = (message: string) => new CognitoAuthError('WEBHOOK_PAYLOAD_INVALID', message);
+
+function stringList(v: unknown, what: string): string[] {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && x.length > 0 && x.length <= 128)) {
+    throw invalid(`${what} must be an array of group names`);
+  }
+  return v as string[];
+}
+
+/** What to do with a validated event. */
+type Action =
+  | { kind: 'user'; state: UserState }
+  | { kind: 'delete'; poolId: string; sub: string }
+  | { kind: 'enable'; poolId: string; sub: string; enabled: boolean; state: UserState | undefined }
+  | { kind: 'membership'; poolId: string; sub: string; group: string; member: boolean }
+  | { kind: 'group'; poolId: string; name: string; description?: string | null; precedence?: number | null }
+  | { kind: 'deleteGroup'; poolId: string; name: string }
+  | { kind: 'ignore' };
+
+function userStateOf(event: Json, poolId: string, request: Json, extra: Partial<UserState> = {}): UserState {
+  const raw = request.userAttributes;
+  if (!isObject(raw)) throw invalid('request.userAttributes must be an object');
+  const sub = raw.sub;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128)
+    throw invalid('userAttributes.sub is missing');
+  const all = attributesFromRecord(raw);
+  // `cognito:*` entries are Cognito's pseudo-attributes (status, aliases), not user attributes.
+  const attributes: Record<string, string> = {};
+  for (const [k, v] of Object.entries(all)) if (!k.startsWith('cognito:')) attributes[k] = v;
+  const username = typeof event.userName === 'string' && event.userName.length > 0 ? event.userName : null;
+  const status =
+    typeof raw['cognito:user_status'] === 'string' ? (raw['cognito:user_status'] as string) : undefined;
+  return { poolId, sub, username, attributes, status, ...extra };
+}
+
+/** The emulator's admin events also carry `enabled`, `userStatus` and the full `groups` set. */
+function emulatorExtras(request: Json, over: Partial<UserState> = {}): Partial<UserState> {
+  const out: { enabled?: boolean; status?: string; groups?: string[] } = {};
+  if (typeof request.enabled === 'boolean') out.enabled = request.enabled;
+  if (typeof request.userStatus === 'string') out.status = request.userStatus;
+  if (request.groups !== undefined) out.groups = stringList(request.groups, 'request.groups');
+  return { ...out, ...over };
+}
+
+function subOf(request: Json): string {
+  const attrs = isObject(request.userAttributes) ? request.userAttributes : {};
+  const sub = attrs.sub ?? request.sub;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128) throw invalid('user sub is missing');
+  return sub;
+}
+
+function groupNameOf(request: Json): string {
+  // The emulator sends `group: { GroupName, Description, Precedence }` for group events and
+  // `groupName` for membership events.
+  const name = request.groupName ?? (isObject(request.group) ? request.group.GroupName : undefined);
+  if (typeof name !== 'string' || name.length === 0 || name.length > 128)
+    throw invalid('request.groupName is missing');
+  return name;
+}
+
+/** Validates the event and decides what it means for the replica. */
+export function interpretEvent(
+  event: unknown,
+  expectedPoolId: string | undefined,
+): Action & { triggerSource: string } {
+  if (!isObject(event)) throw invalid('event must be a JSON object');
+  const { triggerSource, userPoolId, request } = event;
+  if (typeof triggerSource !== 'string' || !/^[A-Za-z0-9_]{1,64}$/.test(triggerSource))
+    throw invalid('triggerSource is missing');
+  if (typeof userPoolId !== 'string' || !/^[\w-]+_[0-9A-Za-z]+$/.test(userPoolId))
+    throw invalid('userPoolId is missing');
+  if (expectedPoolId !== undefined && userPoolId !== expectedPoolId)
+    throw invalid('event is for another user pool');
+  if (!isObject(request)) throw invalid('request must be an object');
+  const poolId = userPoolId;
+  const done = (a: Action) => ({ ...a, triggerSource });
+
+  if (triggerSource === 'TokenGeneration_ClientCredentials') return done({ kind: 'ignore' });
+  if (triggerSource.startsWith('PostConfirmation_'))
+    return done({ kind: 'user', state: userStateOf(event, poolId, request) });
+  if (triggerSource.startsWith('PostAuthentication_')) {
+    return done({ kind: 'user', state: userStateOf(event, poolId, request, { login: true, enabled: true }) });
+  }
+  if (triggerSource.startsWith('TokenGeneration_')) {
+    const gc = request.groupConfiguration;
+    const groups =
+      isObject(gc) && gc.groupsToOverride != null
+        ? stringList(gc.groupsToOverride, 'groupsToOverride')
+        : undefined;
+    return done({ kind: 'user', state: userStateOf(event, poolId, request, { groups }) });
+  }
+  switch (triggerSource) {
+    case 'Emulator_AdminDeleteUser':
+    case 'Emulator_DeleteUser':
+      return done({ kind: 'delete', poolId, sub: subOf(request) });
+    case 'Emulator_AdminDisableUser':
+    case 'Emulator_AdminEnableUser': {
+      const enabled = triggerSource === 'Emulator_AdminEnableUser';
+      const state = isObject(request.userAttributes)
+        ? userStateOf(event, poolId, request, emulatorExtras(request, { enabled }))
+        : undefined;
+      return done({ kind: 'enable', poolId, sub: subOf(request), enabled, state });
+    }
+    case 'Emulator_AdminAddUserToGroup':
+    case 'Emulator_AdminRemoveUserFromGroup': {
+      const member = triggerSource === 'Emulator_AdminAddUserToGroup';
+      if (request.groups !== undefined && isObject(request.userAttributes)) {
+        return done({ kind: 'user', state: userStateOf(event, poolId, request, emulatorExtras(request)) });
+      }
+      return done({ kind: 'membership', poolId, sub: subOf(request), group: groupNameOf(request), member });
+    }
+    case 'Emulator_CreateGroup':
+    case 'Emulator_UpdateGroup': {
+      const g = isObject(request.group) ? request.group : {};
+      const rawDescription = request.description ?? g.Description;
+      const description = typeof rawDescription === 'string' ? rawDescription : undefined;
+      const p = request.precedence ?? g.Precedence;
+      const precedence = typeof p === 'number' && Number.isInteger(p) && p >= 0 ? p : undefined;
+      return done({ kind: 'group', poolId, name: groupNameOf(request), description, precedence });
+    }
+    case 'Emulator_DeleteGroup':
+      return done({ kind: 'deleteGroup', poolId, name: groupNameOf(request) });
+  }
+  if (triggerSource.startsWith('Emulator_') && isObject(request.userAttributes)) {
+    // AdminCreateUser, AdminUpdateUserAttributes, AdminSetUserPassword, ...: the full user as it is now.
+    return done({ kind: 'user', state: userStateOf(event, poolId, request, emulatorExtras(request)) });
+  }
+  return done({ kind: 'ignore' });
+}
+
+async function apply(replica: Replica, action: Action): Promise<void> {
+  switch (action.kind) {
+    case 'user':
+      await replica.applyUserState(action.state, 'webhook');
+      return;
+    case 'delete':
+      await replica.deleteUser(action.poolId, action.sub, 'webhook');
+      return;
+    case 'enable':
+      if (action.state) await replica.applyUserState(action.state, 'webhook');
+      else await replica.setEnabled(action.poolId, action.sub, action.enabled, 'webhook');
+      return;
+    case 'membership':
+      await replica.changeMembership(action.poolId, action.sub, action.group, action.member, 'webhook');
+      return;
+    case 'group':
+      await replica.upsertGroup(action.poolId, action);
+      return;
+    case 'deleteGroup':
+      await replica.deleteGroup(action.poolId, action.name, 'webhook');
+      return;
+    case 'ignore':
+      return;
+  }
+}
+
+/** The route an adapter mounts. Answers 200 JSON on success and on a duplicate delivery. */
+export function createCognitoEventsRoute(options: CognitoEventsRouteOptions): RouteHandler {
+  const secrets = options.secrets.filter((s) => typeof s === 'string' && s.length > 0);
+  if (secrets.length === 0)
+    throw new CognitoAuthError('CONFIG_INVALID', 'at least one webhook secret is required');
+  if (secrets.some((s) => s.length < 16))
+    throw new CognitoAuthError('CONFIG_INVALID', 'webhook secrets must be at least 16 characters');
+  const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024;
+  const now = options.now ?? Date.now;
+  const { replica } = options;
+  return Object.freeze({
+    method: 'POST' as const,
+    path: options.path ?? '/auth/cognito-events',
+    async handle(request: Request): Promise<Response> {
+      try {
+        if (request.method !== 'POST') return json(405, { error: 'BAD_REQUEST', message: 'use POST' });
+        const body = await readCapped(request, maxBodyBytes);
+        const verified = verifyWebhook(secrets, (name) => request.headers.get(name) ?? undefined, body, {
+          now,
+          ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
+        });
+        let event: unknown;
+        try {
+          event = JSON.parse(body);
+        } catch {
+          throw invalid('body is not JSON');
+        }
+        const action = interpretEvent(event, replica.poolId);
+        if (action.kind === 'ignore') return json(200, { ok: true, ignored: true });
+        const hash = createHash('sha256').update(body).digest('hex');
+        const claim = await replica.claimWebhookEvent(verified.eventId, hash, action.triggerSource);
+        if (claim === 'duplicate') return json(200, { ok: true, duplicate: true });
+        if (claim === 'conflict')
+          throw new CognitoAuthError('WEBHOOK_REPLAYED', 'event id was already used for another event');
+        try {
+          await apply(replica, action);
+        } catch (error) {
+          await replica.releaseWebhookEvent(verified.eventId).catch(() => {});
+          throw error;
+        }
+        return json(200, { ok: true, applied: action.triggerSource });
+      } catch (error) {
+        if (isCognitoAuthError(error)) return json(error.status, error.toJSON());
+        return json(500, { error: 'STORE_FAILED', message: 'event could not be applied' });
+      }
+    },
+  });
+}

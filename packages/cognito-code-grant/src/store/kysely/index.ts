@@ -1,0 +1,24 @@
+/** `cognito-code-grant/kysely`: the SQL replica and migrations (SQLite, PostgreSQL, MySQL/MariaDB). */
+export {
+  createDatabase,
+  type CreateDatabaseOptions,
+  dialectOf,
+  parseDatabaseUrl,
+  type SqlDialect,
+} from './database.ts';
+export { getMigrations, migrate, type MigrateOptions, type MigrateResult } from './migrations/index.ts';
+export { replicaTables, type ReplicaTables } from './tables.ts';
+export { createReplica, type ReplicaOptions } from '../../replica/replica.ts';
+export type {
+  ApplyResult,
+  GroupsChangedEvent,
+  Replica,
+  ReplicaGroup,
+  ReplicaHooks,
+  ReplicaSource,
+  ReplicaUser,
+  UserEvent,
+  UserState,
+  UserStatus,
+  UserUpdatedEvent,
+} from '../../replica/types.ts';

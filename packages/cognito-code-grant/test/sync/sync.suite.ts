@@ -1,0 +1,229 @@
+/**
+ * The sync against the emulator's admin API (real AWS SDK v3 client, dummy credentials), on each
+ * database: a pool of several thousand users, changes between runs, dry run, throttling.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { start } from 'cognito-code-grant-emulator';
+import type { Kysely } from 'kysely';
+import { createReplica } from '../../src/replica/replica.ts';
+import { migrate } from '../../src/store/kysely/migrations/index.ts';
+import { syncPool } from '../../src/sync/sync.ts';
+import { count, type DbFactory, StatementCounter, type TestDb } from '../replica/helpers.ts';
+
+const POOL_ID = 'eu-west-1_SyncPool1';
+const USERS = 3000;
+
+function seed() {
+  const groups = [
+    { groupName: 'admins', description: 'Admins', precedence: 0 },
+    { groupName: 'editors', precedence: 5 },
+    { groupName: 'readers' },
+    { groupName: 'doomed' },
+  ];
+  const users = Array.from({ length: USERS }, (_, i) => ({
+    username: `user${i}`,
+    sub: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    attributes: {
+      email: `User${i}@Example.com`,
+      email_verified: i % 2 ? 'true' : 'false',
+      'custom:n': String(i),
+    },
+    groups: i % 10 === 0 ? ['admins', 'readers'] : i % 3 === 0 ? ['editors', 'doomed'] : ['readers'],
+    status: 'CONFIRMED',
+  }));
+  return { pools: [{ userPoolId: POOL_ID, clients: [], groups, users }] };
+}
+
+export function syncSuite(name: string, factory: DbFactory | undefined, skip?: string): void {
+  describe(`sync: ${name}`, { skip: skip ?? false }, () => {
+    let env: TestDb;
+    let db: Kysely<any>;
+    let emu: Awaited<ReturnType<typeof start>>;
+    let client: CognitoIdentityProviderClient;
+    const sleeps: number[] = [];
+    const sleep = async (ms: number) => void sleeps.push(ms);
+
+    before(async () => {
+      env = await (factory as DbFactory)();
+      db = env.db;
+      await migrate(db);
+      emu = await start({ port: 0, seed: seed() as never, log: () => {} } as never);
+      client = new CognitoIdentityProviderClient({
+        region: 'eu-west-1',
+        endpoint: emu.url,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        maxAttempts: 1,
+      });
+    });
+    after(async () => {
+      client?.destroy();
+      await emu?.stop();
+      await env?.close();
+    });
+
+    test('dry run on an empty replica reports everything and writes nothing', async () => {
+      const counter = new StatementCounter();
+      const report = await syncPool({
+        db: db.withPlugin(counter),
+        userPoolId: POOL_ID,
+        client,
+        dryRun: true,
+        sleep,
+      });
+      assert.equal(report.created, USERS);
+      assert.equal(report.groupsCreated, 4);
+      assert.equal(report.membershipsAdded, 0); // groups do not exist locally yet: members map to no rows
+      assert.equal(counter.writes, 0);
+      assert.equal(await count(db, 'cognito_users'), 0);
+    });
+
+    test('first run creates users, groups and memberships; hooks fire', async () => {
+      let created = 0;
+      const replica = createReplica({ db, hooks: { userCreated: () => void created++ } });
+      const progress: string[] = [];
+      const report = await syncPool({
+        replica,
+        userPoolId: POOL_ID,
+        client,
+        sleep,
+        batchSize: 700,
+        onProgress: (p) => progress.push(p.phase),
+      });
+      assert.equal(report.usersSeen, USERS);
+      assert.equal(report.created, USERS);
+      assert.equal(created, USERS);
+      assert.equal(report.groupsCreated, 4);
+      const admins = USERS / 10;
+      const editors = Array.from({ length: USERS }, (_, i) => i).filter(
+        (i) => i % 10 !== 0 && i % 3 === 0,
+      ).length;
+      assert.equal(report.membershipsAdded, admins * 2 + editors * 2 + (USERS - admins - editors));
+      assert.equal(await count(db, 'cognito_users'), USERS);
+      assert.equal(await count(db, 'cognito_user_groups'), report.membershipsAdded);
+      const u = await replica.getUserBySub('00000000-0000-4000-8000-000000000010', POOL_ID);
+      assert.equal(u?.email, 'User10@Example.com');
+      assert.equal(u?.attributes['custom:n'], '10');
+      assert.equal(u?.status, 'CONFIRMED');
+      assert.deepEqual(await replica.getUserGroups(u?.id as number), ['admins', 'readers']);
+      const g = (await replica.listGroups(POOL_ID)).find((x) => x.name === 'admins');
+      assert.equal(g?.description, 'Admins');
+      assert.equal(g?.precedence, 0);
+      assert.ok(progress.includes('users') && progress.at(-1) === 'done');
+    });
+
+    test('a second run with no change writes nothing', async () => {
+      const counter = new StatementCounter();
+      const report = await syncPool({ db: db.withPlugin(counter), userPoolId: POOL_ID, client, sleep });
+      assert.equal(report.unchanged, USERS);
+      assert.equal(
+        report.created +
+          report.updated +
+          report.deleted +
+          report.membershipsAdded +
+          report.membershipsRemoved,
+        0,
+      );
+      // Only the seen-mark statements (one per 500 users).
+      assert.ok(counter.writes <= Math.ceil(USERS / 500) + 2, `writes: ${counter.writes}`);
+    });
+
+    test('changes, disables, deletes and group edits in Cognito are mirrored; dry run first', async () => {
+      const pool = emu.state.pool(POOL_ID);
+      const user = (n: number) => emu.state.getUser(pool, `user${n}`);
+      emu.state.updateAttributes(pool, user(1), { email: 'changed1@example.com' });
+      emu.state.setEnabled(pool, user(2), false);
+      emu.state.deleteUser(pool, user(4));
+      emu.state.deleteUser(pool, user(5));
+      emu.state.adminCreateUser(pool, 'newcomer', { email: 'new@example.com' }, undefined);
+      emu.state.removeFromGroup(pool, user(10), emu.state.getGroup(pool, 'admins'));
+      emu.state.addToGroup(pool, user(7), emu.state.getGroup(pool, 'admins'));
+      emu.state.deleteGroup(pool, emu.state.getGroup(pool, 'doomed'));
+      emu.state.createGroup(pool, 'fresh', { description: 'new group' });
+      emu.state.addToGroup(pool, user(8), emu.state.getGroup(pool, 'fresh'));
+
+      const counter = new StatementCounter();
+      const dry = await syncPool({
+        db: db.withPlugin(counter),
+        userPoolId: POOL_ID,
+        client,
+        sleep,
+        dryRun: true,
+      });
+      assert.equal(counter.writes, 0);
+      const expect = { created: 1, updated: 1, disabled: 1, deleted: 2, groupsCreated: 1, groupsDeleted: 1 };
+      for (const [k, v] of Object.entries(expect)) assert.equal(dry[k as keyof typeof dry], v, `dry ${k}`);
+
+      const deleted: string[] = [];
+      const changes: string[] = [];
+      const replica = createReplica({
+        db,
+        hooks: {
+          userDeleted: (e) => void deleted.push(e.user.username as string),
+          groupsChanged: (e) => void changes.push(`${e.user.username}:+${e.added}-${e.removed}`),
+        },
+      });
+      const report = await syncPool({ replica, userPoolId: POOL_ID, client, sleep });
+      for (const [k, v] of Object.entries(expect))
+        assert.equal(report[k as keyof typeof report], v, `real ${k}`);
+      assert.deepEqual(deleted.sort(), ['user4', 'user5']);
+      assert.ok(changes.includes('user10:+-admins'));
+      assert.ok(changes.includes('user7:+admins-'));
+      assert.ok(changes.includes('user8:+fresh-'));
+      const bySub = (n: number) =>
+        replica.getUserBySub(`00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, POOL_ID);
+      assert.equal((await bySub(1))?.email, 'changed1@example.com');
+      assert.equal((await bySub(2))?.enabled, false);
+      assert.notEqual((await bySub(4))?.deletedAt, null);
+      assert.deepEqual(await replica.getUserGroups((await bySub(4))?.id as number), []);
+      assert.deepEqual(await replica.getUserGroups((await bySub(10))?.id as number), ['readers']);
+      assert.equal(
+        (await replica.listGroups(POOL_ID)).some((g) => g.name === 'doomed'),
+        false,
+      );
+      assert.equal((await replica.listUsersInGroup('fresh', { poolId: POOL_ID })).length, 1);
+      // And a disabled replica user is refused at the next request.
+      emu.state.setEnabled(pool, user(2), true);
+      const again = await syncPool({ replica, userPoolId: POOL_ID, client, sleep });
+      assert.equal(again.enabled, 1);
+    });
+
+    test('throttling and empty pages are answered by backoff and paging on', async () => {
+      sleeps.length = 0;
+      emu.faults.adminThrottle = 4;
+      emu.faults.emptyPages = true;
+      try {
+        const report = await syncPool({ db, userPoolId: POOL_ID, client, sleep, random: () => 0.5 });
+        assert.equal(report.retries, 4);
+        assert.deepEqual(sleeps, [75, 150, 300, 600]);
+        assert.equal(report.usersSeen, USERS - 1);
+        assert.equal(report.deleted, 0);
+      } finally {
+        emu.faults.emptyPages = false;
+        emu.faults.adminThrottle = 0;
+      }
+      // Retries exhausted: SYNC_FAILED, nothing swept.
+      emu.faults.adminThrottle = 100;
+      try {
+        await assert.rejects(syncPool({ db, userPoolId: POOL_ID, client, sleep, maxRetries: 2 }), {
+          code: 'SYNC_FAILED',
+        });
+      } finally {
+        emu.faults.adminThrottle = 0;
+      }
+      assert.equal(
+        Number(
+          (
+            await db
+              .selectFrom('cognito_users')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('deleted_at', 'is', null)
+              .executeTakeFirstOrThrow()
+          ).n,
+        ),
+        USERS - 1,
+      );
+    });
+  });
+}
