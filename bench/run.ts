@@ -40,8 +40,18 @@ for (const [name, run] of Object.entries(sections)) {
 const env = [
   `node ${process.version}`,
   `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`,
-  ...['cognito-code-grant', 'aws-jwt-verify', 'fastify', 'express', 'kysely', 'better-sqlite3', 'pg', 'ioredis'].map(
-    (p) => `${p} ${p === 'cognito-code-grant' ? JSON.parse(readFileSync(new URL('../packages/cognito-code-grant/package.json', import.meta.url), 'utf8')).version : version(p)}`,
+  ...[
+    'cognito-code-grant',
+    'aws-jwt-verify',
+    'fastify',
+    'express',
+    'kysely',
+    'better-sqlite3',
+    'pg',
+    'ioredis',
+  ].map(
+    (p) =>
+      `${p} ${p === 'cognito-code-grant' ? JSON.parse(readFileSync(new URL('../packages/cognito-code-grant/package.json', import.meta.url), 'utf8')).version : version(p)}`,
   ),
 ];
 const lines = [
@@ -60,6 +70,10 @@ const table = lines.join('\n');
 console.log(table);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/latest.md', import.meta.url), `${table}\n`);
-writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify({ env, rows }, null, 2)}\n`);
+writeFileSync(
+  new URL('./results/latest.json', import.meta.url),
+  `${JSON.stringify({ env, rows }, null, 2)}\n`,
+);
 const failed = rows.filter((r) => r.ok === false);
-if (failed.length > 0) console.log(`\n${failed.length} target(s) not met: ${failed.map((r) => r.name).join('; ')}`);
+if (failed.length > 0)
+  console.log(`\n${failed.length} target(s) not met: ${failed.map((r) => r.name).join('; ')}`);

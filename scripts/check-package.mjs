@@ -11,11 +11,20 @@ let failed = 0;
 for (const sub of subpaths) {
   const spec = sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`;
   for (const [kind, code] of [
-    ['esm', `const m = await import(${JSON.stringify(spec)}); if (Object.keys(m).length === 0) throw new Error('no exports');`],
-    ['cjs', `const m = require(${JSON.stringify(spec)}); if (Object.keys(m).length === 0) throw new Error('no exports');`],
+    [
+      'esm',
+      `const m = await import(${JSON.stringify(spec)}); if (Object.keys(m).length === 0) throw new Error('no exports');`,
+    ],
+    [
+      'cjs',
+      `const m = require(${JSON.stringify(spec)}); if (Object.keys(m).length === 0) throw new Error('no exports');`,
+    ],
   ]) {
     const args = kind === 'esm' ? ['--input-type=module', '-e', code] : ['--input-type=commonjs', '-e', code];
-    const r = spawnSync(process.execPath, args, { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, args, {
+      cwd: new URL('..', import.meta.url).pathname,
+      encoding: 'utf8',
+    });
     const ok = r.status === 0;
     if (!ok) failed++;
     console.log(`${ok ? 'ok  ' : 'FAIL'} ${kind} ${spec}${ok ? '' : `\n${r.stderr}`}`);
@@ -36,7 +45,9 @@ const cross = spawnSync(
   { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' },
 );
 if (cross.status !== 0) failed++;
-console.log(`${cross.status === 0 ? 'ok  ' : 'FAIL'} errors recognised across ESM and CJS copies${cross.status === 0 ? '' : `\n${cross.stderr}`}`);
+console.log(
+  `${cross.status === 0 ? 'ok  ' : 'FAIL'} errors recognised across ESM and CJS copies${cross.status === 0 ? '' : `\n${cross.stderr}`}`,
+);
 if (failed > 0) {
   console.error(`${failed} package check(s) failed`);
   process.exit(1);

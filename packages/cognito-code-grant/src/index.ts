@@ -34,7 +34,12 @@ export {
   type VerifyOptions,
 } from './jwt/verifier.ts';
 export { type DecodedJwt, decodeJwt, type JwtHeader } from './jwt/decode.ts';
-export { JwksCache, type JwksCacheOptions, type JwksDocument, type KeysRemovedListener } from './jwks/cache.ts';
+export {
+  JwksCache,
+  type JwksCacheOptions,
+  type JwksDocument,
+  type KeysRemovedListener,
+} from './jwks/cache.ts';
 export { principalFromToken } from './principal/from-claims.ts';
 export { checkGroups, checkScopes } from './principal/require.ts';
 export {

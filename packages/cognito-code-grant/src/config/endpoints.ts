@@ -34,7 +34,10 @@ export function parseServiceUrl(option: string, value: unknown, allowInsecureHtt
     );
   }
   if (url.username || url.password || url.search || url.hash) {
-    throw new CognitoAuthError('CONFIG_INVALID', `${option} must not carry credentials, a query or a fragment`);
+    throw new CognitoAuthError(
+      'CONFIG_INVALID',
+      `${option} must not carry credentials, a query or a fragment`,
+    );
   }
   return url.href.replace(/\/+$/, '');
 }

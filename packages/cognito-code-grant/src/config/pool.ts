@@ -65,30 +65,41 @@ export function definePool(options: PoolOptions): PoolConfig {
   const { userPoolId } = options;
   if (typeof userPoolId !== 'string' || userPoolId.length > 55) invalid('userPoolId must be a string');
   const match = POOL_ID.exec(userPoolId);
-  if (!match) invalid(`userPoolId "${userPoolId}" is not of the form <region>_<id>, e.g. eu-west-1_AbC123xyz`);
+  if (!match)
+    invalid(`userPoolId "${userPoolId}" is not of the form <region>_<id>, e.g. eu-west-1_AbC123xyz`);
   const poolRegion = match.groups!['region']!;
   const region = options.region ?? poolRegion;
   if (typeof region !== 'string' || !REGION.test(region)) invalid('region must look like eu-west-1');
   if (region !== poolRegion) invalid(`region "${region}" does not match userPoolId's region "${poolRegion}"`);
 
   const rawClients = typeof options.clientId === 'string' ? [options.clientId] : options.clientId;
-  if (!Array.isArray(rawClients) || rawClients.length === 0) invalid('clientId must be a string or a non-empty array');
+  if (!Array.isArray(rawClients) || rawClients.length === 0)
+    invalid('clientId must be a string or a non-empty array');
   for (const id of rawClients) {
     if (typeof id !== 'string' || !CLIENT_ID.test(id)) invalid('clientId must contain only app client ids');
   }
   const clientIds = Object.freeze([...new Set(rawClients as string[])]);
 
-  if (options.clientSecret !== undefined && (typeof options.clientSecret !== 'string' || options.clientSecret === '')) {
+  if (
+    options.clientSecret !== undefined &&
+    (typeof options.clientSecret !== 'string' || options.clientSecret === '')
+  ) {
     invalid('clientSecret must be a non-empty string when set');
   }
   const insecure = options.dangerouslyAllowInsecureHttp === true;
   const issuer =
-    options.issuer === undefined ? defaultIssuer(region, userPoolId) : parseServiceUrl('issuer', options.issuer, insecure);
+    options.issuer === undefined
+      ? defaultIssuer(region, userPoolId)
+      : parseServiceUrl('issuer', options.issuer, insecure);
   const jwksUri =
-    options.jwksUri === undefined ? jwksUriFor(issuer) : parseServiceUrl('jwksUri', options.jwksUri, insecure);
+    options.jwksUri === undefined
+      ? jwksUriFor(issuer)
+      : parseServiceUrl('jwksUri', options.jwksUri, insecure);
   let domain: string | undefined;
   if (options.domain !== undefined) {
-    const raw = /^[a-z][a-z0-9+.-]*:\/\//i.test(options.domain) ? options.domain : `https://${options.domain}`;
+    const raw = /^[a-z][a-z0-9+.-]*:\/\//i.test(options.domain)
+      ? options.domain
+      : `https://${options.domain}`;
     domain = parseServiceUrl('domain', raw, insecure);
   }
 

@@ -38,4 +38,7 @@ export interface PrincipalHookContext {
  * Runs after a principal is established (the replica's seam): may return the principal with
  * `replicaUserId` set, or throw `USER_DISABLED` / `USER_DELETED` to refuse it.
  */
-export type PrincipalHook = (principal: Principal, context: PrincipalHookContext) => Promise<Principal> | Principal;
+export type PrincipalHook = (
+  principal: Principal,
+  context: PrincipalHookContext,
+) => Promise<Principal> | Principal;

@@ -19,14 +19,23 @@ export interface TestKeyPair {
 
 /** A fresh RSA key pair. The default `kid` looks like Cognito's: 44 characters of standard base64. */
 export function generateTestKeyPair(options: { kid?: string; modulusLength?: number } = {}): TestKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: options.modulusLength ?? 2048 });
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: options.modulusLength ?? 2048,
+  });
   const kid = options.kid ?? randomBytes(32).toString('base64');
   const exported = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
   return Object.freeze({
     kid,
     privateKey,
     publicKey,
-    jwk: Object.freeze({ kid, alg: 'RS256', kty: 'RSA', use: 'sig', n: exported.n, e: exported.e }) as PublicJwk,
+    jwk: Object.freeze({
+      kid,
+      alg: 'RS256',
+      kty: 'RSA',
+      use: 'sig',
+      n: exported.n,
+      e: exported.e,
+    }) as PublicJwk,
   });
 }
 

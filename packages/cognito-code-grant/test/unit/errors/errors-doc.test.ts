@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { CognitoAuthError, ERROR_CODES, ERROR_STATUS, hasErrorCode, isCognitoAuthError } from '../../../src/index.ts';
+import {
+  CognitoAuthError,
+  ERROR_CODES,
+  ERROR_STATUS,
+  hasErrorCode,
+  isCognitoAuthError,
+} from '../../../src/index.ts';
 
 const doc = readFileSync(new URL('../../../../../docs/errors.md', import.meta.url), 'utf8');
 const documented = new Map(
@@ -16,7 +22,8 @@ test('every error code is documented in docs/errors.md with its status', () => {
 });
 
 test('docs/errors.md documents no code the library does not have', () => {
-  for (const code of documented.keys()) assert.ok(code in ERROR_STATUS, `${code} is documented but not defined`);
+  for (const code of documented.keys())
+    assert.ok(code in ERROR_STATUS, `${code} is documented but not defined`);
 });
 
 test('errors carry code and status, and are recognised without instanceof', () => {
