@@ -9,6 +9,7 @@ import { type CookieAttributes, MAX_COOKIE_AGE, clearChunked, readChunked, write
 import type { KeyRing } from './keys.ts';
 import { seal, sealedWithOldKey, unseal } from './seal.ts';
 import {
+  type DecodedSession,
   type Lifetimes,
   type SessionState,
   decodeSession,
@@ -20,7 +21,7 @@ import {
   hashSessionId,
   hashSessionSecret,
   parseSessionToken,
-  sessionSecretMatches,
+  sessionSecretMatchesDigest,
 } from './session-id.ts';
 import type { SessionStore } from './store.ts';
 
@@ -34,9 +35,14 @@ export interface SessionBackend {
   present(cookies: Cookies): boolean;
   /**
    * The session, or undefined when absent, tampered with, unknown or ended. `rewrite` is true
-   * when the cookie should be re-issued now (sealed with a retired key).
+   * when the cookie should be re-issued now (sealed with a retired key). Store mode may answer
+   * from this process's last read within `revalidateAfterMs`; `revalidate: true` always asks the
+   * store (refresh coordination must see other processes' writes).
    */
-  read(cookies: Cookies): Promise<{ state: SessionState; rewrite: boolean } | undefined>;
+  read(
+    cookies: Cookies,
+    options?: { readonly revalidate?: boolean },
+  ): Promise<{ state: SessionState; rewrite: boolean } | undefined>;
   /** Writes a new session under a fresh id; the caller has already destroyed the previous one. */
   create(
     state: Omit<SessionState, 'sid'>,
@@ -166,104 +172,200 @@ export function createCookieBackend(o: CookieBackendOptions): SessionBackend {
 
 export interface StoreBackendOptions extends BackendCommon {
   readonly store: SessionStore;
+  /** Clock in epoch ms (the revalidation window and expiry of remembered reads). */
+  readonly now: () => number;
+  /**
+   * How long this process trusts its own last read of a session before asking the store again.
+   * Default 0: the store is read on every request (a logout elsewhere is seen at once).
+   */
+  readonly revalidateAfterMs?: number;
+  /** Sessions remembered in this process (default 1000; least recently used go first). */
+  readonly cacheSize?: number;
 }
 
 function storeFailed(cause: unknown): CognitoAuthError {
   return new CognitoAuthError('STORE_FAILED', 'The session store failed', { cause });
 }
 
+/** A session as last read from (or written to) the store by this process. */
+interface Remembered {
+  /** The record's JSON: an unchanged row is not parsed again. */
+  readonly data: string;
+  readonly decoded: DecodedSession;
+  /** SHA-256 of the session secret as bytes (empty when the record has none). */
+  readonly secretDigest: Buffer;
+  /** The record's expiry as the store last reported it (or as this process last set it). */
+  expiresAt: number;
+  /** When this process last read or wrote the record (epoch ms). */
+  checkedAt: number;
+}
+
+/**
+ * Bounded LRU of sessions by id hash. It always spares a JSON parse when the store returns the
+ * same data; with `revalidateAfterMs > 0` it also spares the store round trip within the window.
+ */
+class SessionCache {
+  readonly #entries = new Map<string, Remembered>();
+  constructor(readonly max: number) {}
+  get(idHash: string): Remembered | undefined {
+    const e = this.#entries.get(idHash);
+    if (e) {
+      // Most recently used last.
+      this.#entries.delete(idHash);
+      this.#entries.set(idHash, e);
+    }
+    return e;
+  }
+  set(idHash: string, entry: Remembered): void {
+    if (this.max <= 0) return;
+    this.#entries.delete(idHash);
+    while (this.#entries.size >= this.max) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.#entries.delete(oldest);
+    }
+    this.#entries.set(idHash, entry);
+  }
+  delete(idHash: string): void {
+    this.#entries.delete(idHash);
+  }
+}
+
 /** Store mode: the cookie carries `id.secret` only. */
 export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
-  const { store } = o;
-  // Decoded records by their JSON (bounded): parsing dominates a read once the store answered.
-  const decodedCache = new Map<string, ReturnType<typeof decodeSession>>();
-  const decode = (data: string, id: string) => {
-    const key = `${id}\n${data}`;
-    let d = decodedCache.get(key);
-    if (d === undefined) {
-      d = decodeSession(data, id);
-      if (decodedCache.size >= 1000) decodedCache.delete(decodedCache.keys().next().value!);
-      decodedCache.set(key, d);
-    }
-    return d;
-  };
+  const { store, now } = o;
+  const revalidateAfterMs = o.revalidateAfterMs ?? 0;
+  const cache = new SessionCache(o.cacheSize ?? 1000);
+  // Bumped by every write or delete of this process: a store read that was in flight meanwhile
+  // may have returned the record as it was before (a logout), so its result is not remembered.
+  let writes = 0;
   const clear = (cookies: Cookies) => clearChunked(o.cookieName, { ...o.attributes, maxAge: 0 }, cookies);
-  const cookieFor = (token: string, expiresAt: number, now: number, cookies: Cookies) =>
-    writeChunked(o.cookieName, token, { ...o.attributes, maxAge: maxAgeFor(expiresAt, now) }, cookies);
+  const cookieFor = (token: string, expiresAt: number, t: number, cookies: Cookies) =>
+    writeChunked(o.cookieName, token, { ...o.attributes, maxAge: maxAgeFor(expiresAt, t) }, cookies);
   async function put(state: SessionState, secretHash: string): Promise<number> {
     const expiresAt = sessionExpiresAt(state, o.lifetimes);
+    const idHash = hashSessionId(state.sid);
+    const data = encodeSession(state, { secretHash });
+    writes++;
     try {
-      await store.set(hashSessionId(state.sid), {
-        data: encodeSession(state, { secretHash }),
-        userSub: state.principal.sub,
-        expiresAt,
-      });
+      await store.set(idHash, { data, userSub: state.principal.sub, expiresAt });
+    } catch (cause) {
+      // The record may or may not have changed: forget what this process knew.
+      cache.delete(idHash);
+      throw storeFailed(cause);
+    }
+    // A write by this process is seen at once by this process (refresh, login).
+    cache.set(idHash, {
+      data,
+      decoded: { state, secretHash },
+      secretDigest: Buffer.from(secretHash, 'base64url'),
+      expiresAt,
+      checkedAt: now(),
+    });
+    return expiresAt;
+  }
+  /** The remembered or freshly read session of `id`; undefined when absent or expired. */
+  async function load(id: string, revalidate: boolean): Promise<Remembered | undefined> {
+    const idHash = hashSessionId(id);
+    const known = cache.get(idHash);
+    const t = now();
+    if (!revalidate && known && t - known.checkedAt < revalidateAfterMs && known.expiresAt > t) return known;
+    const writesBefore = writes;
+    let record: Awaited<ReturnType<SessionStore['get']>>;
+    try {
+      record = await store.get(idHash);
     } catch (cause) {
       throw storeFailed(cause);
     }
-    return expiresAt;
+    if (!record) {
+      cache.delete(idHash);
+      return undefined;
+    }
+    const raced = writes !== writesBefore;
+    if (known && known.data === record.data && !raced) {
+      known.expiresAt = record.expiresAt;
+      known.checkedAt = t;
+      return known;
+    }
+    const decoded = decodeSession(record.data, id);
+    if (!decoded) {
+      cache.delete(idHash);
+      return undefined;
+    }
+    const entry: Remembered = {
+      data: record.data,
+      decoded,
+      secretDigest: Buffer.from(decoded.secretHash ?? '', 'base64url'),
+      expiresAt: record.expiresAt,
+      checkedAt: t,
+    };
+    if (!raced) cache.set(idHash, entry);
+    return entry;
   }
   return {
     mode: 'store',
     cookieName: o.cookieName,
     present: (cookies) => cookies.has(o.cookieName),
-    async read(cookies) {
+    async read(cookies, options) {
       const value = cookies.get(o.cookieName);
       const token = value === undefined ? undefined : parseSessionToken(value);
       if (!token) return undefined;
-      let record: Awaited<ReturnType<SessionStore['get']>>;
-      try {
-        record = await store.get(hashSessionId(token.id));
-      } catch (cause) {
-        throw storeFailed(cause);
-      }
-      if (!record) return undefined;
-      const decoded = decode(record.data, token.id);
-      if (!decoded?.secretHash || !sessionSecretMatches(token.secret, decoded.secretHash)) return undefined;
+      const entry = await load(token.id, options?.revalidate === true);
+      if (!entry || entry.secretDigest.length === 0) return undefined;
+      if (!sessionSecretMatchesDigest(token.secret, entry.secretDigest)) return undefined;
+      const { decoded } = entry;
       // The store's expiry is authoritative for the rolling window (touch moves it without a rewrite).
-      const seenAt = Math.max(decoded.state.seenAt, record.expiresAt - o.lifetimes.rollingMs);
-      return { state: { ...decoded.state, seenAt }, rewrite: false };
+      const seenAt = Math.max(decoded.state.seenAt, entry.expiresAt - o.lifetimes.rollingMs);
+      return {
+        state: seenAt === decoded.state.seenAt ? decoded.state : { ...decoded.state, seenAt },
+        rewrite: false,
+      };
     },
-    async create(partial, cookies, now) {
+    async create(partial, cookies, t) {
       const token = createSessionToken(o.random);
       const state: SessionState = { ...partial, sid: token.id };
       const expiresAt = await put(state, hashSessionSecret(token.secret));
-      return { state, setCookies: cookieFor(token.token, expiresAt, now, cookies) };
+      return { state, setCookies: cookieFor(token.token, expiresAt, t, cookies) };
     },
-    async save(state, cookies, now) {
+    async save(state, cookies, t) {
       const token = parseSessionToken(cookies.get(o.cookieName) ?? '');
       const secretHash = token && token.id === state.sid ? hashSessionSecret(token.secret) : undefined;
       if (secretHash === undefined) {
         // Saving a session whose cookie is not in this request (another process refreshed it):
         // re-read the hash from the store so the data can be rewritten without the secret.
-        const record = await store.get(hashSessionId(state.sid)).catch((cause) => {
-          throw storeFailed(cause);
-        });
-        const decoded = record && decodeSession(record.data, state.sid);
-        if (!decoded?.secretHash) return [];
-        await put(state, decoded.secretHash);
+        const entry = await load(state.sid, true);
+        if (!entry?.decoded.secretHash) return [];
+        await put(state, entry.decoded.secretHash);
         return [];
       }
       const expiresAt = await put(state, secretHash);
       // Extend the cookie with the rolling window; the value is unchanged.
-      return token ? cookieFor(token.token, expiresAt, now, cookies) : [];
+      return token ? cookieFor(token.token, expiresAt, t, cookies) : [];
     },
-    async extend(state, cookies, now) {
+    async extend(state, cookies, t) {
       const token = parseSessionToken(cookies.get(o.cookieName) ?? '');
       const expiresAt = sessionExpiresAt(state, o.lifetimes);
+      const idHash = hashSessionId(state.sid);
       try {
-        await store.touch(hashSessionId(state.sid), expiresAt);
+        await store.touch(idHash, expiresAt);
       } catch (cause) {
         throw storeFailed(cause);
       }
-      return token && token.id === state.sid ? cookieFor(token.token, expiresAt, now, cookies) : [];
+      // The data is unchanged; only the expiry moved (read() derives seenAt from it).
+      const known = cache.get(idHash);
+      if (known) known.expiresAt = Math.max(known.expiresAt, expiresAt);
+      return token && token.id === state.sid ? cookieFor(token.token, expiresAt, t, cookies) : [];
     },
     async destroy(state, cookies) {
       const token = parseSessionToken(cookies.get(o.cookieName) ?? '');
       const sid = state?.sid ?? token?.id;
       if (sid !== undefined) {
+        const idHash = hashSessionId(sid);
+        // Evicted first: even if the store fails, this process no longer trusts the session.
+        writes++;
+        cache.delete(idHash);
         try {
-          await store.delete(hashSessionId(sid));
+          await store.delete(idHash);
         } catch (cause) {
           throw storeFailed(cause);
         }

@@ -36,6 +36,15 @@ export function hashSessionSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('base64url');
 }
 
+/**
+ * Constant-time comparison of a presented secret with the stored hash already decoded to bytes
+ * (the hot path: no base64 round trip of either side).
+ */
+export function sessionSecretMatchesDigest(secret: string, storedDigest: Buffer): boolean {
+  const a = createHash('sha256').update(secret).digest();
+  return a.length === storedDigest.length && timingSafeEqual(a, storedDigest);
+}
+
 /** Constant-time comparison of a presented secret with the stored hash. */
 export function sessionSecretMatches(secret: string, storedHash: string): boolean {
   const a = Buffer.from(hashSessionSecret(secret));

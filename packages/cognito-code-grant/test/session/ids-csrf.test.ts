@@ -8,6 +8,7 @@ import {
   hashSessionSecret,
   parseSessionToken,
   sessionSecretMatches,
+  sessionSecretMatchesDigest,
 } from '../../src/session/session-id.ts';
 
 const S1 = 'first-secret-first-secret-first-secret!!';
@@ -23,6 +24,10 @@ test('session tokens are id.secret; only hashes are stored; the secret compares 
   assert.ok(sessionSecretMatches(t.secret, stored));
   assert.ok(!sessionSecretMatches(createSessionToken().secret, stored));
   assert.ok(!sessionSecretMatches(t.secret, 'short'));
+  const digest = Buffer.from(stored, 'base64url');
+  assert.ok(sessionSecretMatchesDigest(t.secret, digest));
+  assert.ok(!sessionSecretMatchesDigest(createSessionToken().secret, digest));
+  assert.ok(!sessionSecretMatchesDigest(t.secret, Buffer.alloc(0)));
   for (const bad of [
     '',
     t.id,

@@ -67,6 +67,23 @@ export type SessionOptions =
        * is used when omitted.
        */
       readonly secrets?: string | readonly string[] | undefined;
+      /**
+       * Opt-in: how long (ms) this process trusts its own last read of a session before asking
+       * the store again. Default `0`: the store is read on every request, so a logout or a
+       * revocation anywhere is refused on the very next request.
+       *
+       * With a window, requests within it skip the store round trip. A logout or refresh made by
+       * THIS process takes effect here at once (the remembered session is evicted or replaced);
+       * a logout made by ANOTHER process is seen here only when the window has passed, so a
+       * stolen or logged-out cookie may keep working on other processes for up to this long.
+       * Keep it short (a second or so). Integer, 0 to 60 000.
+       */
+      readonly revalidateAfterMs?: number | undefined;
+      /**
+       * Sessions remembered per process (decoded, bounded LRU; each holds its tokens, a few KB).
+       * Default 1000; 0 disables (every read parses the store's JSON again).
+       */
+      readonly cacheSize?: number | undefined;
     };
 
 export interface CognitoLoginOptions {
@@ -269,6 +286,8 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
     const s = session.store;
     if (typeof s?.get !== 'function' || typeof s.acquireLease !== 'function')
       invalid('session.store is not a SessionStore');
+    seconds('session.revalidateAfterMs', session.revalidateAfterMs, 0, 0, 60_000);
+    seconds('session.cacheSize', session.cacheSize, 1000, 0, 1_000_000);
     secrets =
       session.secrets === undefined
         ? [randomToken(random, 48)]
@@ -296,7 +315,16 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
   const backend: SessionBackend =
     session.mode === 'cookie'
       ? createCookieBackend({ cookieName, attributes, lifetimes, random, ring: keys.session, now })
-      : createStoreBackend({ cookieName, attributes, lifetimes, random, store: session.store });
+      : createStoreBackend({
+          cookieName,
+          attributes,
+          lifetimes,
+          random,
+          now,
+          store: session.store,
+          revalidateAfterMs: session.revalidateAfterMs ?? 0,
+          cacheSize: session.cacheSize ?? 1000,
+        });
   const loginCookies: LoginStateCookies = {
     baseName: `${cookieBase}-login`,
     secure,
@@ -475,7 +503,7 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
       if (await lease.acquire(state.sid, owner, leaseMs)) {
         try {
           // Another process may have refreshed between our read and the lease.
-          const current = await backend.read(cookies);
+          const current = await backend.read(cookies, { revalidate: true });
           if (!current)
             throw sessionError('SESSION_EXPIRED', 'The session has ended', backend.clear(cookies), request);
           if (fresh(current.state)) return { state: current.state, setCookies: [] };
@@ -486,7 +514,7 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
       }
       // Someone else holds the lease: wait for their result.
       await new Promise((resolve) => setTimeout(resolve, pollMs));
-      const current = await backend.read(cookies);
+      const current = await backend.read(cookies, { revalidate: true });
       if (!current)
         throw sessionError('SESSION_EXPIRED', 'The session has ended', backend.clear(cookies), request);
       if (fresh(current.state)) return { state: current.state, setCookies: [] };
