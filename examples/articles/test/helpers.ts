@@ -1,0 +1,78 @@
+/**
+ * Test helpers: tokens from the emulator's real endpoints (the hosted sign-in form and
+ * `/oauth2/token`), never minted by hand, so the tests exercise what a client really receives.
+ */
+import { hostedSignIn } from 'cognito-code-grant-emulator';
+
+export interface TokenSet {
+  readonly access_token: string;
+  readonly id_token?: string;
+  readonly refresh_token?: string;
+  readonly token_type: string;
+  readonly expires_in: number;
+}
+
+function basic(clientId: string, secret: string): string {
+  return `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`;
+}
+
+async function tokenRequest(emulatorUrl: string, body: URLSearchParams, auth?: string): Promise<TokenSet> {
+  const res = await fetch(`${emulatorUrl}/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(auth ? { authorization: auth } : {}),
+    },
+    body,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`token endpoint answered ${res.status}: ${text}`);
+  return JSON.parse(text) as TokenSet;
+}
+
+/** An access token from the client-credentials grant. */
+export async function clientCredentialsToken(
+  emulatorUrl: string,
+  client: { clientId: string; clientSecret: string },
+  scope?: string,
+): Promise<string> {
+  const body = new URLSearchParams({ grant_type: 'client_credentials' });
+  if (scope) body.set('scope', scope);
+  return (await tokenRequest(emulatorUrl, body, basic(client.clientId, client.clientSecret))).access_token;
+}
+
+/**
+ * Signs a user in through the emulator's hosted form (authorization-code grant, no browser):
+ * authorize -> sign-in form -> POST credentials -> code at `redirectUri` -> token exchange.
+ */
+export async function passwordLogin(options: {
+  emulatorUrl: string;
+  client: { clientId: string; clientSecret: string };
+  redirectUri: string;
+  username: string;
+  password: string;
+  scope?: string;
+}): Promise<TokenSet> {
+  const authorize = new URL(`${options.emulatorUrl}/oauth2/authorize`);
+  authorize.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: options.client.clientId,
+    redirect_uri: options.redirectUri,
+    scope: options.scope ?? 'openid email profile articles/read articles/write',
+    state: 'test-state',
+  }).toString();
+  const signedIn = await hostedSignIn({
+    url: authorize.href,
+    username: options.username,
+    password: options.password,
+  });
+  if (!signedIn.code || !signedIn.location.startsWith(options.redirectUri)) {
+    throw new Error(`sign-in did not return a code to the app (error ${signedIn.error ?? 'none'})`);
+  }
+  const body = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code: signedIn.code,
+    redirect_uri: options.redirectUri,
+  });
+  return tokenRequest(options.emulatorUrl, body, basic(options.client.clientId, options.client.clientSecret));
+}
