@@ -11,13 +11,15 @@ import { type PreparedKey, type RsaJwk, isPreparedKey, prepareJwk } from './key.
 
 export interface JwksCacheOptions extends JwksFetchOptions {
   jwksUri: string;
-  /** Minimum time between two fetches caused by an unknown `kid`. Default 10 000 ms. */
+  /** Minimum time between two fetches caused by an unknown `kid`. Default 10 000 ms; at least 1000. */
   cooldownMs?: number | undefined;
   /** Clock in epoch ms (for the cooldown). Default `Date.now`. */
   now?: (() => number) | undefined;
 }
 
 export const DEFAULT_JWKS_COOLDOWN_MS = 10_000;
+/** A shorter cooldown would let a flood of unknown `kid`s turn into a flood of JWKS fetches. */
+export const MIN_JWKS_COOLDOWN_MS = 1000;
 
 /** Called with the `kid`s that left the JWKS on a refetch or `load()`. */
 export type KeysRemovedListener = (kids: readonly string[]) => void;
@@ -44,7 +46,14 @@ export class JwksCache {
   constructor(options: JwksCacheOptions) {
     this.jwksUri = options.jwksUri;
     this.#options = { fetch: options.fetch, timeoutMs: options.timeoutMs, maxBytes: options.maxBytes };
-    this.#cooldownMs = options.cooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS;
+    const cooldown = options.cooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS;
+    if (!Number.isInteger(cooldown) || cooldown < MIN_JWKS_COOLDOWN_MS || cooldown > 86_400_000) {
+      throw new CognitoAuthError(
+        'CONFIG_INVALID',
+        `jwks.cooldownMs must be an integer between ${MIN_JWKS_COOLDOWN_MS} and 86400000`,
+      );
+    }
+    this.#cooldownMs = cooldown;
     this.#now = options.now ?? Date.now;
   }
 

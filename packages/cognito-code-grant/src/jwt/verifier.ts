@@ -12,7 +12,7 @@
 import { verify as cryptoVerify } from 'node:crypto';
 import type { PoolConfig } from '../config/pool.ts';
 import { CognitoAuthError } from '../errors/errors.ts';
-import { JwksCache } from '../jwks/cache.ts';
+import { JwksCache, MIN_JWKS_COOLDOWN_MS } from '../jwks/cache.ts';
 import type { PreparedKey } from '../jwks/key.ts';
 import type { CognitoClaims } from './claims.ts';
 import { DEFAULT_MAX_TOKEN_LENGTH, type DecodedJwt, type JwtHeader, decodeJwt } from './decode.ts';
@@ -181,7 +181,8 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
   checkNumberOption('maxTokenLength', options.maxTokenLength, 1, 1_048_576, true);
   checkNumberOption('jwks.timeoutMs', options.jwks?.timeoutMs, 1, 600_000, true);
   checkNumberOption('jwks.maxBytes', options.jwks?.maxBytes, 1, 64 * 1024 * 1024, true);
-  checkNumberOption('jwks.cooldownMs', options.jwks?.cooldownMs, 0, 86_400_000, true);
+  // Below 1 s the cooldown no longer limits refetches on a flood of unknown `kid`s.
+  checkNumberOption('jwks.cooldownMs', options.jwks?.cooldownMs, MIN_JWKS_COOLDOWN_MS, 86_400_000, true);
   if (options.now !== undefined && typeof options.now !== 'function') configInvalid('now must be a function');
   if (options.fetch !== undefined && typeof options.fetch !== 'function')
     configInvalid('fetch must be a function');

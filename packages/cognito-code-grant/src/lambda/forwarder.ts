@@ -7,7 +7,7 @@
  * comma-separated list is used to sign), COGNITO_EVENTS_TIMEOUT_MS (default 3000; Cognito
  * allows 5 s per invocation).
  */
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { signWebhook } from '../replica/webhook-signature.ts';
 
 export interface ForwarderOptions {
@@ -20,21 +20,39 @@ export interface ForwarderOptions {
   /** Default: one JSON line on stderr (no secret, no body). */
   readonly log?: (line: Record<string, unknown>) => void;
   readonly now?: () => number;
+  /** Injectable for tests; default `crypto.randomUUID`. Used when the Lambda context has no request id. */
+  readonly randomId?: () => string;
 }
 
-/** Deterministic across Cognito's retries of one event: the same body gives the same id. */
-export function eventIdOf(body: string): string {
-  return createHash('sha256').update(body).digest('hex').slice(0, 32);
+/** The part of the Lambda context the forwarder reads. */
+export interface ForwarderContext {
+  readonly awsRequestId?: string;
+}
+
+const EVENT_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * One id per forwarded event. Cognito trigger events carry no unique field, so two deliveries of
+ * the same user state (groups [] -> [admins] -> []) have identical bodies: an id derived from the
+ * body would make the app drop the third as a duplicate. The Lambda request id is unique per
+ * invocation; applying the full user state twice is harmless.
+ */
+export function eventIdFor(context: ForwarderContext | undefined, randomId: () => string): string {
+  const id = context?.awsRequestId;
+  return typeof id === 'string' && EVENT_ID.test(id) ? id : randomId();
 }
 
 type CognitoEvent = Record<string, unknown>;
 
 /** Builds a handler; `handler` below is this with the configuration read from the environment. */
-export function createForwarder(options: ForwarderOptions): <E>(event: E) => Promise<E> {
+export function createForwarder(
+  options: ForwarderOptions,
+): <E>(event: E, context?: ForwarderContext) => Promise<E> {
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = Math.min(Math.max(options.timeoutMs ?? 3000, 100), 4000);
   const log = options.log ?? ((line) => console.error(JSON.stringify(line)));
-  return async <E>(event: E): Promise<E> => {
+  const randomId = options.randomId ?? randomUUID;
+  return async <E>(event: E, context?: ForwarderContext): Promise<E> => {
     const source = (event as CognitoEvent | null)?.triggerSource;
     const started = Date.now();
     try {
@@ -43,8 +61,9 @@ export function createForwarder(options: ForwarderOptions): <E>(event: E) => Pro
         return event;
       }
       const body = JSON.stringify(event);
+      // One id per invocation (no per-attempt ids: a resend of this request must look like one).
       const headers = signWebhook(options.secret, body, {
-        eventId: eventIdOf(body),
+        eventId: eventIdFor(context, randomId),
         ...(options.now ? { now: options.now } : {}),
       });
       const response = await doFetch(options.url, {
@@ -72,12 +91,12 @@ export function createForwarder(options: ForwarderOptions): <E>(event: E) => Pro
 }
 
 /** The Lambda entry point (configure it as the post-confirmation, post-authentication and pre-token-generation trigger). */
-export const handler = async <E>(event: E): Promise<E> => {
+export const handler = async <E>(event: E, context?: ForwarderContext): Promise<E> => {
   const secret = (process.env.COGNITO_WEBHOOK_SECRET ?? '').split(',')[0]?.trim() ?? '';
   const timeout = Number(process.env.COGNITO_EVENTS_TIMEOUT_MS);
   return createForwarder({
     url: process.env.COGNITO_EVENTS_URL ?? '',
     secret,
     ...(Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout } : {}),
-  })(event);
+  })(event, context);
 };

@@ -12,6 +12,9 @@ function checkList(name: string, list: readonly string[]): void {
   }
 }
 
+/** The fixed message of a `GROUP_REQUIRED` refusal. */
+export const GROUP_REQUIRED_MESSAGE = 'Not in a group this resource requires';
+
 /** Passes when the principal is in AT LEAST ONE of `groups`; otherwise throws `GROUP_REQUIRED`. */
 export function checkGroups(principal: Principal, groups: readonly string[]): void {
   checkList('groups', groups);
@@ -19,7 +22,9 @@ export function checkGroups(principal: Principal, groups: readonly string[]): vo
   for (const group of groups) {
     if (have.includes(group)) return;
   }
-  throw new CognitoAuthError('GROUP_REQUIRED', `requires membership of one of: ${groups.join(', ')}`);
+  // Group names describe the app's authorization model: kept for logs (`details`), not sent to
+  // the client (error bodies carry only code and message).
+  throw new CognitoAuthError('GROUP_REQUIRED', GROUP_REQUIRED_MESSAGE, { details: { groups: [...groups] } });
 }
 
 /** Passes when the principal has ALL of `scopes`; otherwise throws `SCOPE_REQUIRED`. */

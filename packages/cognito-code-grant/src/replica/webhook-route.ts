@@ -9,7 +9,7 @@ import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
 import type { RouteHandler } from '../http/types.ts';
 import { attributesFromRecord } from './normalize.ts';
 import type { Replica, UserState } from './types.ts';
-import { verifyWebhook } from './webhook-signature.ts';
+import { checkWebhookTolerance, verifyWebhook } from './webhook-signature.ts';
 
 export interface CognitoEventsRouteOptions {
   readonly replica: Replica;
@@ -19,8 +19,13 @@ export interface CognitoEventsRouteOptions {
   readonly path?: string;
   /** Default 256 KiB (Lambda events are at most 6 MB, trigger events far smaller). */
   readonly maxBodyBytes?: number;
-  /** Default 300 s. */
+  /** Default 300 s; an integer from 1 to 900. */
   readonly toleranceSeconds?: number;
+  /**
+   * The pool whose events are accepted; default `replica.poolId`. One of the two is required:
+   * events of any other pool are refused (WEBHOOK_PAYLOAD_INVALID, nothing written).
+   */
+  readonly userPoolId?: string;
   /** Epoch milliseconds. */
   readonly now?: () => number;
 }
@@ -126,18 +131,14 @@ function groupNameOf(request: Json): string {
 }
 
 /** Validates the event and decides what it means for the replica. */
-export function interpretEvent(
-  event: unknown,
-  expectedPoolId: string | undefined,
-): Action & { triggerSource: string } {
+export function interpretEvent(event: unknown, expectedPoolId: string): Action & { triggerSource: string } {
   if (!isObject(event)) throw invalid('event must be a JSON object');
   const { triggerSource, userPoolId, request } = event;
   if (typeof triggerSource !== 'string' || !/^[A-Za-z0-9_]{1,64}$/.test(triggerSource))
     throw invalid('triggerSource is missing');
   if (typeof userPoolId !== 'string' || !/^[\w-]+_[0-9A-Za-z]+$/.test(userPoolId))
     throw invalid('userPoolId is missing');
-  if (expectedPoolId !== undefined && userPoolId !== expectedPoolId)
-    throw invalid('event is for another user pool');
+  if (userPoolId !== expectedPoolId) throw invalid('event is for another user pool');
   if (!isObject(request)) throw invalid('request must be an object');
   const poolId = userPoolId;
   const done = (a: Action) => ({ ...a, triggerSource });
@@ -229,8 +230,18 @@ export function createCognitoEventsRoute(options: CognitoEventsRouteOptions): Ro
   if (secrets.some((s) => s.length < 16))
     throw new CognitoAuthError('CONFIG_INVALID', 'webhook secrets must be at least 16 characters');
   const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024;
+  const toleranceSeconds = checkWebhookTolerance(options.toleranceSeconds);
   const now = options.now ?? Date.now;
   const { replica } = options;
+  const poolId = options.userPoolId ?? replica.poolId;
+  if (typeof poolId !== 'string' || !/^[\w-]+_[0-9A-Za-z]+$/.test(poolId)) {
+    throw new CognitoAuthError(
+      'CONFIG_INVALID',
+      'the events route needs a user pool id (replica poolId or the userPoolId option)',
+    );
+  }
+  if (replica.poolId !== undefined && replica.poolId !== poolId)
+    throw new CognitoAuthError('CONFIG_INVALID', 'userPoolId differs from the replica poolId');
   return Object.freeze({
     method: 'POST' as const,
     path: options.path ?? '/auth/cognito-events',
@@ -240,7 +251,7 @@ export function createCognitoEventsRoute(options: CognitoEventsRouteOptions): Ro
         const body = await readCapped(request, maxBodyBytes);
         const verified = verifyWebhook(secrets, (name) => request.headers.get(name) ?? undefined, body, {
           now,
-          ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
+          toleranceSeconds,
         });
         let event: unknown;
         try {
@@ -248,7 +259,7 @@ export function createCognitoEventsRoute(options: CognitoEventsRouteOptions): Ro
         } catch {
           throw invalid('body is not JSON');
         }
-        const action = interpretEvent(event, replica.poolId);
+        const action = interpretEvent(event, poolId);
         if (action.kind === 'ignore') return json(200, { ok: true, ignored: true });
         const hash = createHash('sha256').update(body).digest('hex');
         const claim = await replica.claimWebhookEvent(verified.eventId, hash, action.triggerSource);

@@ -15,6 +15,24 @@ export const WEBHOOK_HEADERS = Object.freeze({
 /** Default accepted distance between the signed timestamp and now. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
+/** Upper bound for `toleranceSeconds`: a wider window only widens the replay window. */
+export const WEBHOOK_MAX_TOLERANCE_SECONDS = 900;
+
+/**
+ * Refuses a tolerance that would switch the timestamp check off or weaken it (NaN, Infinity,
+ * fractions, <= 0, > 900) with CONFIG_INVALID. Returns the value, or the default when undefined.
+ */
+export function checkWebhookTolerance(value: number | undefined): number {
+  if (value === undefined) return WEBHOOK_TOLERANCE_SECONDS;
+  if (!Number.isInteger(value) || value < 1 || value > WEBHOOK_MAX_TOLERANCE_SECONDS) {
+    throw new CognitoAuthError(
+      'CONFIG_INVALID',
+      `toleranceSeconds must be an integer from 1 to ${WEBHOOK_MAX_TOLERANCE_SECONDS}`,
+    );
+  }
+  return value;
+}
+
 const EVENT_ID = /^[\w.:-]{1,128}$/;
 
 export function computeWebhookSignature(
@@ -49,7 +67,8 @@ export interface VerifiedWebhook {
 
 /**
  * Checks the signature against every accepted secret (rotation) in constant time, then the
- * timestamp window. Throws WEBHOOK_SIGNATURE_INVALID or WEBHOOK_STALE.
+ * timestamp window. Throws WEBHOOK_SIGNATURE_INVALID or WEBHOOK_STALE (CONFIG_INVALID when
+ * `toleranceSeconds` is not an integer from 1 to 900).
  */
 export function verifyWebhook(
   secrets: readonly string[],
@@ -57,6 +76,7 @@ export function verifyWebhook(
   body: string,
   options: { now?: () => number; toleranceSeconds?: number } = {},
 ): VerifiedWebhook {
+  const tolerance = checkWebhookTolerance(options.toleranceSeconds);
   const rawTs = headers(WEBHOOK_HEADERS.timestamp);
   const eventId = headers(WEBHOOK_HEADERS.eventId);
   const signature = headers(WEBHOOK_HEADERS.signature);
@@ -72,7 +92,7 @@ export function verifyWebhook(
   }
   if (!ok) throw new CognitoAuthError('WEBHOOK_SIGNATURE_INVALID', 'signature does not match');
   const now = Math.floor((options.now ?? Date.now)() / 1000);
-  if (Math.abs(now - timestamp) > (options.toleranceSeconds ?? WEBHOOK_TOLERANCE_SECONDS)) {
+  if (!(Math.abs(now - timestamp) <= tolerance)) {
     throw new CognitoAuthError('WEBHOOK_STALE', 'event timestamp is outside the accepted window');
   }
   return { eventId, timestamp };

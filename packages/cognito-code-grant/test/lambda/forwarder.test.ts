@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { createForwarder, eventIdOf, handler } from '../../src/lambda/forwarder.ts';
+import { createForwarder, handler } from '../../src/lambda/forwarder.ts';
 import { verifyWebhook } from '../../src/replica/webhook-signature.ts';
 
 const SECRET = 'forwarder-secret-0123456789';
@@ -41,23 +41,40 @@ after(async () => {
   await new Promise((r) => server.close(r));
 });
 
-test('forwards the event signed, with a deterministic id, and returns it unchanged', async () => {
+test('forwards the event signed, with a unique id per invocation, and returns it unchanged', async () => {
   received.length = 0;
   const logs: unknown[] = [];
   const forward = createForwarder({ url, secret: SECRET, log: (l) => logs.push(l) });
   const copy = structuredClone(event);
-  const out = await forward(copy);
+  const out = await forward(copy, { awsRequestId: 'c0ffee00-1111-4222-8333-444455556666' });
   assert.equal(out, copy);
   assert.deepEqual(out, event);
   assert.equal(received.length, 1);
   const got = received[0] as (typeof received)[0];
   assert.equal(got.body, JSON.stringify(event));
   const v = verifyWebhook([SECRET], (n) => got.headers[n] as string | undefined, got.body);
-  assert.equal(v.eventId, eventIdOf(JSON.stringify(event)));
-  assert.match(v.eventId, /^[0-9a-f]{32}$/);
+  assert.equal(v.eventId, 'c0ffee00-1111-4222-8333-444455556666');
+  // The same body again (Cognito events carry no unique field) must get another id, or the app
+  // would drop it as a duplicate.
   await forward(structuredClone(event));
-  assert.equal(received[1]?.headers['x-cognito-event-id'], v.eventId);
+  await forward(structuredClone(event));
+  const ids = received.map((r) => r.headers['x-cognito-event-id']);
+  assert.equal(received[1]?.body, received[0]?.body);
+  assert.equal(new Set(ids).size, 3);
+  assert.match(String(ids[1]), /^[0-9a-f-]{36}$/);
   assert.deepEqual(logs, []);
+});
+
+test('a missing or malformed request id falls back to the injected random id', async () => {
+  received.length = 0;
+  let n = 0;
+  const forward = createForwarder({ url, secret: SECRET, log: () => {}, randomId: () => `rnd-${++n}` });
+  await forward(structuredClone(event), { awsRequestId: 'bad id with spaces' });
+  await forward(structuredClone(event), {});
+  assert.deepEqual(
+    received.map((r) => r.headers['x-cognito-event-id']),
+    ['rnd-1', 'rnd-2'],
+  );
 });
 
 test('returns the event unchanged when the receiver refuses, is down, or hangs; logs no secret', async () => {
@@ -92,9 +109,12 @@ test('the env-configured handler returns the event even when unconfigured', asyn
     received.length = 0;
     process.env.COGNITO_EVENTS_URL = url;
     process.env.COGNITO_WEBHOOK_SECRET = `${SECRET},older-secret-0123456789`;
-    assert.deepEqual(await handler(structuredClone(event)), event);
+    assert.deepEqual(await handler(structuredClone(event), { awsRequestId: 'req-1' }), event);
     const got = received[0] as (typeof received)[0];
-    assert.ok(verifyWebhook([SECRET], (n) => got.headers[n] as string | undefined, got.body));
+    assert.equal(
+      verifyWebhook([SECRET], (n) => got.headers[n] as string | undefined, got.body).eventId,
+      'req-1',
+    );
   } finally {
     console.error = original;
     process.env = saved;

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
+import { createForwarder } from '../../src/lambda/forwarder.ts';
 import { createReplica } from '../../src/replica/replica.ts';
 import type { GroupsChangedEvent, UserEvent } from '../../src/replica/types.ts';
 import { createCognitoEventsRoute } from '../../src/replica/webhook-route.ts';
@@ -487,6 +488,91 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
         assert.equal(r.status, 401);
         assert.equal(await count(db, T.users), usersBefore);
         assert.equal(await count(db, T.ev), eventsBefore);
+      });
+
+      test('groups [] -> [admins] -> [] through the forwarder: the removal is applied', async () => {
+        const replica = createReplica({ db, poolId: POOL, now: clock.now });
+        const route = createCognitoEventsRoute({ replica, secrets: [SECRET], now: clock.now });
+        const statuses: unknown[] = [];
+        const forward = createForwarder({
+          url: 'http://app.test/auth/cognito-events',
+          secret: SECRET,
+          now: clock.now,
+          log: (l) => statuses.push(l),
+          fetch: (async (url: string, init: RequestInit) => {
+            const r = await route.handle(new Request(url, init));
+            statuses.push(await r.clone().json());
+            return r;
+          }) as typeof fetch,
+        });
+        // Identical bodies: Cognito trigger events carry no unique field.
+        const token = (groups: string[]) =>
+          envelope('TokenGeneration_RefreshTokens', {
+            userAttributes: attrs('wh-regrant'),
+            groupConfiguration: { groupsToOverride: groups },
+          });
+        await forward(token([]));
+        const u = await replica.getUserBySub('wh-regrant');
+        assert.deepEqual(await replica.getUserGroups(u?.id as number), []);
+        await forward(token(['admins']));
+        assert.deepEqual(await replica.getUserGroups(u?.id as number), ['admins']);
+        await forward(token([]));
+        assert.deepEqual(await replica.getUserGroups(u?.id as number), []);
+        assert.equal(
+          statuses.filter((b) => (b as { applied?: string }).applied === 'TokenGeneration_RefreshTokens')
+            .length,
+          3,
+          JSON.stringify(statuses),
+        );
+        // A captured request re-sent as is (same id, same body) is still not applied again.
+        const body = JSON.stringify(token(['admins']));
+        const headers = signWebhook(SECRET, body, { eventId: 'captured-1', now: clock.now });
+        const resend = () =>
+          route.handle(new Request('http://app.test/auth/cognito-events', { method: 'POST', headers, body }));
+        assert.equal((await resend()).status, 200);
+        await forward(token([]));
+        assert.deepEqual(await resend().then((r) => r.json()), { ok: true, duplicate: true });
+        assert.deepEqual(await replica.getUserGroups(u?.id as number), []);
+      });
+
+      test('without a pool id the route is refused; events of another pool write nothing', async () => {
+        const unpinned = createReplica({ db, now: clock.now });
+        assert.throws(
+          () => createCognitoEventsRoute({ replica: unpinned, secrets: [SECRET] }),
+          (e: unknown) => (e as { code?: string }).code === 'CONFIG_INVALID',
+        );
+        assert.throws(
+          () =>
+            createCognitoEventsRoute({
+              replica: createReplica({ db, poolId: POOL }),
+              secrets: [SECRET],
+              userPoolId: 'eu-west-1_Different1',
+            }),
+          (e: unknown) => (e as { code?: string }).code === 'CONFIG_INVALID',
+        );
+        const route = createCognitoEventsRoute({
+          replica: unpinned,
+          secrets: [SECRET],
+          userPoolId: POOL,
+          now: clock.now,
+        });
+        const usersBefore = await count(db, T.users);
+        const eventsBefore = await count(db, T.ev);
+        const foreign = {
+          ...envelope('PostConfirmation_ConfirmSignUp', { userAttributes: attrs('wh-foreign') }),
+          userPoolId: 'eu-west-1_OtherPool',
+        };
+        const r = await send(route, foreign);
+        assert.equal(r.status, 400);
+        assert.equal(((await r.json()) as { error: string }).error, 'WEBHOOK_PAYLOAD_INVALID');
+        assert.equal(await count(db, T.users), usersBefore);
+        assert.equal(await count(db, T.ev), eventsBefore);
+        const ok = await send(
+          route,
+          envelope('PostConfirmation_ConfirmSignUp', { userAttributes: attrs('wh-own') }),
+        );
+        assert.equal(ok.status, 200);
+        assert.equal((await unpinned.getUserBySub('wh-own', POOL))?.sub, 'wh-own');
       });
 
       test('a duplicate delivery is applied once; the same id with another body is a replay (409)', async () => {

@@ -201,7 +201,6 @@ describe('JwksCache (injected fetch)', () => {
     const cache = new JwksCache({
       jwksUri: 'https://example.test/jwks.json',
       now: clock.now,
-      cooldownMs: 0,
       fetch: async () => jsonResponse(doc),
     });
     const removed: string[][] = [];
@@ -263,5 +262,27 @@ describe('JwksCache (injected fetch)', () => {
     const { alg: _a, use: _u, ...minimal } = k.jwk;
     ok.load({ keys: [minimal, 'garbage', null] });
     assert.ok(ok.getCached(k.kid));
+  });
+
+  test('a cooldown below 1000 ms is refused; an unknown-kid flood fetches once per cooldown', async () => {
+    for (const cooldownMs of [0, 999, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(
+        () => new JwksCache({ jwksUri: 'https://example.test/jwks.json', cooldownMs }),
+        isCode('CONFIG_INVALID'),
+        String(cooldownMs),
+      );
+    }
+    const clock = fakeClock();
+    const cache = new JwksCache({
+      jwksUri: 'https://example.test/jwks.json',
+      now: clock.now,
+      cooldownMs: 1000,
+      fetch: async () => jsonResponse({ keys: [] }),
+    });
+    for (let i = 0; i < 5; i++) await assert.rejects(cache.getKey(`k${i}`), isCode('TOKEN_KID_UNKNOWN'));
+    assert.equal(cache.fetchCount, 1);
+    clock.advance(1000);
+    await assert.rejects(cache.getKey('again'), isCode('TOKEN_KID_UNKNOWN'));
+    assert.equal(cache.fetchCount, 2);
   });
 });

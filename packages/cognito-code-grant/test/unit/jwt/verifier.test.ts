@@ -269,6 +269,18 @@ describe('verifier: time', () => {
     assert.throws(() => createCognitoVerifier({ pools: pool, tokenCacheSize: -1 }), isCode('CONFIG_INVALID'));
     assert.throws(() => createCognitoVerifier({ pools: { issuer: 1 } as never }), isCode('CONFIG_INVALID'));
   });
+
+  test('jwks.cooldownMs below 1000 ms (it would lift the refetch limit) is a config error', () => {
+    const pool = definePool({ userPoolId: 'eu-west-1_Abc', clientId: 'c1' });
+    for (const cooldownMs of [0, 999, -1, 1500.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(
+        () => createCognitoVerifier({ pools: pool, jwks: { cooldownMs } }),
+        isCode('CONFIG_INVALID'),
+        String(cooldownMs),
+      );
+    }
+    assert.ok(createCognitoVerifier({ pools: pool, jwks: { cooldownMs: 1000 } }));
+  });
 });
 
 describe('verifier: app client', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { hasErrorCode } from '../../../src/errors/errors.ts';
+import { CognitoAuthError, hasErrorCode } from '../../../src/errors/errors.ts';
+import { errorResponse } from '../../../src/http/error-response.ts';
 import { createVerifiedToken } from '../../../src/jwt/verified.ts';
 import { principalFromToken } from '../../../src/principal/from-claims.ts';
 import { checkGroups, checkScopes } from '../../../src/principal/require.ts';
@@ -119,6 +120,21 @@ describe('checkGroups / checkScopes', () => {
     assert.throws(() => checkGroups(p, ['staff\u200b']), refused('GROUP_REQUIRED'));
     assert.throws(() => checkGroups(p, ['Ａdmins']), refused('GROUP_REQUIRED'));
     assert.throws(() => checkGroups(p, []), refused('CONFIG_INVALID'));
+  });
+
+  test('a GROUP_REQUIRED refusal does not name the groups in its message or body', () => {
+    let error: unknown;
+    try {
+      checkGroups(p, ['secret-admins', 'ops-oncall']);
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof CognitoAuthError);
+    assert.equal(error.code, 'GROUP_REQUIRED');
+    assert.equal(error.message, 'Not in a group this resource requires');
+    assert.deepEqual(error.details?.['groups'], ['secret-admins', 'ops-oncall']);
+    const body = JSON.stringify(errorResponse(error).body);
+    assert.ok(!body.includes('secret-admins') && !body.includes('ops-oncall'), body);
   });
 
   test('custom:* attributes never grant a group', () => {
