@@ -77,6 +77,8 @@ export {
   type CognitoLoginOptions,
   createCognitoLogin,
   type HeaderSource,
+  type RevocationPort,
+  type RevocationStore,
   type SessionOptions,
   safeReturnTo,
 } from './http/login/index.ts';

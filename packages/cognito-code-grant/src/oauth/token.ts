@@ -4,6 +4,7 @@
  * clients authenticate with HTTP Basic, public clients send `client_id` in the body.
  */
 import { CognitoAuthError, type CognitoAuthErrorCode } from '../errors/errors.ts';
+import { declaredLength, readStreamCapped } from './read-capped.ts';
 
 /** A request to a Cognito OAuth endpoint, ready to hand to `fetch`. */
 export interface OAuthHttpRequest {
@@ -92,10 +93,14 @@ const ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Reads a response body as text, refusing more than `MAX_BODY` bytes. */
 export async function readCappedText(response: Response, max = MAX_BODY): Promise<string> {
-  const length = Number(response.headers.get('content-length') ?? '0');
-  if (length > max) throw new Error('response body too large');
-  const text = await response.text();
-  if (text.length > max) throw new Error('response body too large');
+  const length = declaredLength(response.headers.get('content-length'));
+  if (length !== undefined && length > max) {
+    await response.body?.cancel().catch(() => {});
+    throw new Error('response body too large');
+  }
+  // Streamed with a byte cap: a missing or lying Content-Length cannot make us buffer more.
+  const text = await readStreamCapped(response.body, max);
+  if (text === undefined) throw new Error('response body too large');
   return text;
 }
 

@@ -23,6 +23,8 @@ import {
   parseSessionToken,
   sessionSecretMatchesDigest,
 } from './session-id.ts';
+import type { RevocationList } from './revocation.ts';
+import { encodeStored, openStored, readStoredHeader, storedDataKey } from './stored-data.ts';
 import type { SessionStore } from './store.ts';
 
 export type Cookies = ReadonlyMap<string, string>;
@@ -106,10 +108,16 @@ export interface CookieBackendOptions extends BackendCommon {
   readonly denylistSize?: number;
   /** Opened session cookies kept in memory, by value (default 1000; 0 disables). */
   readonly openedCacheSize?: number;
+  /**
+   * Ended sessions shared by every process (checked on each read, written at destroy). Without
+   * it only the in-process denylist applies.
+   */
+  readonly revocations?: RevocationList | undefined;
 }
 
 /**
- * Cookie mode. A session ended by logout is remembered in a bounded in-process denylist; other
+ * Cookie mode. A session ended by logout is remembered in a bounded in-process denylist and, when
+ * `revocations` is set, in a shared store every process checks. Without that store, other
  * processes only learn of it when the access token expires and its (revoked) refresh fails.
  */
 export function createCookieBackend(o: CookieBackendOptions): SessionBackend {
@@ -119,6 +127,17 @@ export function createCookieBackend(o: CookieBackendOptions): SessionBackend {
   // on every request until it changes, and opening it (AES-GCM + JSON) dominates the cost.
   const opened = new Map<string, { state: SessionState; rewrite: boolean }>();
   const maxOpened = o.openedCacheSize ?? 1000;
+  const revocations = o.revocations;
+  /** True when the session was ended here or (with a shared list) anywhere. Fails closed. */
+  const ended = async (sid: string): Promise<boolean> => {
+    if (denylist.has(sid, o.now())) return true;
+    if (!revocations) return false;
+    try {
+      return await revocations.has(sid);
+    } catch (cause) {
+      throw storeFailed(cause);
+    }
+  };
   const write = (state: SessionState, cookies: Cookies, now: number) => {
     const expiresAt = sessionExpiresAt(state, o.lifetimes);
     const attrs = { ...o.attributes, maxAge: maxAgeFor(expiresAt, now) };
@@ -133,11 +152,11 @@ export function createCookieBackend(o: CookieBackendOptions): SessionBackend {
       const sealed = readChunked(o.cookieName, cookies);
       if (sealed === undefined) return undefined;
       const hit = opened.get(sealed);
-      if (hit) return denylist.has(hit.state.sid, o.now()) ? undefined : hit;
+      if (hit) return (await ended(hit.state.sid)) ? undefined : hit;
       const json = unseal(o.ring, aad, sealed);
       if (json === undefined) return undefined;
       const decoded = decodeSession(json);
-      if (!decoded || denylist.has(decoded.state.sid, o.now())) return undefined;
+      if (!decoded || (await ended(decoded.state.sid))) return undefined;
       // A cookie sealed with a retired key is re-sealed with the current one.
       const result = { state: decoded.state, rewrite: sealedWithOldKey(o.ring, sealed) };
       if (maxOpened > 0) {
@@ -157,7 +176,14 @@ export function createCookieBackend(o: CookieBackendOptions): SessionBackend {
       return write(state, cookies, now);
     },
     async destroy(state, cookies) {
-      if (state) denylist.add(state.sid, state.absoluteExpiresAt, o.now());
+      if (state) {
+        denylist.add(state.sid, state.absoluteExpiresAt, o.now());
+        try {
+          await revocations?.add(state.sid, state.absoluteExpiresAt, o.now());
+        } catch (cause) {
+          throw storeFailed(cause);
+        }
+      }
       return clear(cookies);
     },
     sessionId(cookies) {
@@ -191,9 +217,15 @@ function storeFailed(cause: unknown): CognitoAuthError {
 interface Remembered {
   /** The record's JSON: an unchanged row is not parsed again. */
   readonly data: string;
-  readonly decoded: DecodedSession;
-  /** SHA-256 of the session secret as bytes (empty when the record has none). */
+  /** The sealed session (opened only with the secret of a matching cookie). */
+  readonly enc: string;
+  readonly secretHash: string;
+  /** SHA-256 of the session secret as bytes. */
   readonly secretDigest: Buffer;
+  /** Set once a request with the right secret opened `enc` (never before the digest matched). */
+  decoded: DecodedSession | undefined;
+  /** The data key derived from the secret, kept to rewrite the record after a refresh. */
+  key: KeyRing | undefined;
   /** The record's expiry as the store last reported it (or as this process last set it). */
   expiresAt: number;
   /** When this process last read or wrote the record (epoch ms). */
@@ -242,10 +274,10 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
   const clear = (cookies: Cookies) => clearChunked(o.cookieName, { ...o.attributes, maxAge: 0 }, cookies);
   const cookieFor = (token: string, expiresAt: number, t: number, cookies: Cookies) =>
     writeChunked(o.cookieName, token, { ...o.attributes, maxAge: maxAgeFor(expiresAt, t) }, cookies);
-  async function put(state: SessionState, secretHash: string): Promise<number> {
+  async function put(state: SessionState, secretHash: string, key: KeyRing): Promise<number> {
     const expiresAt = sessionExpiresAt(state, o.lifetimes);
     const idHash = hashSessionId(state.sid);
-    const data = encodeSession(state, { secretHash });
+    const data = encodeStored(state, secretHash, key, idHash);
     writes++;
     try {
       await store.set(idHash, { data, userSub: state.principal.sub, expiresAt });
@@ -255,9 +287,13 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
       throw storeFailed(cause);
     }
     // A write by this process is seen at once by this process (refresh, login).
+    const header = readStoredHeader(data)!;
     cache.set(idHash, {
       data,
+      enc: header.enc,
+      secretHash,
       decoded: { state, secretHash },
+      key,
       secretDigest: Buffer.from(secretHash, 'base64url'),
       expiresAt,
       checkedAt: now(),
@@ -287,15 +323,19 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
       known.checkedAt = t;
       return known;
     }
-    const decoded = decodeSession(record.data, id);
-    if (!decoded) {
+    const header = readStoredHeader(record.data);
+    if (!header) {
       cache.delete(idHash);
       return undefined;
     }
     const entry: Remembered = {
       data: record.data,
-      decoded,
-      secretDigest: Buffer.from(decoded.secretHash ?? '', 'base64url'),
+      enc: header.enc,
+      secretHash: header.secretHash,
+      secretDigest: Buffer.from(header.secretHash, 'base64url'),
+      decoded: undefined,
+      // Same secret, same key: a record rewritten elsewhere is opened without a new derivation.
+      key: known && known.secretHash === header.secretHash ? known.key : undefined,
       expiresAt: record.expiresAt,
       checkedAt: t,
     };
@@ -313,6 +353,13 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
       const entry = await load(token.id, options?.revalidate === true);
       if (!entry || entry.secretDigest.length === 0) return undefined;
       if (!sessionSecretMatchesDigest(token.secret, entry.secretDigest)) return undefined;
+      if (!entry.decoded) {
+        const key = entry.key ?? storedDataKey(token.secret);
+        const opened = openStored(entry.enc, key, hashSessionId(token.id), token.id);
+        if (!opened) return undefined;
+        entry.decoded = opened;
+        entry.key = key;
+      }
       const { decoded } = entry;
       // The store's expiry is authoritative for the rolling window (touch moves it without a rewrite).
       const seenAt = Math.max(decoded.state.seenAt, entry.expiresAt - o.lifetimes.rollingMs);
@@ -324,21 +371,23 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
     async create(partial, cookies, t) {
       const token = createSessionToken(o.random);
       const state: SessionState = { ...partial, sid: token.id };
-      const expiresAt = await put(state, hashSessionSecret(token.secret));
+      const expiresAt = await put(state, hashSessionSecret(token.secret), storedDataKey(token.secret));
       return { state, setCookies: cookieFor(token.token, expiresAt, t, cookies) };
     },
     async save(state, cookies, t) {
       const token = parseSessionToken(cookies.get(o.cookieName) ?? '');
       const secretHash = token && token.id === state.sid ? hashSessionSecret(token.secret) : undefined;
       if (secretHash === undefined) {
-        // Saving a session whose cookie is not in this request (another process refreshed it):
-        // re-read the hash from the store so the data can be rewritten without the secret.
+        // Saving a session whose cookie is not in this request: only possible with the data key
+        // this process derived when it last opened the record (the store cannot give it back).
         const entry = await load(state.sid, true);
-        if (!entry?.decoded.secretHash) return [];
-        await put(state, entry.decoded.secretHash);
+        if (!entry?.key) return [];
+        await put(state, entry.secretHash, entry.key);
         return [];
       }
-      const expiresAt = await put(state, secretHash);
+      const known = cache.get(hashSessionId(state.sid));
+      const key = known?.key && known.secretHash === secretHash ? known.key : storedDataKey(token!.secret);
+      const expiresAt = await put(state, secretHash, key);
       // Extend the cookie with the rolling window; the value is unchanged.
       return token ? cookieFor(token.token, expiresAt, t, cookies) : [];
     },

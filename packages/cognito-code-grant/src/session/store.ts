@@ -1,7 +1,8 @@
 /**
  * The session store port: a few primitives every backend (memory, SQL, Redis) implements and a
  * shared conformance suite checks. Keys are `SHA-256(session id)` in hex; `data` is an opaque
- * JSON string (tokens and metadata; only a hash of the session secret is inside).
+ * JSON string: a hash of the session secret, and the session (tokens included) encrypted under a
+ * key derived from that secret, which the store never sees (see stored-data.ts).
  */
 
 export interface SessionRecord {

@@ -17,6 +17,7 @@ import {
   isPermanentRefreshFailure,
 } from '../../oauth/client.ts';
 import { buildLogoutUrl } from '../../oauth/logout-url.ts';
+import { declaredLength, readStreamCapped } from '../../oauth/read-capped.ts';
 import { type RandomBytes, defaultRandomBytes, pkceChallenge, randomToken } from '../../oauth/random.ts';
 import { principalFromToken } from '../../principal/from-claims.ts';
 import type { Principal, PrincipalHook } from '../../principal/principal.ts';
@@ -47,6 +48,7 @@ import {
   needsTouch,
   sessionExpiresAt,
 } from '../../session/session-data.ts';
+import { type RevocationStore, isRevocationStore, revocationList } from '../../session/revocation.ts';
 import type { SessionStore } from '../../session/store.ts';
 import type { AuthOutcome, Authenticator, RequestLike, RouteHandler } from '../types.ts';
 import { errorAnswer, json, redirect, wantsJson } from './responses.ts';
@@ -57,6 +59,18 @@ export type SessionOptions =
       readonly mode: 'cookie';
       /** `SESSION_SECRET`: 32+ bytes each; the first seals, all open (rotation). */
       readonly secrets: string | readonly string[];
+      /**
+       * Where ended sessions are recorded (until their absolute expiry) and checked on every
+       * request: a SessionStore (memory, SQL, Redis; shared by all processes) or a minimal
+       * `{ set(key, ttlMs), has(key) }` port.
+       *
+       * **Without it**, a logout is remembered only by the process that served it: a session
+       * cookie captured before logout keeps working on OTHER processes (and after a restart)
+       * until its access token needs a refresh, which then fails because the refresh token was
+       * revoked (at most the access-token lifetime, 1 hour by default). Multi-process apps that
+       * need a logout to take effect everywhere at once: use store mode or set this.
+       */
+      readonly revocationStore?: RevocationStore | undefined;
     }
   | {
       readonly mode: 'store';
@@ -113,9 +127,27 @@ export interface CognitoLoginOptions {
   readonly absoluteSeconds?: number | undefined;
   /** Refresh when the access token expires within this many seconds. Default 60. */
   readonly refreshMarginSeconds?: number | undefined;
-  /** `cognito` (default): also end the hosted-UI session via `/logout`; `local`: this app only. */
+  /**
+   * `cognito` (default): also end the managed-login session via Cognito's `/logout`, which then
+   * redirects to `logoutUri`; a `returnTo` is not honoured in this mode (Cognito accepts only
+   * the exact registered sign-out URL). `local`: this app only, then a redirect to the validated
+   * same-origin `returnTo`.
+   */
   readonly logout?: 'cognito' | 'local' | undefined;
-  /** Build URLs from `X-Forwarded-Proto` / `X-Forwarded-Host` / `Host`. Default false: from appUrl. */
+  /**
+   * The `logout_uri` sent to Cognito's `/logout`: an absolute URL that must be registered,
+   * exactly, as a sign-out URL of the app client. Default `${appUrl}/`.
+   */
+  readonly logoutUri?: string | undefined;
+  /**
+   * Largest Cookie header (bytes) the session layer reads; a larger one is refused with
+   * REQUEST_TOO_LARGE (413). Default 16 384, 1 024 to 65 536.
+   */
+  readonly maxCookieHeaderBytes?: number | undefined;
+  /**
+   * Build URLs from `X-Forwarded-Proto` / `X-Forwarded-Host` / `Host`. Default false: from appUrl.
+   * The right-most value of a list is used (the one added by the nearest proxy).
+   */
   readonly trustProxy?: boolean | undefined;
   /** Runs with trigger `login` at the callback and `session` on each authenticated request. */
   readonly hook?: PrincipalHook | undefined;
@@ -174,6 +206,7 @@ const PREFIX = /^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/;
 const COOKIE_BASE = /^[A-Za-z0-9_-]{1,40}$/;
 const CODE = /^[\x21-\x7e]{1,2048}$/;
 const MAX_FORM = 8 * 1024;
+const SUFFIX_CALLBACK = '/callback';
 
 function invalid(message: string): never {
   throw new CognitoAuthError('CONFIG_INVALID', message);
@@ -272,6 +305,19 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
   const logoutMode = options.logout ?? 'cognito';
   if (logoutMode !== 'cognito' && logoutMode !== 'local') invalid("logout must be 'cognito' or 'local'");
   const trustProxy = options.trustProxy === true;
+  let logoutUri = `${appUrl}/`;
+  if (options.logoutUri !== undefined) {
+    // Validated, but sent exactly as given: Cognito compares it character for character.
+    parseServiceUrl('logoutUri', options.logoutUri, pool.allowInsecureHttp);
+    logoutUri = options.logoutUri;
+  }
+  const maxCookieHeader = seconds(
+    'maxCookieHeaderBytes',
+    options.maxCookieHeaderBytes,
+    16 * 1024,
+    1024,
+    64 * 1024,
+  );
   const now = options.now ?? Date.now;
   const random = options.randomBytes ?? defaultRandomBytes;
   const hook = options.hook;
@@ -282,6 +328,8 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
   let secrets: readonly string[];
   if (session.mode === 'cookie') {
     secrets = validateSecrets(session.secrets, 'session.secrets (SESSION_SECRET)');
+    if (session.revocationStore !== undefined && !isRevocationStore(session.revocationStore))
+      invalid('session.revocationStore must be a SessionStore or { set(key, ttlMs), has(key) }');
   } else if (session.mode === 'store') {
     const s = session.store;
     if (typeof s?.get !== 'function' || typeof s.acquireLease !== 'function')
@@ -314,7 +362,15 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
   const attributes = { path: '/', domain: cookieDomain, secure, httpOnly: true, sameSite };
   const backend: SessionBackend =
     session.mode === 'cookie'
-      ? createCookieBackend({ cookieName, attributes, lifetimes, random, ring: keys.session, now })
+      ? createCookieBackend({
+          cookieName,
+          attributes,
+          lifetimes,
+          random,
+          ring: keys.session,
+          now,
+          revocations: session.revocationStore ? revocationList(session.revocationStore) : undefined,
+        })
       : createStoreBackend({
           cookieName,
           attributes,
@@ -380,9 +436,10 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
 
   function baseUrl(header: (name: string) => string | null | undefined): string {
     if (!trustProxy) return appUrl;
-    const first = (v: string | null | undefined) => v?.split(',')[0]?.trim() || undefined;
-    const proto = first(header('x-forwarded-proto')) ?? app.protocol.slice(0, -1);
-    const host = first(header('x-forwarded-host')) ?? first(header('host'));
+    // Right-most: appending proxies add their value last; the left-most may come from the client.
+    const last = (v: string | null | undefined) => v?.split(',').at(-1)?.trim() || undefined;
+    const proto = last(header('x-forwarded-proto')) ?? app.protocol.slice(0, -1);
+    const host = last(header('x-forwarded-host')) ?? last(header('host'));
     if (
       (proto !== 'https' && proto !== 'http') ||
       !host ||
@@ -554,10 +611,18 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
     return p;
   }
 
+  /** The Cookie header, refused with REQUEST_TOO_LARGE past the cap (before any parsing). */
+  function cookieHeader(value: string | null | undefined): string | undefined {
+    if (value === null || value === undefined) return undefined;
+    if (Buffer.byteLength(value) > maxCookieHeader)
+      throw new CognitoAuthError('REQUEST_TOO_LARGE', 'The Cookie header is too large');
+    return value;
+  }
+
   async function resolveSession(
     request: RequestLike,
   ): Promise<{ state: SessionState | undefined; principal: Principal | null; setCookies: string[] }> {
-    const header = request.header('cookie');
+    const header = cookieHeader(request.header('cookie'));
     if (header === undefined || !header.includes(cookieName))
       return { state: undefined, principal: null, setCookies: [] };
     const cookies = parseCookies(header);
@@ -627,7 +692,7 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
           createdAt: t,
           expiresAt: t + loginTimeoutMs,
         },
-        parseCookies(request.headers.get('cookie')),
+        parseCookies(cookieHeader(request.headers.get('cookie'))),
         t,
       );
       return redirect(location, setCookies);
@@ -637,9 +702,9 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
   }
 
   async function callback(request: Request): Promise<Response> {
-    const cookies = parseCookies(request.headers.get('cookie'));
     const clear: string[] = [];
     try {
+      const cookies = parseCookies(cookieHeader(request.headers.get('cookie')));
       const q = new URL(request.url).searchParams;
       const stateParam = q.get('state');
       const found =
@@ -673,15 +738,12 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
         throw new CognitoAuthError('CALLBACK_INVALID', 'The callback carries no valid code');
 
       const tokens = await oauth.exchangeCode(code, login.codeVerifier, login.redirectUri);
-      const id = await verifier.verify(tokens.idToken!, { tokenUse: 'id', clientId: pool.clientId });
+      const id = await verifyAtCallback(tokens.idToken!, 'id');
       const nonce = id.claims['nonce'];
       if (typeof nonce !== 'string' || !sameText(nonce, login.nonce)) {
         throw new CognitoAuthError('NONCE_MISMATCH', 'The ID token nonce does not match this sign-in');
       }
-      const access = await verifier.verify(tokens.accessToken, {
-        tokenUse: 'access',
-        clientId: pool.clientId,
-      });
+      const access = await verifyAtCallback(tokens.accessToken, 'access');
       if (access.claims.sub !== id.claims.sub) {
         throw new CognitoAuthError('CALLBACK_INVALID', 'The ID and access tokens belong to different users');
       }
@@ -707,10 +769,28 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
         cookies,
         t,
       );
-      const base = baseUrl((n) => request.headers.get(n));
+      // Back to the base this login started from (sealed in the login state), not to whatever
+      // the callback request's headers say.
+      const suffix = prefix + SUFFIX_CALLBACK;
+      const base = login.redirectUri.endsWith(suffix) ? login.redirectUri.slice(0, -suffix.length) : appUrl;
       return redirect(base + login.returnTo, [...clear, ...created.setCookies]);
     } catch (error) {
       return errorAnswer(request, error, clear, `${prefix}/login`);
+    }
+  }
+
+  /** ID/access token failures at the callback are a bad callback (400), not a bad bearer (401). */
+  async function verifyAtCallback(token: string, tokenUse: 'id' | 'access'): Promise<VerifiedToken> {
+    try {
+      return await verifier.verify(token, { tokenUse, clientId: pool.clientId });
+    } catch (error) {
+      if (isCognitoAuthError(error) && /^(TOKEN|JWKS)_/.test(error.code)) {
+        throw new CognitoAuthError('CALLBACK_INVALID', `The ${tokenUse} token of the callback is invalid`, {
+          cause: error,
+          details: { reason: error.code },
+        });
+      }
+      throw error;
     }
   }
 
@@ -718,10 +798,14 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
     const type = request.headers.get('content-type') ?? '';
     if (!/^application\/x-www-form-urlencoded\b/i.test(type) || request.body === null)
       return new URLSearchParams();
-    const declared = Number(request.headers.get('content-length') ?? '0');
-    if (declared > MAX_FORM) throw new CognitoAuthError('REQUEST_TOO_LARGE', 'The form is too large');
-    const text = await request.text();
-    if (text.length > MAX_FORM) throw new CognitoAuthError('REQUEST_TOO_LARGE', 'The form is too large');
+    const declared = declaredLength(request.headers.get('content-length'));
+    if (declared !== undefined && Number.isNaN(declared))
+      throw new CognitoAuthError('BAD_REQUEST', 'The Content-Length header is malformed');
+    if (declared !== undefined && declared > MAX_FORM)
+      throw new CognitoAuthError('REQUEST_TOO_LARGE', 'The form is too large');
+    // Streamed with a cap: a chunked or lying body is cut off as soon as it passes MAX_FORM.
+    const text = await readStreamCapped(request.body, MAX_FORM);
+    if (text === undefined) throw new CognitoAuthError('REQUEST_TOO_LARGE', 'The form is too large');
     return new URLSearchParams(text);
   }
 
@@ -734,7 +818,7 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
         throw new CognitoAuthError('CSRF_INVALID', 'Cross-site sign-out requests are refused');
       }
       const form = await readForm(request);
-      const cookies = parseCookies(request.headers.get('cookie'));
+      const cookies = parseCookies(cookieHeader(request.headers.get('cookie')));
       const current = backend.present(cookies) ? await backend.read(cookies) : undefined;
       if (current) {
         const presented =
@@ -743,23 +827,27 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
           throw new CognitoAuthError('CSRF_INVALID', 'The sign-out form is missing its CSRF token');
         }
       }
-      const setCookies = current ? await backend.destroy(current.state, cookies) : backend.clear(cookies);
+      let setCookies: string[];
+      let failure: unknown;
+      try {
+        setCookies = current ? await backend.destroy(current.state, cookies) : backend.clear(cookies);
+      } catch (error) {
+        // The store failed to record the end: still clear the cookie and revoke, then report it.
+        failure = error;
+        setCookies = backend.clear(cookies);
+      }
       const refreshToken = current?.state.refreshToken;
       if (refreshToken !== undefined) {
         // Best effort: the local session is gone either way; Cognito answers 200 for dead tokens.
         await oauth.revoke(refreshToken).catch(() => undefined);
       }
-      const returnTo = safeReturnTo(
-        form.get('returnTo') ?? new URL(request.url).searchParams.get('returnTo'),
-      );
+      if (failure !== undefined) return errorAnswer(request, failure, setCookies);
+      // Cognito sends the browser only to the exact registered logout_uri: returnTo is for
+      // local logout (a path appended there would end on a Cognito error page, session kept).
       const target =
         logoutMode === 'cognito'
-          ? buildLogoutUrl({
-              logoutEndpoint: endpoints!.logout,
-              clientId: pool.clientId,
-              logoutUri: base + returnTo,
-            })
-          : base + returnTo;
+          ? buildLogoutUrl({ logoutEndpoint: endpoints!.logout, clientId: pool.clientId, logoutUri })
+          : base + safeReturnTo(form.get('returnTo') ?? new URL(request.url).searchParams.get('returnTo'));
       if (wantsJson(request)) return json({ redirect: target }, 200, setCookies);
       return redirect(target, setCookies, 303);
     } catch (error) {
@@ -786,6 +874,13 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
     }
   }
 
+  /** The session id named by the request's cookie; none for an oversized Cookie header. */
+  function sessionIdOf(request: HeaderSource): string | undefined {
+    const header = cookieHeaderOf(request);
+    if (header !== undefined && Buffer.byteLength(header) > maxCookieHeader) return undefined;
+    return backend.sessionId(parseCookies(header));
+  }
+
   const routes: RouteHandler[] = [
     { method: 'GET', path: `${prefix}/login`, handle: login },
     { method: 'GET', path: `${prefix}/callback`, handle: callback },
@@ -800,11 +895,11 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
     mode: backend.mode,
     loginPath,
     csrfToken(request: HeaderSource): string | null {
-      const sid = backend.sessionId(parseCookies(cookieHeaderOf(request)));
+      const sid = sessionIdOf(request);
       return sid === undefined ? null : csrfTokenFor(keys.csrf, sid);
     },
     verifyCsrf(request: HeaderSource, token: string | undefined): boolean {
-      const sid = backend.sessionId(parseCookies(cookieHeaderOf(request)));
+      const sid = sessionIdOf(request);
       return sid !== undefined && csrfTokenMatches(keys.csrf, sid, token);
     },
   });

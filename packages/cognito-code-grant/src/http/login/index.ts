@@ -6,3 +6,4 @@ export {
   createCognitoLogin,
 } from './create-login.ts';
 export { safeReturnTo } from './return-to.ts';
+export type { RevocationPort, RevocationStore } from '../../session/revocation.ts';

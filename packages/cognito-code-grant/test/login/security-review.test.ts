@@ -1,0 +1,365 @@
+/**
+ * Regressions for the security review of the browser login (issue 4): capped bodies, the
+ * registered logout_uri, forwarded headers, callback verification errors, Cookie header cap and
+ * the shared revocation list of cookie mode.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CognitoAuthError, hasErrorCode } from '../../src/errors/errors.ts';
+import { createCognitoLogin } from '../../src/http/login/create-login.ts';
+import { type CognitoVerifier, createCognitoVerifier } from '../../src/jwt/verifier.ts';
+import { processRevokeResponse } from '../../src/oauth/revoke.ts';
+import { processTokenResponse } from '../../src/oauth/token.ts';
+import type { RevocationPort, RevocationStore } from '../../src/session/revocation.ts';
+import { hashSessionId, hashSessionSecret } from '../../src/session/session-id.ts';
+import { openStored, readStoredHeader, storedDataKey } from '../../src/session/stored-data.ts';
+import { createMemorySessionStore } from '../../src/store/memory/session-store.ts';
+import { APP, type Mode, SECRET, setup } from './harness.ts';
+
+const JSON_ACCEPT = { accept: 'application/json' };
+
+async function body(res: Response): Promise<Record<string, any>> {
+  return (await res.json()) as Record<string, any>;
+}
+
+/** A lazily produced stream of `total` bytes; `pulled()` tells how many were handed out. */
+function lazyStream(total: number, chunk = 16 * 1024) {
+  let sent = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= total) return controller.close();
+      const n = Math.min(chunk, total - sent);
+      sent += n;
+      controller.enqueue(new Uint8Array(n).fill(0x61));
+    },
+  });
+  return { stream, pulled: () => sent };
+}
+
+function route(h: ReturnType<typeof setup>, method: string, path: string) {
+  return h.login.routes.find((r) => r.method === method && r.path === path)!;
+}
+
+for (const mode of ['cookie', 'store'] as Mode[]) {
+  describe(`security review (${mode} mode)`, () => {
+    test('a chunked logout body is cut off at the cap (413) without being read whole', async () => {
+      const h = setup(mode);
+      await h.signIn();
+      const { stream, pulled } = lazyStream(8 * 1024 * 1024);
+      const res = await route(h, 'POST', '/auth/logout').handle(
+        new Request(`${APP}/auth/logout`, {
+          method: 'POST',
+          headers: {
+            ...JSON_ACCEPT,
+            'content-type': 'application/x-www-form-urlencoded',
+            origin: APP,
+            cookie: h.jar.header('/auth/logout')!,
+          },
+          body: stream,
+          duplex: 'half',
+        } as RequestInit),
+      );
+      assert.equal(res.status, 413);
+      assert.equal((await body(res))['error'], 'REQUEST_TOO_LARGE');
+      assert.ok(pulled() < 256 * 1024, `read ${pulled()} bytes of an 8 MiB body`);
+      assert.ok((await h.authenticate()).principal, 'still signed in');
+    });
+
+    test('a non-numeric Content-Length on logout is a bad request', async () => {
+      const h = setup(mode);
+      await h.signIn();
+      const csrf = h.login.csrfToken(h.requestLike())!;
+      const res = await h.call('POST', '/auth/logout', {
+        headers: {
+          ...JSON_ACCEPT,
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': 'abc',
+          origin: APP,
+        },
+        body: `csrf=${csrf}`,
+      });
+      assert.equal(res.status, 400);
+      assert.equal((await body(res))['error'], 'BAD_REQUEST');
+      assert.ok((await h.authenticate()).principal, 'still signed in');
+    });
+
+    test('cognito logout always sends the registered logoutUri, never returnTo', async () => {
+      const h = setup(mode);
+      await h.signIn();
+      const csrf = h.login.csrfToken(h.requestLike())!;
+      const res = await h.call('POST', '/auth/logout?returnTo=/bye', { headers: { 'x-csrf-token': csrf } });
+      const loc = new URL(res.headers.get('location')!);
+      assert.equal(loc.searchParams.get('logout_uri'), `${APP}/`);
+
+      const custom = setup(mode, { logoutUri: `${APP}/signed-out` });
+      await custom.signIn();
+      const r2 = await custom.call('POST', '/auth/logout', {
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-csrf-token': custom.login.csrfToken(custom.requestLike())!,
+        },
+        body: 'returnTo=/elsewhere',
+      });
+      assert.equal(new URL(r2.headers.get('location')!).searchParams.get('logout_uri'), `${APP}/signed-out`);
+    });
+
+    test('a malformed logoutUri is a configuration error', () => {
+      for (const bad of ['/relative', 'javascript:alert(1)', `${APP}/out?x=1`, 'http://app.example.test/']) {
+        assert.throws(
+          () => setup(mode, { logoutUri: bad }),
+          (e: unknown) => hasErrorCode(e, 'CONFIG_INVALID'),
+          bad,
+        );
+      }
+    });
+
+    test('with trustProxy the right-most forwarded value wins; the callback returns to the stored base', async () => {
+      const h = setup(mode, { trustProxy: true });
+      const start = await h.call('GET', '/auth/login?returnTo=/here', {
+        headers: {
+          'x-forwarded-host': 'evil.example, app2.example.test',
+          'x-forwarded-proto': 'http, https',
+        },
+      });
+      const location = start.headers.get('location')!;
+      assert.equal(
+        new URL(location).searchParams.get('redirect_uri'),
+        'https://app2.example.test/auth/callback',
+      );
+      const { code, state } = h.fake.authorize(location);
+      const res = await h.call('GET', `/auth/callback?code=${code}&state=${state}`, {
+        headers: { 'x-forwarded-host': 'app3.example.test', 'x-forwarded-proto': 'https' },
+      });
+      assert.equal(res.status, 302);
+      assert.equal(res.headers.get('location'), 'https://app2.example.test/here');
+    });
+
+    test('an ID or access token failing verification at the callback is 400 CALLBACK_INVALID, nothing stored', async () => {
+      for (const failing of ['id', 'access'] as const) {
+        for (const code of ['TOKEN_SIGNATURE_INVALID', 'JWKS_FETCH_FAILED'] as const) {
+          let real: CognitoVerifier | undefined;
+          let hookRan = false;
+          const h = setup(mode, {
+            verifier: {
+              async verify(token, options) {
+                if (options?.tokenUse === failing) throw new CognitoAuthError(code, 'refused');
+                return real!.verify(token, options);
+              },
+            },
+            hook: async (p) => {
+              hookRan = true;
+              return p;
+            },
+          });
+          real = createCognitoVerifier({
+            pools: h.fake.pool,
+            now: () => h.clock.t,
+            fetch: h.fake.fetch as never,
+          });
+          const res = await h.signIn();
+          assert.equal(res.status, 400, `${failing} ${code}`);
+          const json = await (await h.call('GET', '/auth/me', { headers: JSON_ACCEPT })).json();
+          assert.equal((json as Record<string, unknown>)['error'], 'AUTH_REQUIRED');
+          assert.ok(!res.headers.getSetCookie().some((c) => /ccg-session=[^;]/.test(c)));
+          assert.equal(h.store.size(), 0);
+          assert.equal(hookRan, false);
+          assert.match(await res.text(), /CALLBACK_INVALID/);
+        }
+      }
+    });
+
+    test('a Cookie header over the cap is REQUEST_TOO_LARGE (413), never a 500', async () => {
+      const h = setup(mode);
+      await h.signIn();
+      const huge = `${h.jar.header('/')!}; pad=${'x'.repeat(17 * 1024)}`;
+      const req = {
+        method: 'GET',
+        url: '/api/x',
+        header: (n: string) => (n === 'cookie' ? huge : undefined),
+      };
+      await assert.rejects(h.login.authenticator.authenticate(req), (e: unknown) =>
+        hasErrorCode(e, 'REQUEST_TOO_LARGE'),
+      );
+      const me = await h.call('GET', '/auth/me', { headers: { cookie: huge } });
+      assert.equal(me.status, 413);
+      assert.equal(h.login.csrfToken({ headers: { cookie: huge } }), null);
+      const cb = await h.call('GET', '/auth/callback?code=x&state=y', {
+        headers: { ...JSON_ACCEPT, cookie: huge },
+      });
+      assert.equal(cb.status, 413);
+
+      const small = setup(mode, { maxCookieHeaderBytes: 2048 });
+      await small.signIn();
+      const padded = `${small.jar.header('/')!}; pad=${'x'.repeat(3000)}`;
+      const r = {
+        method: 'GET',
+        url: '/api/x',
+        header: (n: string) => (n === 'cookie' ? padded : undefined),
+      };
+      await assert.rejects(small.login.authenticator.authenticate(r), (e: unknown) =>
+        hasErrorCode(e, 'REQUEST_TOO_LARGE'),
+      );
+      assert.throws(
+        () => setup(mode, { maxCookieHeaderBytes: 10 }),
+        (e: unknown) => hasErrorCode(e, 'CONFIG_INVALID'),
+      );
+    });
+  });
+}
+
+describe('capped OAuth responses', () => {
+  test('a token response without Content-Length is cut off at 64 KiB', async () => {
+    for (const grant of ['authorization_code', 'refresh_token'] as const) {
+      const { stream, pulled } = lazyStream(8 * 1024 * 1024);
+      await assert.rejects(processTokenResponse(new Response(stream), grant), (e: unknown) =>
+        hasErrorCode(e, grant === 'authorization_code' ? 'TOKEN_EXCHANGE_FAILED' : 'REFRESH_FAILED'),
+      );
+      assert.ok(pulled() < 256 * 1024, `read ${pulled()} bytes`);
+    }
+  });
+
+  test('a revoke error response is read capped', async () => {
+    const { stream, pulled } = lazyStream(8 * 1024 * 1024);
+    await assert.rejects(processRevokeResponse(new Response(stream, { status: 400 })), (e: unknown) =>
+      hasErrorCode(e, 'TOKEN_EXCHANGE_FAILED'),
+    );
+    assert.ok(pulled() < 256 * 1024, `read ${pulled()} bytes`);
+  });
+});
+
+describe('cookie mode revocationStore', () => {
+  function twoInstances(revocationStore: RevocationStore | undefined) {
+    const a = setup('cookie', {
+      session: { mode: 'cookie', secrets: [SECRET], revocationStore },
+    });
+    const b = createCognitoLogin({
+      pool: a.fake.pool,
+      appUrl: APP,
+      session: { mode: 'cookie', secrets: [SECRET], revocationStore },
+      fetch: a.fake.fetch,
+      now: () => a.clock.t,
+    });
+    return { a, b };
+  }
+
+  async function logoutOnA(a: ReturnType<typeof setup>) {
+    const csrf = a.login.csrfToken(a.requestLike())!;
+    const res = await a.call('POST', '/auth/logout', { headers: { 'x-csrf-token': csrf } });
+    assert.equal(res.status, 303);
+  }
+
+  test('without it, a logout on A is not seen by B (the documented limit)', async () => {
+    const { a, b } = twoInstances(undefined);
+    await a.signIn();
+    const captured = a.jar.clone();
+    await logoutOnA(a);
+    assert.ok((await b.authenticator.authenticate(a.requestLike(captured))).principal);
+  });
+
+  test('sharing a SessionStore: logout on A, the old cookie is refused on B', async () => {
+    const shared = createMemorySessionStore();
+    const { a, b } = twoInstances(shared);
+    await a.signIn();
+    const captured = a.jar.clone();
+    assert.ok((await b.authenticator.authenticate(a.requestLike(captured))).principal, 'B accepts it first');
+    await logoutOnA(a);
+    assert.equal((await b.authenticator.authenticate(a.requestLike(captured))).principal, null);
+    assert.equal((await a.login.authenticator.authenticate(a.requestLike(captured))).principal, null);
+    assert.equal(shared.size(), 1);
+  });
+
+  test('the minimal { set, has } port works too, and a failing port fails closed', async () => {
+    const keys = new Map<string, number>();
+    const port: RevocationPort = {
+      async set(key, ttlMs) {
+        assert.match(key, /^[0-9a-f]{64}$/);
+        assert.ok(ttlMs > 0);
+        keys.set(key, ttlMs);
+      },
+      async has(key) {
+        return keys.has(key);
+      },
+    };
+    const { a, b } = twoInstances(port);
+    await a.signIn();
+    const captured = a.jar.clone();
+    await logoutOnA(a);
+    assert.equal(keys.size, 1);
+    assert.equal((await b.authenticator.authenticate(a.requestLike(captured))).principal, null);
+
+    const broken: RevocationPort = {
+      set: async () => {},
+      has: async () => {
+        throw new Error('down');
+      },
+    };
+    const c = twoInstances(broken);
+    await c.a.signIn();
+    await assert.rejects(c.b.authenticator.authenticate(c.a.requestLike()), (e: unknown) =>
+      hasErrorCode(e, 'STORE_FAILED'),
+    );
+    assert.throws(
+      () => setup('cookie', { session: { mode: 'cookie', secrets: [SECRET], revocationStore: {} as never } }),
+      (e: unknown) => hasErrorCode(e, 'CONFIG_INVALID'),
+    );
+  });
+});
+
+describe('store mode encrypts tokens at rest', () => {
+  test('the stored record holds no token in clear; refresh through another instance still works', async () => {
+    const h = setup('store');
+    await h.signIn({ username: 'alice' });
+    const value = h.jar.cookies.get('__Host-ccg-session')!.value;
+    const [id, secret] = value.split('.') as [string, string];
+    const record = await h.store.get(hashSessionId(id));
+    assert.ok(record);
+    assert.doesNotMatch(record.data, /eyJ|rt-\d|alice/, 'no JWT, refresh token or user name in the data');
+    const header = readStoredHeader(record.data)!;
+    assert.equal(header.secretHash, hashSessionSecret(secret));
+    // Only the cookie's secret opens it; the store's own contents do not.
+    assert.equal(openStored(header.enc, storedDataKey(header.secretHash), hashSessionId(id), id), undefined);
+    const opened = openStored(header.enc, storedDataKey(secret), hashSessionId(id), id);
+    assert.equal(opened?.state.refreshToken, 'rt-2');
+    // Bound to its key: the same data under another id does not open.
+    assert.equal(openStored(header.enc, storedDataKey(secret), hashSessionId('x'.repeat(22)), id), undefined);
+
+    // A second instance on the same store refreshes with the cookie alone.
+    const b = createCognitoLogin({
+      pool: h.fake.pool,
+      appUrl: APP,
+      session: { mode: 'store', store: h.store, secrets: [SECRET] },
+      fetch: h.fake.fetch,
+      now: () => h.clock.t,
+    });
+    h.clock.t += 3600_000;
+    const out = await b.authenticator.authenticate(h.requestLike());
+    assert.ok(out.principal);
+    assert.equal(h.fake.calls.refresh, 1);
+    const after = await h.store.get(hashSessionId(id));
+    assert.notEqual(after!.data, record.data);
+    assert.doesNotMatch(after!.data, /eyJ|rt-\d/);
+    assert.ok((await h.authenticate()).principal, 'the first instance opens the rewritten record');
+    assert.equal(h.fake.calls.refresh, 1);
+  });
+
+  test('a record with a wrong secret hash or altered ciphertext is no session', async () => {
+    const h = setup('store');
+    await h.signIn();
+    const [id] = h.jar.cookies.get('__Host-ccg-session')!.value.split('.') as [string, string];
+    const record = (await h.store.get(hashSessionId(id)))!;
+    const header = readStoredHeader(record.data)!;
+    const flipped = header.enc.slice(0, 40) + (header.enc[40] === 'A' ? 'B' : 'A') + header.enc.slice(41);
+    await h.store.set(hashSessionId(id), {
+      ...record,
+      data: JSON.stringify({ v: 2, sh: header.secretHash, enc: flipped }),
+    });
+    const fresh = createCognitoLogin({
+      pool: h.fake.pool,
+      appUrl: APP,
+      session: { mode: 'store', store: h.store, secrets: [SECRET] },
+      fetch: h.fake.fetch,
+      now: () => h.clock.t,
+    });
+    assert.equal((await fresh.authenticator.authenticate(h.requestLike())).principal, null);
+  });
+});
