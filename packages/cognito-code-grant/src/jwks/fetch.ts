@@ -3,6 +3,7 @@
  * `JWKS_FETCH_FAILED` (transport) or `JWKS_INVALID` (body) error; the caller keeps its keys.
  */
 import { CognitoAuthError } from '../errors/errors.ts';
+import { readStreamCapped } from '../util/read-capped.ts';
 
 export interface JwksFetchOptions {
   fetch?: typeof globalThis.fetch | undefined;
@@ -77,25 +78,13 @@ async function readCapped(
   controller: AbortController,
   onError: () => CognitoAuthError,
 ): Promise<string | undefined> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+  let text: string | undefined;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        controller.abort();
-        await reader.cancel().catch(() => {});
-        return undefined;
-      }
-      chunks.push(value);
-    }
+    text = await readStreamCapped(response.body, maxBytes);
   } catch (error) {
     const err = onError();
     throw new CognitoAuthError(err.code, err.message, { cause: error });
   }
-  return Buffer.concat(chunks, total).toString('utf8');
+  if (text === undefined) controller.abort();
+  return text;
 }

@@ -4,7 +4,7 @@
  * clients authenticate with HTTP Basic, public clients send `client_id` in the body.
  */
 import { CognitoAuthError, type CognitoAuthErrorCode } from '../errors/errors.ts';
-import { declaredLength, readStreamCapped } from './read-capped.ts';
+import { declaredLength, readStreamCapped } from '../util/read-capped.ts';
 
 /** A request to a Cognito OAuth endpoint, ready to hand to `fetch`. */
 export interface OAuthHttpRequest {

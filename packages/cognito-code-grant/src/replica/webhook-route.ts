@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
 import type { RouteHandler } from '../http/types.ts';
+import { declaredLength, readStreamCapped } from '../util/read-capped.ts';
 import { attributesFromRecord } from './normalize.ts';
 import type { Replica, UserState } from './types.ts';
 import { checkWebhookTolerance, verifyWebhook } from './webhook-signature.ts';
@@ -48,24 +49,12 @@ function json(status: number, body: unknown): Response {
 }
 
 async function readCapped(request: Request, max: number): Promise<string> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > max)
+  const declared = declaredLength(request.headers.get('content-length'));
+  if (declared !== undefined && !(declared <= max))
     throw new CognitoAuthError('REQUEST_TOO_LARGE', 'event body too large');
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      throw new CognitoAuthError('REQUEST_TOO_LARGE', 'event body too large');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const text = await readStreamCapped(request.body, max);
+  if (text === undefined) throw new CognitoAuthError('REQUEST_TOO_LARGE', 'event body too large');
+  return text;
 }
 
 type Json = Record<string, unknown>;

@@ -17,7 +17,7 @@ import {
   isPermanentRefreshFailure,
 } from '../../oauth/client.ts';
 import { buildLogoutUrl } from '../../oauth/logout-url.ts';
-import { declaredLength, readStreamCapped } from '../../oauth/read-capped.ts';
+import { declaredLength, readStreamCapped } from '../../util/read-capped.ts';
 import { type RandomBytes, defaultRandomBytes, pkceChallenge, randomToken } from '../../oauth/random.ts';
 import { principalFromToken } from '../../principal/from-claims.ts';
 import type { Principal, PrincipalHook } from '../../principal/principal.ts';

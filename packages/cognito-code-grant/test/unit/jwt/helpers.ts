@@ -100,6 +100,9 @@ export async function startJwksServer(handler: Handler): Promise<JwksServer> {
     state.requests++;
     state.handler(req, res);
   });
+  // Longer than any test runs: otherwise the server may close an idle keep-alive socket just as
+  // fetch reuses it (ECONNRESET), a race that has nothing to do with the code under test.
+  server.keepAliveTimeout = 120_000;
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
