@@ -17,6 +17,10 @@ for (let i = 0; i < args.length; i++) {
 const roots = only.length > 0 ? only : ['packages', 'examples'];
 
 function walk(dir, out) {
+  if (dir.endsWith('.test.ts')) {
+    out.push(relative(root, dir));
+    return out;
+  }
   let entries;
   try {
     entries = readdirSync(dir);
