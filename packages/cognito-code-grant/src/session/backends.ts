@@ -21,7 +21,8 @@ import {
   hashSessionId,
   hashSessionSecret,
   parseSessionToken,
-  sessionSecretMatchesDigest,
+  secretHexDigest,
+  sessionSecretMatchesHexDigest,
 } from './session-id.ts';
 import type { RevocationList } from './revocation.ts';
 import { encodeStored, openStored, readStoredHeader, storedDataKey } from './stored-data.ts';
@@ -215,15 +216,19 @@ function storeFailed(cause: unknown): CognitoAuthError {
 
 /** A session as last read from (or written to) the store by this process. */
 interface Remembered {
-  /** The record's JSON: an unchanged row is not parsed again. */
+  /** SHA-256(id), the store key: not recomputed on every request. */
+  readonly idHash: string;
+  /** The record's JSON: an unchanged row is not parsed (nor decrypted) again. */
   readonly data: string;
   /** The sealed session (opened only with the secret of a matching cookie). */
   readonly enc: string;
   readonly secretHash: string;
-  /** SHA-256 of the session secret as bytes. */
+  /** SHA-256 of the session secret, as the bytes of its hex form (`secretHexDigest`). */
   readonly secretDigest: Buffer;
   /** Set once a request with the right secret opened `enc` (never before the digest matched). */
   decoded: DecodedSession | undefined;
+  /** The last answer of `read()` for this record, reused while its `seenAt` is unchanged. */
+  answer: { readonly state: SessionState; readonly rewrite: false } | undefined;
   /** The data key derived from the secret, kept to rewrite the record after a refresh. */
   key: KeyRing | undefined;
   /** The record's expiry as the store last reported it (or as this process last set it). */
@@ -233,33 +238,36 @@ interface Remembered {
 }
 
 /**
- * Bounded LRU of sessions by id hash. It always spares a JSON parse when the store returns the
- * same data; with `revalidateAfterMs > 0` it also spares the store round trip within the window.
+ * Bounded LRU of sessions by session id (only ids the store knew get in, so a flood of random
+ * cookies cannot fill it). When the store returns the same data it spares the HKDF derivation,
+ * the decryption and the JSON parses: a request then costs a store read, a string compare and
+ * the constant-time secret check. With `revalidateAfterMs > 0` it also spares the store round
+ * trip within the window.
  */
 class SessionCache {
   readonly #entries = new Map<string, Remembered>();
   constructor(readonly max: number) {}
-  get(idHash: string): Remembered | undefined {
-    const e = this.#entries.get(idHash);
+  get(sid: string): Remembered | undefined {
+    const e = this.#entries.get(sid);
     if (e) {
       // Most recently used last.
-      this.#entries.delete(idHash);
-      this.#entries.set(idHash, e);
+      this.#entries.delete(sid);
+      this.#entries.set(sid, e);
     }
     return e;
   }
-  set(idHash: string, entry: Remembered): void {
+  set(sid: string, entry: Remembered): void {
     if (this.max <= 0) return;
-    this.#entries.delete(idHash);
+    this.#entries.delete(sid);
     while (this.#entries.size >= this.max) {
       const oldest = this.#entries.keys().next().value;
       if (oldest === undefined) break;
       this.#entries.delete(oldest);
     }
-    this.#entries.set(idHash, entry);
+    this.#entries.set(sid, entry);
   }
-  delete(idHash: string): void {
-    this.#entries.delete(idHash);
+  delete(sid: string): void {
+    this.#entries.delete(sid);
   }
 }
 
@@ -283,18 +291,20 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
       await store.set(idHash, { data, userSub: state.principal.sub, expiresAt });
     } catch (cause) {
       // The record may or may not have changed: forget what this process knew.
-      cache.delete(idHash);
+      cache.delete(state.sid);
       throw storeFailed(cause);
     }
     // A write by this process is seen at once by this process (refresh, login).
     const header = readStoredHeader(data)!;
-    cache.set(idHash, {
+    cache.set(state.sid, {
+      idHash,
       data,
       enc: header.enc,
       secretHash,
       decoded: { state, secretHash },
+      answer: undefined,
       key,
-      secretDigest: Buffer.from(secretHash, 'base64url'),
+      secretDigest: secretHexDigest(secretHash),
       expiresAt,
       checkedAt: now(),
     });
@@ -302,8 +312,8 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
   }
   /** The remembered or freshly read session of `id`; undefined when absent or expired. */
   async function load(id: string, revalidate: boolean): Promise<Remembered | undefined> {
-    const idHash = hashSessionId(id);
-    const known = cache.get(idHash);
+    const known = cache.get(id);
+    const idHash = known?.idHash ?? hashSessionId(id);
     const t = now();
     if (!revalidate && known && t - known.checkedAt < revalidateAfterMs && known.expiresAt > t) return known;
     const writesBefore = writes;
@@ -314,7 +324,7 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
       throw storeFailed(cause);
     }
     if (!record) {
-      cache.delete(idHash);
+      cache.delete(id);
       return undefined;
     }
     const raced = writes !== writesBefore;
@@ -325,21 +335,23 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
     }
     const header = readStoredHeader(record.data);
     if (!header) {
-      cache.delete(idHash);
+      cache.delete(id);
       return undefined;
     }
     const entry: Remembered = {
+      idHash,
       data: record.data,
       enc: header.enc,
       secretHash: header.secretHash,
-      secretDigest: Buffer.from(header.secretHash, 'base64url'),
+      secretDigest: secretHexDigest(header.secretHash),
       decoded: undefined,
+      answer: undefined,
       // Same secret, same key: a record rewritten elsewhere is opened without a new derivation.
       key: known && known.secretHash === header.secretHash ? known.key : undefined,
       expiresAt: record.expiresAt,
       checkedAt: t,
     };
-    if (!raced) cache.set(idHash, entry);
+    if (!raced) cache.set(id, entry);
     return entry;
   }
   return {
@@ -352,21 +364,23 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
       if (!token) return undefined;
       const entry = await load(token.id, options?.revalidate === true);
       if (!entry || entry.secretDigest.length === 0) return undefined;
-      if (!sessionSecretMatchesDigest(token.secret, entry.secretDigest)) return undefined;
+      // Every request, cached record or not: the secret is what proves the cookie.
+      if (!sessionSecretMatchesHexDigest(token.secret, entry.secretDigest)) return undefined;
       if (!entry.decoded) {
         const key = entry.key ?? storedDataKey(token.secret);
-        const opened = openStored(entry.enc, key, hashSessionId(token.id), token.id);
+        const opened = openStored(entry.enc, key, entry.idHash, token.id);
         if (!opened) return undefined;
         entry.decoded = opened;
         entry.key = key;
       }
-      const { decoded } = entry;
+      const { state } = entry.decoded;
       // The store's expiry is authoritative for the rolling window (touch moves it without a rewrite).
-      const seenAt = Math.max(decoded.state.seenAt, entry.expiresAt - o.lifetimes.rollingMs);
-      return {
-        state: seenAt === decoded.state.seenAt ? decoded.state : { ...decoded.state, seenAt },
-        rewrite: false,
-      };
+      const seenAt = Math.max(state.seenAt, entry.expiresAt - o.lifetimes.rollingMs);
+      // The same answer object while nothing moved: no allocation on the hot path.
+      if (entry.answer?.state.seenAt !== seenAt) {
+        entry.answer = { state: seenAt === state.seenAt ? state : { ...state, seenAt }, rewrite: false };
+      }
+      return entry.answer;
     },
     async create(partial, cookies, t) {
       const token = createSessionToken(o.random);
@@ -385,7 +399,7 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
         await put(state, entry.secretHash, entry.key);
         return [];
       }
-      const known = cache.get(hashSessionId(state.sid));
+      const known = cache.get(state.sid);
       const key = known?.key && known.secretHash === secretHash ? known.key : storedDataKey(token!.secret);
       const expiresAt = await put(state, secretHash, key);
       // Extend the cookie with the rolling window; the value is unchanged.
@@ -401,7 +415,7 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
         throw storeFailed(cause);
       }
       // The data is unchanged; only the expiry moved (read() derives seenAt from it).
-      const known = cache.get(idHash);
+      const known = cache.get(state.sid);
       if (known) known.expiresAt = Math.max(known.expiresAt, expiresAt);
       return token && token.id === state.sid ? cookieFor(token.token, expiresAt, t, cookies) : [];
     },
@@ -412,7 +426,7 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
         const idHash = hashSessionId(sid);
         // Evicted first: even if the store fails, this process no longer trusts the session.
         writes++;
-        cache.delete(idHash);
+        cache.delete(sid);
         try {
           await store.delete(idHash);
         } catch (cause) {
