@@ -2,7 +2,13 @@
  * Test helpers: tokens from the emulator's real endpoints (the hosted sign-in form and
  * `/oauth2/token`), never minted by hand, so the tests exercise what a client really receives.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDatabase } from 'cognito-code-grant/kysely';
 import { hostedSignIn } from 'cognito-code-grant-emulator';
+import { sql } from 'kysely';
 
 export interface TokenSet {
   readonly access_token: string;
@@ -75,4 +81,53 @@ export async function passwordLogin(options: {
     redirect_uri: options.redirectUri,
   });
   return tokenRequest(options.emulatorUrl, body, basic(options.client.clientId, options.client.clientSecret));
+}
+
+/** A database for one test run: created fresh, dropped after. */
+export interface Target {
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+async function serverDatabase(adminUrl: string, prefix: string): Promise<Target> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = await createDatabase(adminUrl, { poolSize: 1 });
+  const mysql = /^(mysql|mariadb):/i.test(adminUrl);
+  await sql
+    .raw(`create database ${name}${mysql ? ' character set utf8mb4 collate utf8mb4_bin' : ''}`)
+    .execute(admin);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await sql.raw(`drop database if exists ${name}`).execute(admin);
+      await admin.destroy();
+    },
+  };
+}
+
+function sqliteFile(prefix: string): Target {
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  return {
+    url: join(dir, 'articles.db'),
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * The three databases a test runs on: [name, open or undefined, skip reason]. SQLite always;
+ * PostgreSQL and MariaDB when TEST_POSTGRES_URL / TEST_MYSQL_URL are set. `prefix` names the
+ * databases this run creates, so that a leftover one says which test made it.
+ */
+export function databaseTargets(
+  prefix: string,
+): [string, (() => Promise<Target>) | undefined, string | undefined][] {
+  const pg = process.env['TEST_POSTGRES_URL'];
+  const my = process.env['TEST_MYSQL_URL'];
+  return [
+    ['sqlite', async () => sqliteFile(prefix), undefined],
+    ['postgres', pg ? () => serverDatabase(pg, prefix) : undefined, 'TEST_POSTGRES_URL not set'],
+    ['mysql', my ? () => serverDatabase(my, prefix) : undefined, 'TEST_MYSQL_URL not set'],
+  ];
 }

@@ -5,10 +5,6 @@
  * TEST_MYSQL_URL are set (each run creates and drops its own database).
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   AdminAddUserToGroupCommand,
@@ -28,54 +24,10 @@ import {
 import { createDatabase, createReplica } from 'cognito-code-grant/kysely';
 import { syncPool } from 'cognito-code-grant/sync';
 import { DEMO_CLIENTS, DEMO_PASSWORD } from 'cognito-code-grant-emulator';
-import { sql } from 'kysely';
 import { type RunningDemo, startDemo } from '../src/demo.ts';
-import { passwordLogin } from './helpers.ts';
+import { databaseTargets, passwordLogin } from './helpers.ts';
 
-interface Target {
-  readonly url: string;
-  drop(): Promise<void>;
-}
-
-async function serverDatabase(adminUrl: string): Promise<Target> {
-  const name = `articles_replica_${randomBytes(6).toString('hex')}`;
-  const admin = await createDatabase(adminUrl, { poolSize: 1 });
-  const mysql = /^(mysql|mariadb):/i.test(adminUrl);
-  await sql
-    .raw(`create database ${name}${mysql ? ' character set utf8mb4 collate utf8mb4_bin' : ''}`)
-    .execute(admin);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await sql.raw(`drop database if exists ${name}`).execute(admin);
-      await admin.destroy();
-    },
-  };
-}
-
-function sqliteFile(): Target {
-  const dir = mkdtempSync(join(tmpdir(), 'articles-replica-'));
-  return {
-    url: join(dir, 'articles.db'),
-    drop: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-const targets: [string, (() => Promise<Target>) | undefined, string | undefined][] = [
-  ['sqlite', async () => sqliteFile(), undefined],
-  [
-    'postgres',
-    process.env['TEST_POSTGRES_URL'] ? () => serverDatabase(process.env['TEST_POSTGRES_URL']!) : undefined,
-    'TEST_POSTGRES_URL not set',
-  ],
-  [
-    'mysql',
-    process.env['TEST_MYSQL_URL'] ? () => serverDatabase(process.env['TEST_MYSQL_URL']!) : undefined,
-    'TEST_MYSQL_URL not set',
-  ],
-];
+const targets = databaseTargets('articles_replica');
 
 function attr(user: UserType, name: string): string | null {
   return user.Attributes?.find((a) => a.Name === name)?.Value ?? null;
