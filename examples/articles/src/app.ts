@@ -13,7 +13,6 @@ import {
   createBearerAuthenticator,
   createCognitoEventsRoute,
   createCognitoLogin,
-  createCognitoVerifier,
   isCognitoAuthError,
   type PoolConfig,
   type Principal,
@@ -25,11 +24,10 @@ import {
   requireAuth,
   requireGroup,
 } from 'cognito-code-grant/express';
-import { createReplica, migrate } from 'cognito-code-grant/kysely';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
-import { createArticleStore, migrateArticles } from './articles.ts';
 import { contentSecurityPolicy, type PageUser, renderPage } from './page.ts';
+import { setUpArticles } from './setup.ts';
 import { validateArticle } from './validation.ts';
 
 export interface ArticlesAppConfig {
@@ -71,16 +69,7 @@ function pageUser(principal: Principal): PageUser {
  * routes. Returns the Express app; the caller listens and owns `config.db`.
  */
 export async function createApp(config: ArticlesAppConfig): Promise<ArticlesApp> {
-  const tablePrefix = config.tablePrefix ?? 'cognito_';
-  await migrate(config.db, { tablePrefix });
-  await migrateArticles(config.db, { usersTable: `${tablePrefix}users` });
-  const articles = createArticleStore(config.db, { usersTable: `${tablePrefix}users` });
-
-  const verifier = createCognitoVerifier({
-    pools: config.pool,
-    ...(config.fetch ? { fetch: config.fetch } : {}),
-  });
-  const replica = createReplica({ db: config.db, tablePrefix, poolId: config.pool.userPoolId });
+  const { articles, verifier, replica } = await setUpArticles(config);
   const hook = replica.hook();
   const login = createCognitoLogin({
     pool: config.pool,

@@ -3,33 +3,16 @@
  * bearer tokens only (no browser login), to show the Fastify plugin. Each route states what it
  * needs in `config.auth`; the plugin authenticates before the handler runs.
  */
-import { createCognitoVerifier, type PoolConfig } from 'cognito-code-grant';
 import { cognito, cognitoErrorHandler } from 'cognito-code-grant/fastify';
-import { createReplica, migrate } from 'cognito-code-grant/kysely';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
-import { createArticleStore, migrateArticles } from './articles.ts';
+import { type ArticlesCoreConfig, setUpArticles } from './setup.ts';
 import { validateArticle } from './validation.ts';
 
-export interface FastifyArticlesConfig {
-  readonly pool: PoolConfig;
-  /** Shared with the replica. The caller owns it. */
-  readonly db: Kysely<any>;
-  readonly tablePrefix?: string | undefined;
-  readonly fetch?: typeof globalThis.fetch | undefined;
-}
+export type FastifyArticlesConfig = ArticlesCoreConfig;
 
 /** Builds the Fastify app (migrations included); the caller calls `listen()` and `close()`. */
 export async function createFastifyApp(config: FastifyArticlesConfig): Promise<FastifyInstance> {
-  const tablePrefix = config.tablePrefix ?? 'cognito_';
-  await migrate(config.db, { tablePrefix });
-  await migrateArticles(config.db, { usersTable: `${tablePrefix}users` });
-  const articles = createArticleStore(config.db, { usersTable: `${tablePrefix}users` });
-  const verifier = createCognitoVerifier({
-    pools: config.pool,
-    ...(config.fetch ? { fetch: config.fetch } : {}),
-  });
-  const replica = createReplica({ db: config.db, tablePrefix, poolId: config.pool.userPoolId });
+  const { articles, verifier, replica } = await setUpArticles(config);
 
   const app = Fastify({ bodyLimit: 64 * 1024 });
   await app.register(cognito, { verifier, hook: replica.hook() });
