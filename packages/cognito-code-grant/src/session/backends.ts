@@ -26,6 +26,7 @@ import {
 } from './session-id.ts';
 import type { RevocationList } from './revocation.ts';
 import { encodeStored, openStored, readStoredHeader, storedDataKey } from './stored-data.ts';
+import { type StoreAnswer, batchedGet } from './batched-get.ts';
 import type { SessionStore } from './store.ts';
 
 export type Cookies = ReadonlyMap<string, string>;
@@ -233,6 +234,8 @@ interface Remembered {
   key: KeyRing | undefined;
   /** The record's expiry as the store last reported it (or as this process last set it). */
   expiresAt: number;
+  /** The store's version of `data` when the store keeps versions (not known after our own write). */
+  version: string | undefined;
   /** When this process last read or wrote the record (epoch ms). */
   checkedAt: number;
 }
@@ -274,6 +277,8 @@ class SessionCache {
 /** Store mode: the cookie carries `id.secret` only. */
 export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
   const { store, now } = o;
+  // Reads arriving together go to the store as one query (still one fresh read per request).
+  const get = batchedGet(store);
   const revalidateAfterMs = o.revalidateAfterMs ?? 0;
   const cache = new SessionCache(o.cacheSize ?? 1000);
   // Bumped by every write or delete of this process: a store read that was in flight meanwhile
@@ -306,9 +311,18 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
       key,
       secretDigest: secretHexDigest(secretHash),
       expiresAt,
+      // The store assigns versions; the next read fetches the data once to learn it.
+      version: undefined,
       checkedAt: now(),
     });
     return expiresAt;
+  }
+  /** `known`, confirmed current by a store read at `t`; remembered unless a write raced the read. */
+  function refreshed(known: Remembered, expiresAt: number, t: number, raced: boolean): Remembered {
+    if (raced) return { ...known, expiresAt, checkedAt: t };
+    known.expiresAt = expiresAt;
+    known.checkedAt = t;
+    return known;
   }
   /** The remembered or freshly read session of `id`; undefined when absent or expired. */
   async function load(id: string, revalidate: boolean): Promise<Remembered | undefined> {
@@ -317,9 +331,9 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
     const t = now();
     if (!revalidate && known && t - known.checkedAt < revalidateAfterMs && known.expiresAt > t) return known;
     const writesBefore = writes;
-    let record: Awaited<ReturnType<SessionStore['get']>>;
+    let record: StoreAnswer;
     try {
-      record = await store.get(idHash);
+      record = await get(idHash, known?.version);
     } catch (cause) {
       throw storeFailed(cause);
     }
@@ -328,10 +342,19 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
       return undefined;
     }
     const raced = writes !== writesBefore;
-    if (known && known.data === record.data && !raced) {
-      known.expiresAt = record.expiresAt;
-      known.checkedAt = t;
-      return known;
+    if ('unchanged' in record) {
+      // The store confirmed the version this process holds; anything else is a store fault.
+      if (known === undefined || record.version !== known.version) {
+        cache.delete(id);
+        return undefined;
+      }
+      return refreshed(known, record.expiresAt, t, raced);
+    }
+    // Same data (a full read after this process's own write, or a store without versions):
+    // nothing to parse again; learn the version for the next read.
+    if (known && known.data === record.data) {
+      if (!raced) known.version = record.version;
+      return refreshed(known, record.expiresAt, t, raced);
     }
     const header = readStoredHeader(record.data);
     if (!header) {
@@ -349,6 +372,7 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
       // Same secret, same key: a record rewritten elsewhere is opened without a new derivation.
       key: known && known.secretHash === header.secretHash ? known.key : undefined,
       expiresAt: record.expiresAt,
+      version: record.version,
       checkedAt: t,
     };
     if (!raced) cache.set(id, entry);

@@ -12,11 +12,36 @@ export interface SessionRecord {
   readonly userSub: string | null;
   /** Epoch ms after which the record is gone (rolling or absolute lifetime, whichever is sooner). */
   readonly expiresAt: number;
+  /**
+   * Set by stores that keep one: an opaque value that changes with every `set` (and is not
+   * reused after a delete), so a reader that already holds the data can skip fetching it again.
+   */
+  readonly version?: string;
+}
+
+/** A getMany answer when the caller's known version is still current: the data is not sent. */
+export interface UnchangedRecord {
+  readonly unchanged: true;
+  readonly version: string;
+  readonly userSub: string | null;
+  readonly expiresAt: number;
 }
 
 export interface SessionStore {
   /** The live record, or undefined when absent or expired. */
   get(idHash: string): Promise<SessionRecord | undefined>;
+  /**
+   * Optional: the live records of several ids in one round trip, in the order asked (undefined
+   * where absent or expired). The session layer gathers the reads that arrive together into one
+   * call (see batched-get.ts); a store without it is read with `get` once per id.
+   * `knownVersions[i]`, when given, is the version of `idHashes[i]` the caller already holds:
+   * a store that keeps versions may then answer `UnchangedRecord` instead of sending the data
+   * again. Stores without versions ignore it.
+   */
+  getMany?(
+    idHashes: readonly string[],
+    knownVersions?: readonly (string | undefined)[],
+  ): Promise<(SessionRecord | UnchangedRecord | undefined)[]>;
   /** Creates or replaces a record. */
   set(idHash: string, record: SessionRecord): Promise<void>;
   /** Removes a record (and its lease); absent records are fine. */

@@ -11,13 +11,13 @@ import type { SessionStore } from '../../src/session/store.ts';
 import { createMemorySessionStore } from '../../src/store/memory/session-store.ts';
 import { APP, SECRET, setup } from './harness.ts';
 
-type Counts = Record<keyof SessionStore, number>;
+type Counts = Record<Exclude<keyof SessionStore, 'getMany'>, number>;
 
 /** A store that counts calls per method (the harness clock is plugged in after setup). */
 function countingStore(now: () => number): { store: SessionStore; calls: Counts } {
   const inner = createMemorySessionStore({ now });
   const calls: Counts = { get: 0, set: 0, delete: 0, touch: 0, acquireLease: 0, releaseLease: 0 };
-  const count = <K extends keyof SessionStore>(k: K): SessionStore[K] =>
+  const count = <K extends keyof Counts>(k: K): SessionStore[K] =>
     ((...args: unknown[]) => {
       calls[k]++;
       return (inner[k] as (...a: unknown[]) => unknown)(...args);
@@ -118,20 +118,22 @@ describe('store mode revalidateAfterMs', () => {
   test('a store read in flight during a logout is not remembered afterwards', async () => {
     let clock = { t: 0 };
     const inner = createMemorySessionStore({ now: () => clock.t });
-    // The next get() is held after it has read the record, until `release()`.
+    // The next read (get or getMany) is held after it has read the record, until `release()`.
     let hold: { blocked: () => void; gate: Promise<void> } | undefined;
+    const held = async <T>(read: Promise<T>): Promise<T> => {
+      const result = await read;
+      const h = hold;
+      hold = undefined;
+      if (h) {
+        h.blocked();
+        await h.gate;
+      }
+      return result;
+    };
     const store: SessionStore = {
       ...inner,
-      get: async (idHash) => {
-        const record = await inner.get(idHash);
-        const h = hold;
-        hold = undefined;
-        if (h) {
-          h.blocked();
-          await h.gate;
-        }
-        return record;
-      },
+      get: (idHash) => held(inner.get(idHash)),
+      getMany: (idHashes, known) => held(inner.getMany!(idHashes, known)),
     };
     const a = setup('store', {
       session: { mode: 'store', store, secrets: [SECRET], revalidateAfterMs: 60_000 },

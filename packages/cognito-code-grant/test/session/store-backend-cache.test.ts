@@ -169,4 +169,32 @@ describe('store backend cache of decoded sessions', () => {
     assert.equal((await b.read(jars[0]!))?.state.accessToken, 'at-d1');
     assert.ok(parses.count() >= 1, 'the oldest was evicted and is opened again');
   });
+
+  test('with a versioned store the steady read asks for the version only, and a change is still seen', async () => {
+    const answers: string[] = [];
+    const inner = store;
+    store = {
+      ...inner,
+      getMany: async (ids, known) => {
+        const got = await inner.getMany!(ids, known);
+        for (const r of got) answers.push(r === undefined ? 'none' : 'unchanged' in r ? 'unchanged' : 'data');
+        return got;
+      },
+    };
+    const writer = backend();
+    const reader = backend();
+    const created = await writer.create(partial('erin'), new Map(), T0);
+    const cookies = jar(created.setCookies);
+    for (let i = 0; i < 3; i++) assert.equal((await reader.read(cookies))?.state.accessToken, 'at-erin');
+    assert.deepEqual(answers, ['data', 'unchanged', 'unchanged'], 'the data is sent once');
+
+    await writer.save({ ...created.state, accessToken: 'at-erin-2' }, cookies, T0);
+    assert.equal((await reader.read(cookies))?.state.accessToken, 'at-erin-2');
+    assert.equal((await reader.read(cookies))?.state.accessToken, 'at-erin-2');
+    assert.deepEqual(answers.slice(3), ['data', 'unchanged']);
+
+    await writer.destroy(created.state, cookies);
+    assert.equal(await reader.read(cookies), undefined, 'logout elsewhere is seen at once');
+    assert.equal(answers.at(-1), 'none');
+  });
 });

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { SessionStore } from '../../src/session/store.ts';
+import type { SessionRecord, SessionStore, UnchangedRecord } from '../../src/session/store.ts';
 
 export interface StoreFixture {
   readonly store: SessionStore;
@@ -16,6 +16,13 @@ export interface StoreFixture {
 export interface StoreSuiteBackend {
   /** Creates the backend (a database, a key prefix) once for the suite. */
   open(clock: () => number): Promise<{ store: SessionStore; close(): Promise<void> }>;
+}
+
+/** A record without its version (which only some stores keep, with values of their own). */
+function plain(r: SessionRecord | UnchangedRecord | undefined) {
+  if (r === undefined || 'unchanged' in r) return r;
+  const { version: _version, ...rest } = r;
+  return rest;
 }
 
 let counter = 0;
@@ -48,14 +55,14 @@ export function runStoreSuite(name: string, backend: StoreSuiteBackend, skip?: s
       const k = id();
       await store.set(k, rec('{"a":1}'));
       const got = await store.get(k);
-      assert.deepEqual(got, { data: '{"a":1}', userSub: 'sub-1', expiresAt: t + 60_000 });
+      assert.deepEqual(plain(got), { data: '{"a":1}', userSub: 'sub-1', expiresAt: t + 60_000 });
     });
 
     test('set replaces a record; userSub may be null', async () => {
       const k = id();
       await store.set(k, rec('one'));
       await store.set(k, rec('two', 120_000, null));
-      assert.deepEqual(await store.get(k), { data: 'two', userSub: null, expiresAt: t + 120_000 });
+      assert.deepEqual(plain(await store.get(k)), { data: 'two', userSub: null, expiresAt: t + 120_000 });
       await store.set(k, rec('two', 120_000, null)); // identical rewrite is fine too
       assert.equal((await store.get(k))?.data, 'two');
     });
@@ -87,7 +94,7 @@ export function runStoreSuite(name: string, backend: StoreSuiteBackend, skip?: s
       await store.set(k, rec('x', 1000));
       await store.touch(k, t + 5000);
       t += 2000;
-      assert.deepEqual(await store.get(k), { data: 'x', userSub: 'sub-1', expiresAt: t + 3000 });
+      assert.deepEqual(plain(await store.get(k)), { data: 'x', userSub: 'sub-1', expiresAt: t + 3000 });
       const missing = id();
       await store.touch(missing, t + 5000);
       assert.equal(await store.get(missing), undefined);
@@ -140,6 +147,81 @@ export function runStoreSuite(name: string, backend: StoreSuiteBackend, skip?: s
         Array.from({ length: 20 }, (_, i) => store.acquireLease(k, `owner-${i}`, 10_000)),
       );
       assert.equal(results.filter(Boolean).length, 1);
+    });
+
+    test('getMany answers in the order asked, undefined for unknown, expired and deleted ids', async () => {
+      assert.ok(store.getMany, 'every bundled store implements getMany');
+      const [a, b, gone, expired, unknown] = [id(), id(), id(), id(), id()];
+      await store.set(a, rec('a'));
+      await store.set(b, rec('b', 60_000, null));
+      await store.set(gone, rec('gone'));
+      await store.delete(gone);
+      await store.set(expired, rec('old', 1000));
+      t += 1000;
+      const got = await store.getMany([b, unknown, a, expired, gone, a]);
+      assert.deepEqual(got.map(plain), [
+        { data: 'b', userSub: null, expiresAt: t - 1000 + 60_000 },
+        undefined,
+        { data: 'a', userSub: 'sub-1', expiresAt: t - 1000 + 60_000 },
+        undefined,
+        undefined,
+        { data: 'a', userSub: 'sub-1', expiresAt: t - 1000 + 60_000 },
+      ]);
+      assert.deepEqual(await store.getMany([]), []);
+    });
+
+    test('getMany of a full batch (100 ids) sees each record as get does', async () => {
+      const ids = Array.from({ length: 100 }, () => id());
+      for (const [i, k] of ids.entries()) if (i % 3 !== 0) await store.set(k, rec(`v${i}`));
+      const got = await store.getMany!(ids);
+      assert.equal(got.length, 100);
+      for (const [i, k] of ids.entries()) assert.deepEqual(got[i], await store.get(k), `id #${i}`);
+      assert.equal(got.filter(Boolean).length, 66);
+    });
+
+    test('versions: a new one on every set, kept by touch, never reused after a delete', async () => {
+      const k = id();
+      await store.set(k, rec('one'));
+      const v1 = (await store.get(k))?.version;
+      if (v1 === undefined) return; // a store without versions: nothing more to check
+      await store.touch(k, t + 90_000);
+      assert.equal((await store.get(k))?.version, v1, 'touch keeps the version');
+      await store.set(k, rec('one'));
+      const v2 = (await store.get(k))?.version;
+      assert.notEqual(v2, v1, 'a rewrite, even of the same data, is a new version');
+      await store.delete(k);
+      await store.set(k, rec('two'));
+      const v3 = (await store.get(k))?.version;
+      assert.ok(v3 !== v1 && v3 !== v2, 'a deleted session written again gets a fresh version');
+    });
+
+    test('getMany with known versions: unchanged records come back without data', async () => {
+      const [same, moved, fresh, gone] = [id(), id(), id(), id()];
+      for (const k of [same, moved, fresh, gone]) await store.set(k, rec(`data-${k}`));
+      const versions = await Promise.all(
+        [same, moved, fresh, gone].map(async (k) => (await store.get(k))?.version),
+      );
+      if (versions[0] === undefined) return; // a store without versions ignores knownVersions
+      await store.set(moved, rec('moved on'));
+      await store.touch(same, t + 30_000);
+      await store.delete(gone);
+      const got = await store.getMany!(
+        [same, moved, fresh, gone],
+        [versions[0], versions[1], undefined, versions[3]],
+      );
+      assert.deepEqual(got[0], {
+        unchanged: true,
+        version: versions[0],
+        userSub: 'sub-1',
+        expiresAt: t + 30_000,
+      });
+      assert.deepEqual(plain(got[1]), { data: 'moved on', userSub: 'sub-1', expiresAt: t + 60_000 });
+      assert.notEqual((got[1] as SessionRecord).version, versions[1]);
+      assert.deepEqual(plain(got[2]), { data: `data-${fresh}`, userSub: 'sub-1', expiresAt: t + 60_000 });
+      assert.equal(got[3], undefined);
+      // A version the store never gave (garbage, or another store's) is a full read.
+      const full = await store.getMany!([same], ['not-a-version']);
+      assert.equal((full[0] as SessionRecord).data, `data-${same}`);
     });
   });
 }

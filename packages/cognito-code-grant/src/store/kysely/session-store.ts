@@ -3,9 +3,10 @@
  * of migrations/sessions.ts. All queries are parameterised; the lease is one conditional UPDATE,
  * atomic on every dialect.
  */
-import { CompiledQuery, type Kysely } from 'kysely';
+import { randomInt } from 'node:crypto';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { CognitoAuthError } from '../../errors/errors.ts';
-import type { SessionRecord, SessionStore } from '../../session/store.ts';
+import type { SessionRecord, SessionStore, UnchangedRecord } from '../../session/store.ts';
 
 export interface SqlSessionStoreOptions {
   /** Prefix of the table names, as given to `migrate`. Default `cognito_`. */
@@ -20,6 +21,8 @@ export interface SqlSessionStore extends SessionStore {
 }
 
 const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$|^$/;
+// This store's versions: the integer `version` column as decimal text.
+const VERSION = /^[0-9]{1,10}$/;
 
 // bigint columns come back as strings from pg and as numbers from the others.
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
@@ -33,14 +36,54 @@ export function createSqlSessionStore(
     throw new CognitoAuthError('CONFIG_INVALID', 'tablePrefix must be letters, digits or _');
   const table = `${prefix}sessions`;
   const now = options.now ?? Date.now;
-  // The read on every request: compiled once, then run with fresh parameters (still bound
-  // parameters, never interpolated), which saves building the query each time.
+  // Every query on the per-request path is compiled once per shape, then run with fresh bound
+  // parameters (never interpolated): building and compiling it each time costs more than the
+  // round trip on a fast network.
   const getSql = db
     .selectFrom(table)
-    .select(['data', 'user_sub', 'expires_at'])
+    .select(['data', 'user_sub', 'expires_at', 'version'])
     .where('id_hash', '=', '')
     .where('expires_at', '>', 0)
     .compile().sql;
+  // getMany: `n` ids, `k` of them with the version the caller holds; where that version is
+  // still current, `data` comes back NULL (not sent, and not even detoasted by PostgreSQL).
+  const getManySql = new Map<string, string>();
+  const manySql = (n: number, k: number): string => {
+    const shape = `${n}:${k}`;
+    let text = getManySql.get(shape);
+    if (text === undefined) {
+      const ids = Array.from({ length: n }, () => '');
+      text = db
+        .selectFrom(table)
+        .select(['id_hash', 'user_sub', 'expires_at', 'version'])
+        .select((eb: any) =>
+          k === 0
+            ? eb.ref('data').as('data')
+            : eb
+                .case()
+                .when(
+                  eb.or(
+                    Array.from({ length: k }, () => eb.and([eb('id_hash', '=', ''), eb('version', '=', 0)])),
+                  ),
+                )
+                .then(sql.lit(null))
+                .else(eb.ref('data'))
+                .end()
+                .as('data'),
+        )
+        .where('id_hash', 'in', ids)
+        .where('expires_at', '>', 0)
+        .compile().sql;
+      if (getManySql.size < 1024) getManySql.set(shape, text);
+    }
+    return text;
+  };
+  const toRecord = (row: Record<string, unknown>): SessionRecord => ({
+    data: row['data'] as string,
+    userSub: (row['user_sub'] as string | null) ?? null,
+    expiresAt: num(row['expires_at']),
+    version: String(row['version']),
+  });
 
   return {
     async get(idHash) {
@@ -48,12 +91,38 @@ export function createSqlSessionStore(
         CompiledQuery.raw(getSql, [idHash, now()]),
       );
       const row = result.rows[0];
-      if (!row) return undefined;
-      return {
-        data: row.data as string,
-        userSub: (row.user_sub as string | null) ?? null,
-        expiresAt: num(row.expires_at),
-      };
+      return row ? toRecord(row) : undefined;
+    },
+    async getMany(idHashes, knownVersions) {
+      if (idHashes.length === 0) return [];
+      // Parameters in the order of the SQL: the (id, version) pairs of the CASE, then the ids.
+      const pairs: unknown[] = [];
+      const known = new Map<string, string>();
+      for (let i = 0; i < idHashes.length; i++) {
+        const version = knownVersions?.[i];
+        if (version === undefined || !VERSION.test(version)) continue;
+        pairs.push(idHashes[i], Number(version));
+        known.set(idHashes[i]!, version);
+      }
+      const result = await db.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw(manySql(idHashes.length, pairs.length / 2), [...pairs, ...idHashes, now()]),
+      );
+      const byId = new Map<string, SessionRecord | UnchangedRecord>();
+      for (const row of result.rows) {
+        const idHash = row['id_hash'] as string;
+        const version = String(row['version']);
+        if (row['data'] === null && known.get(idHash) === version) {
+          byId.set(idHash, {
+            unchanged: true,
+            version,
+            userSub: (row['user_sub'] as string | null) ?? null,
+            expiresAt: num(row['expires_at']),
+          });
+        } else if (typeof row['data'] === 'string') {
+          byId.set(idHash, toRecord(row));
+        }
+      }
+      return idHashes.map((idHash) => byId.get(idHash));
     },
     async set(idHash, record: SessionRecord) {
       const t = now();
@@ -77,7 +146,9 @@ export function createSqlSessionStore(
           id_hash: idHash,
           user_sub: record.userSub,
           data: record.data,
-          version: 0,
+          // Random, not 0: a session deleted and written again must not get a version a
+          // reader still holds for the old data.
+          version: randomInt(0, 2 ** 30),
           created_at: t,
           updated_at: t,
           expires_at: record.expiresAt,

@@ -21,6 +21,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
   const max = options.maxSessions ?? 10_000;
   const now = options.now ?? Date.now;
   const map = new Map<string, Entry>();
+  let writes = 0;
   const live = (idHash: string): Entry | undefined => {
     const e = map.get(idHash);
     if (e && e.record.expiresAt <= now()) {
@@ -33,6 +34,14 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
     async get(idHash) {
       return live(idHash)?.record;
     },
+    async getMany(idHashes, knownVersions) {
+      return idHashes.map((idHash, i) => {
+        const record = live(idHash)?.record;
+        if (record === undefined || record.version !== knownVersions?.[i]) return record;
+        const { version, userSub, expiresAt } = record;
+        return { unchanged: true as const, version: version!, userSub, expiresAt };
+      });
+    },
     async set(idHash, record) {
       const previous = map.get(idHash);
       map.delete(idHash);
@@ -41,7 +50,8 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
         if (oldest === undefined) break;
         map.delete(oldest);
       }
-      const entry: Entry = { record: { ...record } };
+      // A new version on every write, never reused (the counter only grows).
+      const entry: Entry = { record: { ...record, version: String(++writes) } };
       if (previous?.leaseOwner !== undefined) {
         entry.leaseOwner = previous.leaseOwner;
         if (previous.leaseUntil !== undefined) entry.leaseUntil = previous.leaseUntil;

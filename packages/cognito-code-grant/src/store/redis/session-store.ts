@@ -13,7 +13,7 @@ export interface RedisSessionStoreOptions {
 }
 
 /** The ioredis methods this store uses (a Redis or Cluster client both fit). */
-export type RedisLike = Pick<Redis, 'hmget' | 'del' | 'multi' | 'eval'>;
+export type RedisLike = Pick<Redis, 'hmget' | 'del' | 'multi' | 'eval'> & Partial<Pick<Redis, 'pipeline'>>;
 
 const TOUCH =
   "if redis.call('exists', KEYS[1]) == 1 then redis.call('hset', KEYS[1], 'e', ARGV[1]); " +
@@ -40,13 +40,35 @@ export function createRedisSessionStore(
   const now = options.now ?? Date.now;
   const key = (idHash: string) => `${prefix}session:${idHash}`;
   const leaseKey = (idHash: string) => `${prefix}lease:${idHash}`;
+  const toRecord = (fields: readonly (string | null)[], t: number): SessionRecord | undefined => {
+    const [data, sub, exp] = fields;
+    if (data == null || exp == null) return undefined;
+    const expiresAt = Number(exp);
+    if (!(expiresAt > t)) return undefined;
+    return { data, userSub: sub === '' || sub == null ? null : sub, expiresAt };
+  };
+  // A cluster client refuses a pipeline whose keys live on different nodes: one HMGET per key
+  // there (still sent together); a single-node client sends the batch as one pipeline write.
+  const canPipeline = typeof redis.pipeline === 'function' && !(redis as { isCluster?: boolean }).isCluster;
   return {
     async get(idHash) {
-      const [data, sub, exp] = await redis.hmget(key(idHash), 'd', 'u', 'e');
-      if (data == null || exp == null) return undefined;
-      const expiresAt = Number(exp);
-      if (!(expiresAt > now())) return undefined;
-      return { data, userSub: sub === '' || sub == null ? null : sub, expiresAt };
+      return toRecord(await redis.hmget(key(idHash), 'd', 'u', 'e'), now());
+    },
+    async getMany(idHashes) {
+      let rows: (string | null)[][];
+      if (canPipeline) {
+        const pipeline = redis.pipeline!();
+        for (const idHash of idHashes) pipeline.hmget(key(idHash), 'd', 'u', 'e');
+        const results = (await pipeline.exec()) ?? [];
+        rows = results.map(([error, fields]) => {
+          if (error) throw error;
+          return fields as (string | null)[];
+        });
+      } else {
+        rows = await Promise.all(idHashes.map((idHash) => redis.hmget(key(idHash), 'd', 'u', 'e')));
+      }
+      const t = now();
+      return rows.map((fields) => toRecord(fields, t));
     },
     async set(idHash, record: SessionRecord) {
       const ttl = Math.max(1, Math.ceil(record.expiresAt - now()));
