@@ -8,10 +8,13 @@
  *   session for up to a second): reported for comparison, labelled as such, no target;
  * - store mode on the in-process memory store (no network): the library's own cost, no target.
  * The server runs in a child process (this file, with CCG_SESSION_BENCH_SERVER set) so that
- * autocannon and the server do not share one event loop. Sessions are created through the real
- * login and callback handlers against an in-process fake of Cognito's token endpoint.
+ * autocannon and the server do not share one event loop. Each contender has a Fastify server of
+ * its own with only its authenticator; the baseline server has no plugin at all. Each contender
+ * signs in SESSIONS users through the real login and callback handlers (against an in-process
+ * fake of Cognito's token endpoint), and requests rotate over them, as many users' would.
  * Run alone: `node --conditions=ccg-source --import tsx bench/session.bench.ts`
- * Profile the server: CCG_SESSION_BENCH_CPU_PROF=<dir> writes a .cpuprofile there.
+ * Environment: CCG_SESSION_BENCH_ONLY=cookie,postgres (some contenders), CCG_SESSION_BENCH_ROUNDS,
+ * CCG_SESSION_BENCH_SECONDS; CCG_SESSION_BENCH_CPU_PROF=<dir> writes the server's .cpuprofile.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,9 +22,13 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type BenchRow, interleaved, ratioRow } from './lib.ts';
 
-const DURATION_S = 3;
-const ROUNDS = 3;
+const DURATION_S = Number(process.env['CCG_SESSION_BENCH_SECONDS'] ?? 2);
+const ROUNDS = Number(process.env['CCG_SESSION_BENCH_ROUNDS'] ?? 7);
+/** Comma-separated contenders to run (for profiling one mode); default all. */
+const ONLY = process.env['CCG_SESSION_BENCH_ONLY']?.split(',');
 const CONNECTIONS = 10;
+/** Signed-in sessions per contender; requests rotate over them. */
+const SESSIONS = 64;
 const APP = 'https://app.example.test';
 const SECRET = randomBytes(48).toString('base64url');
 
@@ -41,7 +48,6 @@ async function serve(): Promise<void> {
   const cleanups: (() => Promise<void>)[] = [];
   type Login = ReturnType<typeof createCognitoLogin>;
   const logins: Partial<Record<Contender, Login>> = {};
-  // Distinct names, none a substring of another (the authenticator tests the header with includes).
   const make = (cookieName: string, session: Parameters<typeof createCognitoLogin>[0]['session']) =>
     createCognitoLogin({ pool: fake.pool, appUrl: APP, session, fetch: fake.fetch, cookieName });
 
@@ -118,49 +124,68 @@ async function serve(): Promise<void> {
     });
   }
 
-  // Sign in once per mode through the real handlers; the Cookie header is what a browser sends.
-  const cookies: Partial<Record<Contender, string>> = {};
+  // Sign in SESSIONS times per mode through the real handlers; the Cookie header is what a
+  // browser sends. Requests rotate over the sessions, as they would over many users.
+  const cookies: Partial<Record<Contender, string[]>> = {};
   for (const [name, login] of Object.entries(logins) as [Contender, Login][]) {
     const route = (path: string) => login.routes.find((r) => r.path === path)!;
-    const start = await route('/auth/login').handle(new Request(`${APP}/auth/login`));
-    const loginCookie = start.headers.getSetCookie()[0]!.split(';')[0]!;
-    const { code, state } = fake.authorize(start.headers.get('location')!, { username: `bench-${name}` });
-    const done = await route('/auth/callback').handle(
-      new Request(`${APP}/auth/callback?code=${code}&state=${state}`, { headers: { cookie: loginCookie } }),
-    );
-    cookies[name] = done.headers
-      .getSetCookie()
-      .filter((c) => !c.includes('Max-Age=0'))
-      .map((c) => c.split(';')[0]!)
-      .join('; ');
+    const list: string[] = [];
+    for (let n = 0; n < SESSIONS; n++) {
+      const start = await route('/auth/login').handle(new Request(`${APP}/auth/login`));
+      const loginCookie = start.headers.getSetCookie()[0]!.split(';')[0]!;
+      const { code, state } = fake.authorize(start.headers.get('location')!, {
+        username: `bench-${name}-${n}`,
+      });
+      const done = await route('/auth/callback').handle(
+        new Request(`${APP}/auth/callback?code=${code}&state=${state}`, { headers: { cookie: loginCookie } }),
+      );
+      list.push(
+        done.headers
+          .getSetCookie()
+          .filter((c) => !c.includes('Max-Age=0'))
+          .map((c) => c.split(';')[0]!)
+          .join('; '),
+      );
+    }
+    cookies[name] = list;
   }
 
-  const app = Fastify();
-  await app.register(cognito, {
-    authenticators: Object.values(logins).map((l) => l.authenticator),
-    defaultMode: 'required',
-  });
-  app.get('/bare', { config: { auth: 'public' } }, async () => ({ hello: 'world' }));
-  app.get('/session', async (request) => ({ hello: request.auth!.sub }));
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const port = (app.server.address() as { port: number }).port;
+  // One server per contender, each with only its own authenticator, and a baseline server
+  // without the plugin at all: no contender pays for another's hook.
+  const ports: Partial<Record<Contender | 'bare', number>> = {};
+  const servers: { close(): Promise<unknown> }[] = [];
+  const listen = async (app: ReturnType<typeof Fastify>) => {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    servers.push(app);
+    return (app.server.address() as { port: number }).port;
+  };
+  const bareApp = Fastify();
+  bareApp.get('/bare', async () => ({ hello: 'world' }));
+  ports.bare = await listen(bareApp);
+  for (const [name, login] of Object.entries(logins) as [Contender, Login][]) {
+    const app = Fastify();
+    await app.register(cognito, { authenticators: [login.authenticator], defaultMode: 'required' });
+    app.get('/session', async (request) => ({ hello: request.auth!.sub }));
+    ports[name] = await listen(app);
+  }
   process.once('SIGINT', () => {
     void (async () => {
-      await app.close();
+      for (const app of servers) await app.close();
       for (const c of cleanups) await c().catch(() => undefined);
       process.exit(0);
     })();
   });
-  process.stdout.write(`READY ${JSON.stringify({ port, cookies })}\n`);
+  process.stdout.write(`READY ${JSON.stringify({ ports, cookies })}\n`);
 }
 
 // ---------------------------------------------------------------- client (this process)
 
-async function startServer(): Promise<{
-  url: string;
-  cookies: Partial<Record<Contender, string>>;
-  child: ChildProcess;
-}> {
+type Ready = {
+  ports: Partial<Record<Contender | 'bare', number>>;
+  cookies: Partial<Record<Contender, string[]>>;
+};
+
+async function startServer(): Promise<Ready & { child: ChildProcess }> {
   const profDir = process.env['CCG_SESSION_BENCH_CPU_PROF'];
   const child = spawn(
     process.execPath,
@@ -177,53 +202,74 @@ async function startServer(): Promise<{
     },
   );
   const lines = createInterface({ input: child.stdout! });
-  const ready = await new Promise<{ port: number; cookies: Partial<Record<Contender, string>> }>(
-    (resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`session bench server exited with ${code}`)));
-      lines.on('line', (line) => {
-        if (line.startsWith('READY ')) resolve(JSON.parse(line.slice(6)));
-      });
-    },
-  );
-  return { url: `http://127.0.0.1:${ready.port}`, cookies: ready.cookies, child };
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`session bench server exited with ${code}`)));
+    lines.on('line', (line) => {
+      if (line.startsWith('READY ')) resolve(JSON.parse(line.slice(6)));
+    });
+  });
+  return { ...ready, child };
 }
 
-type Requests = Array<{ method: 'GET'; path: string; headers: Record<string, string> }>;
+interface Load {
+  readonly port: number;
+  readonly path: string;
+  /** Cookie headers, handed out in turn across all connections (none for the baseline). */
+  readonly cookies: readonly string[];
+}
+
+type RequestSpec = {
+  method: 'GET';
+  path: string;
+  headers: Record<string, string>;
+  setupRequest: (request: RequestSpec) => RequestSpec;
+};
 
 /** The slice of autocannon's API used here (it ships no type declarations). */
 type Autocannon = (options: {
   url: string;
   connections: number;
   duration: number;
-  requests: Requests;
+  requests: RequestSpec[];
 }) => Promise<{ non2xx: number; errors: number; requests: { average: number } }>;
 
-async function reqPerSecond(url: string, requests: Requests, seconds: number): Promise<number> {
+async function reqPerSecond(load: Load, seconds: number): Promise<number> {
   const specifier = 'autocannon'; // a variable: the package ships no type declarations
   const autocannon = ((await import(specifier)) as { default: Autocannon }).default;
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests });
+  let turn = 0;
+  // One counter for all connections: consecutive requests (whatever their connection) name
+  // different sessions, as distinct users would. The baseline goes through the same per-request
+  // setup so autocannon's own cost is the same for every contender.
+  const setupRequest = (request: RequestSpec): RequestSpec => {
+    const cookie = load.cookies[turn++ % Math.max(1, load.cookies.length)];
+    return { ...request, headers: cookie === undefined ? {} : { cookie } };
+  };
+  const result = await autocannon({
+    url: `http://127.0.0.1:${load.port}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [{ method: 'GET', path: load.path, headers: {}, setupRequest }],
+  });
   if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${requests[0]!.path}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+    throw new Error(`${load.path}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   }
   return result.requests.average;
 }
 
 export async function benchSession(): Promise<BenchRow[]> {
-  const { url, cookies, child } = await startServer();
+  const { ports, cookies, child } = await startServer();
   try {
-    const contenders: Record<string, Requests> = {
-      bare: [{ method: 'GET', path: '/bare', headers: {} }],
+    const contenders: Record<string, Load> = {
+      bare: { port: ports.bare!, path: '/bare', cookies: [] },
     };
-    for (const [name, cookie] of Object.entries(cookies)) {
-      contenders[name] = [{ method: 'GET', path: '/session', headers: { cookie } }];
+    for (const [name, list] of Object.entries(cookies)) {
+      if (ONLY && !ONLY.includes(name)) continue;
+      contenders[name] = { port: ports[name as Contender]!, path: '/session', cookies: list };
     }
-    for (const requests of Object.values(contenders)) await reqPerSecond(url, requests, 1); // warm-up
+    for (const load of Object.values(contenders)) await reqPerSecond(load, 1); // warm-up
     const results = await interleaved(
       Object.fromEntries(
-        Object.entries(contenders).map(([name, requests]) => [
-          name,
-          () => reqPerSecond(url, requests, DURATION_S),
-        ]),
+        Object.entries(contenders).map(([name, load]) => [name, () => reqPerSecond(load, DURATION_S)]),
       ),
       ROUNDS,
     );
@@ -246,6 +292,7 @@ export async function benchSession(): Promise<BenchRow[]> {
       [string, number | undefined],
     ][]) {
       const value = results[name];
+      if (ONLY && !ONLY.includes(name)) continue;
       if (value === undefined) {
         const envVar = name.startsWith('redis') ? 'TEST_REDIS_URL' : 'TEST_POSTGRES_URL';
         rows.push({ section, name: `${label}: skipped (${envVar} not set)`, value: 0, unit: 'req/s' });
