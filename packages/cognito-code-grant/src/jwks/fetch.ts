@@ -33,14 +33,23 @@ export async function fetchJwksDocument(uri: string, options: JwksFetchOptions =
   }, timeoutMs);
   timer.unref?.();
   try {
-    let response: Response;
-    try {
-      response = await doFetch(uri, {
+    const attempt = () =>
+      doFetch(uri, {
         method: 'GET',
         redirect: 'manual',
         signal: controller.signal,
         headers: { accept: 'application/json' },
       });
+    let response: Response;
+    try {
+      try {
+        response = await attempt();
+      } catch (error) {
+        if (timedOut) throw error;
+        // Once, at once, within the same time budget: a pooled keep-alive socket that the
+        // server closed fails the first request that picks it (a reset, not an outage).
+        response = await attempt();
+      }
     } catch (error) {
       throw failed(uri, timedOut ? `no response within ${timeoutMs} ms` : 'network error', error);
     }

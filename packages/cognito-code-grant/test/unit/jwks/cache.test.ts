@@ -91,6 +91,24 @@ describe('JWKS over HTTP (local server)', () => {
     await assert.rejects(verifier.verify(tp.accessToken()), isCode('JWKS_FETCH_FAILED'));
   });
 
+  test('a connection reset before the answer is retried once, at once; twice is a failure', async () => {
+    const { tp, verifier } = setup();
+    const answer = server.handler;
+    let resets = 1;
+    server.handler = (req, res) => {
+      // What a pooled keep-alive socket closed by the server looks like to the client.
+      if (resets-- > 0) req.socket.destroy();
+      else answer(req, res);
+    };
+    assert.equal((await verifier.verify(tp.accessToken({ sub: 'reset-ok' }))).claims.sub, 'reset-ok');
+    assert.equal(server.requests, 2);
+
+    const other = setup({}, false);
+    server.handler = (req) => req.socket.destroy();
+    await assert.rejects(other.verifier.verify(other.tp.accessToken()), isCode('JWKS_FETCH_FAILED'));
+    assert.equal(server.requests, 2, 'one retry, not a loop');
+  });
+
   test('a slow body times out too', async () => {
     const { tp, verifier } = setup({ timeoutMs: 100 });
     server.handler = (_req, res) => {
