@@ -161,7 +161,8 @@ export function createReplica(options: ReplicaOptions): Replica {
     if (cur && opts.refuse) refuse(cur.user);
     if (!cur) {
       const ts = now();
-      await store.read(() =>
+      // A write: on MySQL a racing INSERT of the same key can deadlock, and is retried.
+      await store.write(() =>
         store.insertIgnore(
           store.db,
           t.users,
@@ -350,7 +351,7 @@ export function createReplica(options: ReplicaOptions): Replica {
       }
       if (fresh) {
         if (ts - (entry.user.lastSeenAt ?? 0) >= seenResolution) {
-          await store.read(() =>
+          await store.write(() =>
             store.db.updateTable(t.users).set({ last_seen_at: ts }).where('id', '=', entry.user.id).execute(),
           );
           entry.user = Object.freeze({ ...entry.user, lastSeenAt: ts });
@@ -553,7 +554,7 @@ export function createReplica(options: ReplicaOptions): Replica {
       return rows.map(rowToGroup);
     },
     async claimWebhookEvent(eventId, bodyHash, triggerSource) {
-      const inserted = await store.read(() =>
+      const inserted = await store.write(() =>
         store.insertIgnore(
           store.db,
           t.webhookEvents,

@@ -98,12 +98,23 @@ export class UserStore {
   }
 
   /** Runs `fn` in a transaction, again (up to 5 times) on deadlocks and busy errors. */
-  async transaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    return this.write(() => this.db.transaction().execute(fn));
+  }
+
+  /**
+   * Runs one write (a statement or a whole transaction), again on deadlocks and busy errors,
+   * up to 5 times, after a short random pause: two writers retrying at once would meet again.
+   */
+  async write<T>(fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.db.transaction().execute(fn);
+        return await fn();
       } catch (error) {
-        if (attempt < 4 && isRetryable(error)) continue;
+        if (attempt < 4 && isRetryable(error)) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
+          continue;
+        }
         if (error instanceof CognitoAuthError) throw error;
         throw new CognitoAuthError('STORE_FAILED', 'replica write failed', { cause: error });
       }
