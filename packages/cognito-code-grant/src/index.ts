@@ -83,7 +83,7 @@ export {
   safeReturnTo,
 } from './http/login/index.ts';
 export { createMemorySessionStore, type MemorySessionStoreOptions } from './store/memory/index.ts';
-export type { SessionRecord, SessionStore } from './session/store.ts';
+export type { SessionRecord, SessionStore, UnchangedRecord } from './session/store.ts';
 export * from './oauth/index.ts';
 export {
   type CognitoEventsRouteOptions,

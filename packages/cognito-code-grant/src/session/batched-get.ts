@@ -9,6 +9,9 @@
  * `setImmediate`, after the I/O callbacks of the current turn, so a lone request waits for no
  * timer. Ids asked for twice in one batch are queried once.
  */
+// From the module, not the global: test suites that fake the global timers (Jest, Sinon) would
+// otherwise hold every session read forever.
+import { setImmediate } from 'node:timers';
 import type { SessionRecord, SessionStore, UnchangedRecord } from './store.ts';
 
 export const DEFAULT_MAX_BATCH = 100;
@@ -24,7 +27,11 @@ interface Waiting {
   readonly waiters: { resolve(answer: StoreAnswer): void; reject(error: unknown): void }[];
 }
 
-/** `get` for the session layer: batched when the store has `getMany`, direct otherwise. */
+/**
+ * `get` for the session layer: batched when the store has `getMany`, direct otherwise. The
+ * bundled stores define `getMany` as non-enumerable, so `{ ...store, get: wrapped }` drops it and
+ * every read goes through the wrapped `get`.
+ */
 export function batchedGet(store: SessionStore, maxBatch = DEFAULT_MAX_BATCH): BatchedGet {
   const getMany = store.getMany?.bind(store);
   if (getMany === undefined || maxBatch <= 1) return (idHash) => store.get(idHash);

@@ -56,3 +56,14 @@ export interface SessionStore {
   /** Releases the lease if `owner` holds it. */
   releaseLease(idHash: string, owner: string): Promise<void>;
 }
+
+/**
+ * Makes a store's `getMany` non-enumerable, so `{ ...store, get: wrapped }` does not carry it
+ * over: the wrapper's `get` then sees every read instead of being bypassed by batched reads.
+ */
+export function nonEnumerableGetMany<T extends SessionStore>(store: T): T {
+  if (store.getMany !== undefined) {
+    Object.defineProperty(store, 'getMany', { value: store.getMany, enumerable: false, writable: true });
+  }
+  return store;
+}

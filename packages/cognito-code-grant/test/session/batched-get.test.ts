@@ -118,4 +118,21 @@ describe('batchedGet', () => {
     assert.deepEqual(answers.map(dataOf), ['A', undefined]);
     assert.deepEqual(calls, [['a'], ['b']]);
   });
+
+  test('a bundled store spread with a wrapped get is read through that get', async () => {
+    const inner = createMemorySessionStore();
+    await inner.set('a', rec('A'));
+    const seen: string[] = [];
+    const wrapped: SessionStore = {
+      ...inner,
+      get: (idHash) => {
+        seen.push(idHash);
+        return inner.get(idHash);
+      },
+    };
+    const get = batchedGet(wrapped);
+    await Promise.all([get('a'), get('b')]);
+    assert.deepEqual(seen, ['a', 'b'], 'getMany is not carried over by the spread');
+    assert.ok(inner.getMany, 'the store itself still has getMany');
+  });
 });

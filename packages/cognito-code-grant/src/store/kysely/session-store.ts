@@ -6,7 +6,12 @@
 import { randomInt } from 'node:crypto';
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { CognitoAuthError } from '../../errors/errors.ts';
-import type { SessionRecord, SessionStore, UnchangedRecord } from '../../session/store.ts';
+import {
+  type SessionRecord,
+  type SessionStore,
+  type UnchangedRecord,
+  nonEnumerableGetMany,
+} from '../../session/store.ts';
 
 export interface SqlSessionStoreOptions {
   /** Prefix of the table names, as given to `migrate`. Default `cognito_`. */
@@ -23,6 +28,7 @@ export interface SqlSessionStore extends SessionStore {
 const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$|^$/;
 // This store's versions: the integer `version` column as decimal text.
 const VERSION = /^[0-9]{1,10}$/;
+const MAX_VERSION = 2 ** 31 - 1;
 
 // bigint columns come back as strings from pg and as numbers from the others.
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
@@ -85,7 +91,7 @@ export function createSqlSessionStore(
     version: String(row['version']),
   });
 
-  return {
+  return nonEnumerableGetMany({
     async get(idHash) {
       const result = await db.executeQuery<Record<string, unknown>>(
         CompiledQuery.raw(getSql, [idHash, now()]),
@@ -96,14 +102,18 @@ export function createSqlSessionStore(
     async getMany(idHashes, knownVersions) {
       if (idHashes.length === 0) return [];
       // Parameters in the order of the SQL: the (id, version) pairs of the CASE, then the ids.
-      const pairs: unknown[] = [];
-      const known = new Map<string, string>();
+      // An id asked twice with different versions is read in full (`null` marks the conflict).
+      const known = new Map<string, string | null>();
       for (let i = 0; i < idHashes.length; i++) {
         const version = knownVersions?.[i];
-        if (version === undefined || !VERSION.test(version)) continue;
-        pairs.push(idHashes[i], Number(version));
-        known.set(idHashes[i]!, version);
+        const valid = version !== undefined && VERSION.test(version) && Number(version) <= MAX_VERSION;
+        const id = idHashes[i]!;
+        const seen = known.get(id);
+        if (seen === undefined) known.set(id, valid ? version : null);
+        else if (seen !== version) known.set(id, null);
       }
+      const pairs: unknown[] = [];
+      for (const [id, version] of known) if (version !== null) pairs.push(id, Number(version));
       const result = await db.executeQuery<Record<string, unknown>>(
         CompiledQuery.raw(manySql(idHashes.length, pairs.length / 2), [...pairs, ...idHashes, now()]),
       );
@@ -191,5 +201,5 @@ export function createSqlSessionStore(
       const result = await db.deleteFrom(table).where('expires_at', '<=', now()).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
-  };
+  });
 }

@@ -97,21 +97,23 @@ export class UserStore {
     this.dialect = dialectOf(db);
   }
 
-  /** Runs `fn` in a transaction, again (up to 5 times) on deadlocks and busy errors. */
+  /** Runs `fn` in a transaction, again (up to 5 times) on deadlocks, lock timeouts and busy errors. */
   transaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
-    return this.write(() => this.db.transaction().execute(fn));
+    return this.write(() => this.db.transaction().execute(fn), true);
   }
 
   /**
-   * Runs one write (a statement or a whole transaction), again on deadlocks and busy errors,
-   * up to 5 times, after a short random pause: two writers retrying at once would meet again.
+   * Runs one write, again on deadlocks and busy errors, up to 5 times, after a short random
+   * pause (two writers retrying at once would meet again). A single statement is not retried
+   * after a lock-wait timeout: it already waited that long (50 s by default on MySQL).
    */
-  async write<T>(fn: () => Promise<T>): Promise<T> {
+  async write<T>(fn: () => Promise<T>, afterLockTimeout = false): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn();
       } catch (error) {
-        if (attempt < 4 && isRetryable(error)) {
+        const code = (error as { code?: unknown } | null)?.code;
+        if (attempt < 4 && isRetryable(error) && (afterLockTimeout || code !== 'ER_LOCK_WAIT_TIMEOUT')) {
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
           continue;
         }

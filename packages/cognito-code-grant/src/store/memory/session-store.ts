@@ -1,5 +1,5 @@
 /** In-memory SessionStore for development and tests: bounded, single process only. */
-import type { SessionRecord, SessionStore } from '../../session/store.ts';
+import { type SessionRecord, type SessionStore, nonEnumerableGetMany } from '../../session/store.ts';
 
 export interface MemorySessionStoreOptions {
   /** Maximum sessions kept; the least recently written goes first (default 10 000). */
@@ -30,7 +30,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
     }
     return e;
   };
-  return {
+  return nonEnumerableGetMany({
     async get(idHash) {
       return live(idHash)?.record;
     },
@@ -82,5 +82,5 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
       }
     },
     size: () => map.size,
-  };
+  });
 }

@@ -1,9 +1,16 @@
 /**
- * SessionStore over Redis (ioredis). One hash per session (`d` data, `u` sub, `e` expiry) with a
- * TTL, and a separate lease key taken with SET NX PX and released by a compare-and-delete script.
+ * SessionStore over Redis (ioredis). One hash per session (`d` data, `u` sub, `e` expiry, `v` a
+ * random version written with the data) with a TTL, and a separate lease key taken with SET NX PX
+ * and released by a compare-and-delete script.
  */
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { SessionRecord, SessionStore } from '../../session/store.ts';
+import {
+  type SessionRecord,
+  type SessionStore,
+  type UnchangedRecord,
+  nonEnumerableGetMany,
+} from '../../session/store.ts';
 
 export interface RedisSessionStoreOptions {
   /** Prefix of every key. Default `ccg:`. */
@@ -40,35 +47,72 @@ export function createRedisSessionStore(
   const now = options.now ?? Date.now;
   const key = (idHash: string) => `${prefix}session:${idHash}`;
   const leaseKey = (idHash: string) => `${prefix}lease:${idHash}`;
+  /** `[d, u, e, v]` (d null when not asked for) as a record, or undefined when gone. */
   const toRecord = (fields: readonly (string | null)[], t: number): SessionRecord | undefined => {
-    const [data, sub, exp] = fields;
+    const [data, sub, exp, version] = fields;
     if (data == null || exp == null) return undefined;
     const expiresAt = Number(exp);
     if (!(expiresAt > t)) return undefined;
-    return { data, userSub: sub === '' || sub == null ? null : sub, expiresAt };
+    const userSub = sub === '' || sub == null ? null : sub;
+    return version == null ? { data, userSub, expiresAt } : { data, userSub, expiresAt, version };
   };
-  // A cluster client refuses a pipeline whose keys live on different nodes: one HMGET per key
-  // there (still sent together); a single-node client sends the batch as one pipeline write.
+  // A cluster client refuses a pipeline whose keys live on different nodes: one command per key
+  // there (still sent together); a single-node client sends a batch as one pipeline write.
   const canPipeline = typeof redis.pipeline === 'function' && !(redis as { isCluster?: boolean }).isCluster;
-  return {
+  /** HMGET of `fields` on each id, in one round trip. */
+  async function hmgetMany(idHashes: readonly string[], fields: readonly string[][]) {
+    if (!canPipeline)
+      return Promise.all(idHashes.map((idHash, i) => redis.hmget(key(idHash), ...fields[i]!)));
+    const pipeline = redis.pipeline!();
+    for (let i = 0; i < idHashes.length; i++) pipeline.hmget(key(idHashes[i]!), ...fields[i]!);
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([error, values]) => {
+      if (error) throw error;
+      return values as (string | null)[];
+    });
+  }
+  const FULL = ['d', 'u', 'e', 'v'];
+  const HEAD = ['v', 'u', 'e'];
+  return nonEnumerableGetMany({
     async get(idHash) {
-      return toRecord(await redis.hmget(key(idHash), 'd', 'u', 'e'), now());
+      return toRecord(await redis.hmget(key(idHash), ...FULL), now());
     },
-    async getMany(idHashes) {
-      let rows: (string | null)[][];
-      if (canPipeline) {
-        const pipeline = redis.pipeline!();
-        for (const idHash of idHashes) pipeline.hmget(key(idHash), 'd', 'u', 'e');
-        const results = (await pipeline.exec()) ?? [];
-        rows = results.map(([error, fields]) => {
-          if (error) throw error;
-          return fields as (string | null)[];
-        });
-      } else {
-        rows = await Promise.all(idHashes.map((idHash) => redis.hmget(key(idHash), 'd', 'u', 'e')));
-      }
+    async getMany(idHashes, knownVersions) {
+      // Ids whose version the caller holds: version, sub and expiry only. The data of those that
+      // changed comes in a second round trip (the whole record at once, so it is consistent).
+      const rows = await hmgetMany(
+        idHashes,
+        idHashes.map((_, i) => (knownVersions?.[i] === undefined ? FULL : HEAD)),
+      );
       const t = now();
-      return rows.map((fields) => toRecord(fields, t));
+      const out: (SessionRecord | UnchangedRecord | undefined)[] = [];
+      const stale: number[] = [];
+      for (let i = 0; i < idHashes.length; i++) {
+        const known = knownVersions?.[i];
+        const fields = rows[i]!;
+        if (known === undefined) {
+          out.push(toRecord(fields, t));
+          continue;
+        }
+        const [version, sub, exp] = fields;
+        const expiresAt = Number(exp);
+        if (version === known && exp != null && expiresAt > t) {
+          out.push({ unchanged: true, version, userSub: sub === '' || sub == null ? null : sub, expiresAt });
+        } else if (exp == null || !(expiresAt > t)) {
+          out.push(undefined);
+        } else {
+          out.push(undefined);
+          stale.push(i);
+        }
+      }
+      if (stale.length > 0) {
+        const again = await hmgetMany(
+          stale.map((i) => idHashes[i]!),
+          stale.map(() => FULL),
+        );
+        for (let j = 0; j < stale.length; j++) out[stale[j]!] = toRecord(again[j]!, now());
+      }
+      return out;
     },
     async set(idHash, record: SessionRecord) {
       const ttl = Math.max(1, Math.ceil(record.expiresAt - now()));
@@ -76,7 +120,18 @@ export function createRedisSessionStore(
       await redis
         .multi()
         .del(k)
-        .hset(k, 'd', record.data, 'u', record.userSub ?? '', 'e', String(record.expiresAt))
+        .hset(
+          k,
+          'd',
+          record.data,
+          'u',
+          record.userSub ?? '',
+          'e',
+          String(record.expiresAt),
+          // A fresh random version with every write: never one a reader holds for older data.
+          'v',
+          randomBytes(9).toString('base64url'),
+        )
         .pexpire(k, ttl)
         .exec();
     },
@@ -105,5 +160,5 @@ export function createRedisSessionStore(
     async releaseLease(idHash, owner) {
       await redis.eval(RELEASE_OWNED, 1, leaseKey(idHash), owner);
     },
-  };
+  });
 }
