@@ -125,9 +125,12 @@ export interface CookieBackendOptions extends BackendCommon {
 export function createCookieBackend(o: CookieBackendOptions): SessionBackend {
   const aad = o.cookieName;
   const denylist = new Denylist(o.denylistSize ?? 10_000);
-  // Opened cookies by sealed value (bounded, first in first out): a browser sends the same value
-  // on every request until it changes, and opening it (AES-GCM + JSON) dominates the cost.
-  const opened = new Map<string, { state: SessionState; rewrite: boolean }>();
+  // Opened cookies (bounded, first in first out): a browser sends the same value on every
+  // request until it changes, and opening it (AES-GCM + JSON) dominates the cost. Keyed by the
+  // value's tail (it ends with the GCM tag, unique per seal) and checked against the whole value:
+  // hashing a fresh multi-kilobyte string for the lookup cost more than everything else here.
+  const opened = new Map<string, { sealed: string; result: { state: SessionState; rewrite: boolean } }>();
+  const tail = (sealed: string) => sealed.slice(-24);
   const maxOpened = o.openedCacheSize ?? 1000;
   const revocations = o.revocations;
   /** True when the session was ended here or (with a shared list) anywhere. Fails closed. */
@@ -153,8 +156,8 @@ export function createCookieBackend(o: CookieBackendOptions): SessionBackend {
     async read(cookies) {
       const sealed = readChunked(o.cookieName, cookies);
       if (sealed === undefined) return undefined;
-      const hit = opened.get(sealed);
-      if (hit) return (await ended(hit.state.sid)) ? undefined : hit;
+      const hit = opened.get(tail(sealed));
+      if (hit && hit.sealed === sealed) return (await ended(hit.result.state.sid)) ? undefined : hit.result;
       const json = unseal(o.ring, aad, sealed);
       if (json === undefined) return undefined;
       const decoded = decodeSession(json);
@@ -163,7 +166,7 @@ export function createCookieBackend(o: CookieBackendOptions): SessionBackend {
       const result = { state: decoded.state, rewrite: sealedWithOldKey(o.ring, sealed) };
       if (maxOpened > 0) {
         if (opened.size >= maxOpened) opened.delete(opened.keys().next().value!);
-        opened.set(sealed, result);
+        opened.set(tail(sealed), { sealed, result });
       }
       return result;
     },
