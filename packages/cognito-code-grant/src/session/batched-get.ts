@@ -34,7 +34,8 @@ interface Waiting {
  */
 export function batchedGet(store: SessionStore, maxBatch = DEFAULT_MAX_BATCH): BatchedGet {
   const getMany = store.getMany?.bind(store);
-  if (getMany === undefined || maxBatch <= 1) return (idHash) => store.get(idHash);
+  if (getMany === undefined || store.inProcess === true || maxBatch <= 1)
+    return (idHash) => store.get(idHash);
   let queue = new Map<string, Waiting>();
   let scheduled = false;
 

@@ -42,6 +42,11 @@ export interface SessionStore {
     idHashes: readonly string[],
     knownVersions?: readonly (string | undefined)[],
   ): Promise<(SessionRecord | UnchangedRecord | undefined)[]>;
+  /**
+   * True when the store answers from this process's memory (no round trip to save): its reads
+   * are not gathered, since waiting for the end of the event-loop turn would only add work.
+   */
+  readonly inProcess?: boolean;
   /** Creates or replaces a record. */
   set(idHash: string, record: SessionRecord): Promise<void>;
   /** Removes a record (and its lease); absent records are fine. */

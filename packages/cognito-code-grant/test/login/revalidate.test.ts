@@ -11,7 +11,7 @@ import type { SessionStore } from '../../src/session/store.ts';
 import { createMemorySessionStore } from '../../src/store/memory/session-store.ts';
 import { APP, SECRET, setup } from './harness.ts';
 
-type Counts = Record<Exclude<keyof SessionStore, 'getMany'>, number>;
+type Counts = Record<Exclude<keyof SessionStore, 'getMany' | 'inProcess'>, number>;
 
 /** A store that counts calls per method (the harness clock is plugged in after setup). */
 function countingStore(now: () => number): { store: SessionStore; calls: Counts } {

@@ -17,16 +17,16 @@ function recordingStore(withGetMany = true) {
   const inner = createMemorySessionStore();
   const calls: string[][] = [];
   let failNext: Error | undefined;
+  // Read as a store across a network would be (the memory store itself is not gathered).
   const store: SessionStore = {
     ...inner,
+    inProcess: false,
     async get(idHash) {
       calls.push([idHash]);
       if (failNext) throw failNext;
       return inner.get(idHash);
     },
   };
-  // The memory store's own getMany came in with the spread.
-  delete store.getMany;
   if (withGetMany) {
     store.getMany = async (ids) => {
       calls.push([...ids]);
@@ -119,12 +119,21 @@ describe('batchedGet', () => {
     assert.deepEqual(calls, [['a'], ['b']]);
   });
 
+  test('an in-process store is read directly, one get per read', async () => {
+    const { store, inner, calls } = recordingStore();
+    await inner.set('a', rec('A'));
+    const get = batchedGet({ ...store, inProcess: true });
+    await Promise.all([get('a'), get('b')]);
+    assert.deepEqual(calls, [['a'], ['b']]);
+  });
+
   test('a bundled store spread with a wrapped get is read through that get', async () => {
     const inner = createMemorySessionStore();
     await inner.set('a', rec('A'));
     const seen: string[] = [];
     const wrapped: SessionStore = {
       ...inner,
+      inProcess: false,
       get: (idHash) => {
         seen.push(idHash);
         return inner.get(idHash);

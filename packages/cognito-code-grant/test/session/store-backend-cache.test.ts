@@ -175,6 +175,7 @@ describe('store backend cache of decoded sessions', () => {
     const inner = store;
     store = {
       ...inner,
+      inProcess: false, // read as a networked store is: gathered, with versions
       getMany: async (ids, known) => {
         const got = await inner.getMany!(ids, known);
         for (const r of got) answers.push(r === undefined ? 'none' : 'unchanged' in r ? 'unchanged' : 'data');

@@ -31,6 +31,8 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
     return e;
   };
   return nonEnumerableGetMany({
+    // getMany exists (the port's reference implementation) but reads are not gathered.
+    inProcess: true,
     async get(idHash) {
       return live(idHash)?.record;
     },
