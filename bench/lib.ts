@@ -82,6 +82,37 @@ export async function interleaved(
   return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
 }
 
+/**
+ * For ratios against a baseline on a noisy shared machine: in each round every contender runs
+ * right after a baseline run of its own, and its ratio sample is taken against that adjacent run.
+ * Returns the median value of each contender and of the baseline, and the median ratio.
+ */
+export async function pairedRatios(
+  baseline: () => Promise<number>,
+  contenders: Record<string, () => Promise<number>>,
+  rounds = 5,
+): Promise<{ baseline: number; values: Record<string, number>; ratios: Record<string, number> }> {
+  const base: number[] = [];
+  const values: Record<string, number[]> = {};
+  const ratios: Record<string, number[]> = {};
+  for (const name of Object.keys(contenders)) {
+    values[name] = [];
+    ratios[name] = [];
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, run] of Object.entries(contenders)) {
+      const b = await baseline();
+      const v = await run();
+      base.push(b);
+      values[name]!.push(v);
+      ratios[name]!.push(v / b);
+    }
+  }
+  const medians = (m: Record<string, number[]>) =>
+    Object.fromEntries(Object.entries(m).map(([k, v]) => [k, median(v)]));
+  return { baseline: median(base), values: medians(values), ratios: medians(ratios) };
+}
+
 export function ratioRow(
   section: string,
   name: string,
@@ -90,8 +121,8 @@ export function ratioRow(
   baselineName: string,
   baselineValue: number,
   minRatio: number,
+  ratio = value / baselineValue,
 ): BenchRow {
-  const ratio = value / baselineValue;
   return {
     section,
     name,

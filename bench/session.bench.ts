@@ -1,6 +1,7 @@
 /**
  * Throughput of a session-authenticated JSON route on Fastify, as ratios against the same route
- * without auth, measured in the same run with interleaved rounds:
+ * without auth, measured in the same run: in each round every contender runs right after a
+ * baseline run, and its ratio is the median over rounds of contender / adjacent baseline:
  * - cookie mode (tokens sealed in the cookie): target >= 0.7x;
  * - store mode on Redis (TEST_REDIS_URL) and on PostgreSQL (TEST_POSTGRES_URL) in the default
  *   configuration (`revalidateAfterMs: 0`, the store is read on every request): target >= 0.5x;
@@ -20,10 +21,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { type BenchRow, interleaved, ratioRow } from './lib.ts';
+import { type BenchRow, pairedRatios, ratioRow } from './lib.ts';
 
 const DURATION_S = Number(process.env['CCG_SESSION_BENCH_SECONDS'] ?? 2);
-const ROUNDS = Number(process.env['CCG_SESSION_BENCH_ROUNDS'] ?? 7);
+const ROUNDS = Number(process.env['CCG_SESSION_BENCH_ROUNDS'] ?? 5);
 /** Comma-separated contenders to run (for profiling one mode); default all. */
 const ONLY = process.env['CCG_SESSION_BENCH_ONLY']?.split(',');
 const CONNECTIONS = 10;
@@ -259,22 +260,23 @@ async function reqPerSecond(load: Load, seconds: number): Promise<number> {
 export async function benchSession(): Promise<BenchRow[]> {
   const { ports, cookies, child } = await startServer();
   try {
-    const contenders: Record<string, Load> = {
-      bare: { port: ports.bare!, path: '/bare', cookies: [] },
-    };
+    const baseline: Load = { port: ports.bare!, path: '/bare', cookies: [] };
+    const contenders: Record<string, Load> = {};
     for (const [name, list] of Object.entries(cookies)) {
       if (ONLY && !ONLY.includes(name)) continue;
       contenders[name] = { port: ports[name as Contender]!, path: '/session', cookies: list };
     }
-    for (const load of Object.values(contenders)) await reqPerSecond(load, 1); // warm-up
-    const results = await interleaved(
+    for (const load of [baseline, ...Object.values(contenders)]) await reqPerSecond(load, 1); // warm-up
+    // Each contender's ratio is taken against a baseline run just before it, round after round.
+    const measured = await pairedRatios(
+      () => reqPerSecond(baseline, DURATION_S),
       Object.fromEntries(
         Object.entries(contenders).map(([name, load]) => [name, () => reqPerSecond(load, DURATION_S)]),
       ),
       ROUNDS,
     );
     const section = 'session-fastify';
-    const bare = results['bare']!;
+    const bare = measured.baseline;
     const rows: BenchRow[] = [{ section, name: 'fastify JSON route, no auth', value: bare, unit: 'req/s' }];
     // The target rows are the default configuration; the revalidateAfterMs rows are opt-in and
     // weaken cross-process logout (see docs/sessions.md), so they carry no target.
@@ -291,7 +293,8 @@ export async function benchSession(): Promise<BenchRow[]> {
       Contender,
       [string, number | undefined],
     ][]) {
-      const value = results[name];
+      const value = measured.values[name];
+      const ratio = measured.ratios[name]!;
       if (ONLY && !ONLY.includes(name)) continue;
       if (value === undefined) {
         const envVar = name.startsWith('redis') ? 'TEST_REDIS_URL' : 'TEST_POSTGRES_URL';
@@ -305,10 +308,10 @@ export async function benchSession(): Promise<BenchRow[]> {
           value,
           unit: 'req/s',
           baseline: 'fastify no auth',
-          ratio: value / bare,
+          ratio,
         });
       } else {
-        rows.push(ratioRow(section, label, value, 'req/s', 'fastify no auth', bare, target));
+        rows.push(ratioRow(section, label, value, 'req/s', 'fastify no auth', bare, target, ratio));
       }
     }
     return rows;
