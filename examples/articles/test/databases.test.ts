@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createDatabase } from 'cognito-code-grant/kysely';
 import { DEMO_CLIENTS, DEMO_PASSWORD } from 'cognito-code-grant-emulator';
 import { startDemo } from '../src/demo.ts';
 import { databaseTargets, passwordLogin } from './helpers.ts';

@@ -21,7 +21,7 @@ import {
   ListUsersInGroupCommand,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { createDatabase, createReplica } from 'cognito-code-grant/kysely';
+import { createReplica } from 'cognito-code-grant/kysely';
 import { syncPool } from 'cognito-code-grant/sync';
 import { DEMO_CLIENTS, DEMO_PASSWORD } from 'cognito-code-grant-emulator';
 import { type RunningDemo, startDemo } from '../src/demo.ts';
