@@ -84,11 +84,12 @@ export async function interleaved(
 
 /**
  * For ratios against a baseline on a noisy shared machine: in each round every contender runs
- * right after a baseline run of its own, and its ratio sample is taken against that adjacent run.
+ * right after a baseline run of its own (`baseline(name)`, which may mirror the contender's
+ * requests), and its ratio sample is taken against that adjacent run.
  * Returns the median value of each contender and of the baseline, and the median ratio.
  */
 export async function pairedRatios(
-  baseline: () => Promise<number>,
+  baseline: (contender: string) => Promise<number>,
   contenders: Record<string, () => Promise<number>>,
   rounds = 5,
 ): Promise<{ baseline: number; values: Record<string, number>; ratios: Record<string, number> }> {
@@ -101,7 +102,7 @@ export async function pairedRatios(
   }
   for (let r = 0; r < rounds; r++) {
     for (const [name, run] of Object.entries(contenders)) {
-      const b = await baseline();
+      const b = await baseline(name);
       const v = await run();
       base.push(b);
       values[name]!.push(v);
