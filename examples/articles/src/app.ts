@@ -206,14 +206,6 @@ export async function createApp(config: ArticlesAppConfig): Promise<ArticlesApp>
     res.status(204).end();
   });
 
-  // A store failure is answered 500 by errorHandler with no detail; its cause goes to the log.
-  app.use((error: unknown, _req: Request, _res: Response, next: NextFunction) => {
-    if (isCognitoAuthError(error) && error.code === 'STORE_FAILED') {
-      const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-      console.error('articles: store failed:', error.message, cause?.code ?? '', cause?.message ?? '');
-    }
-    next(error);
-  });
   app.use(errorHandler());
   // Anything else: a generic 500 with no detail (the error goes to the log only).
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {

@@ -70,6 +70,12 @@ export {
   resolveRequirements,
 } from './http/guards.ts';
 export { type ErrorResponse, type ErrorResponseOptions, errorResponse } from './http/error-response.ts';
+export {
+  type ServerErrorListener,
+  type ServerErrorRequest,
+  describeServerError,
+  logServerError,
+} from './http/server-errors.ts';
 export { type BearerChallenge, bearerChallenge } from './http/www-authenticate.ts';
 export { type AuthenticationOptions, authenticatorsFrom } from './http/auth-options.ts';
 export {

@@ -17,6 +17,12 @@ import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
 import { type AuthenticationOptions, authenticatorsFrom } from '../http/auth-options.ts';
 import { errorResponse } from '../http/error-response.ts';
 import {
+  logServerError,
+  reportServerError,
+  type ServerErrorListener,
+  serverErrorListener,
+} from '../http/server-errors.ts';
+import {
   type AuthMode,
   authorize,
   type RouteRequirements,
@@ -47,7 +53,7 @@ declare global {
 export type { AuthMode, RouteRequirements } from '../http/guards.ts';
 export type { Principal } from '../principal/principal.ts';
 
-export interface CognitoAuthOptions extends AuthenticationOptions, RouteRequirements {
+export interface CognitoAuthOptions extends AuthenticationOptions, RouteRequirements, ExpressErrorOptions {
   /** Default `required`. Use `optional` for an app-wide middleware followed by `requireAuth()`. */
   mode?: AuthMode;
 }
@@ -56,16 +62,23 @@ export interface CognitoAuthOptions extends AuthenticationOptions, RouteRequirem
 export interface ExpressErrorOptions {
   /** `realm` of the `WWW-Authenticate` challenges. Default `api`. */
   realm?: string;
+  /**
+   * Called for each error answered with status 500 or more (the client sees only its code).
+   * Default: one `console.error` line with the code, message and cause, never a token.
+   */
+  onServerError?: ServerErrorListener;
 }
 
-function sendError(
-  res: Response,
-  error: unknown,
-  realm: string | undefined,
-  setCookies: readonly string[] = [],
-) {
-  const answer = errorResponse(error, { realm });
-  sendJson(res, answer.status, answer.headers, answer.body, setCookies);
+function sendError(req: Request, res: Response, error: unknown, options: ExpressErrorOptions) {
+  const answer = errorResponse(error, { realm: options.realm });
+  reportServerError(
+    options.onServerError ?? logServerError,
+    answer.status,
+    error,
+    req.method,
+    req.originalUrl,
+  );
+  sendJson(res, answer.status, answer.headers, answer.body);
 }
 
 /**
@@ -76,7 +89,7 @@ function sendError(
 export function cognitoAuth(options: CognitoAuthOptions): RequestHandler {
   const authenticators = authenticatorsFrom(options);
   const requirements = resolveRequirements(options);
-  const { realm } = options;
+  serverErrorListener(options.onServerError, undefined); // validated now, not at the first failure
   return function cognitoAuthMiddleware(req, res, next) {
     if (requirements.mode === 'public') {
       req.auth = null;
@@ -90,7 +103,7 @@ export function cognitoAuth(options: CognitoAuthOptions): RequestHandler {
         req.auth = result.principal;
         next();
       } else {
-        sendError(res, result.error, realm);
+        sendError(req, res, result.error, options);
       }
     }, next);
   };
@@ -106,7 +119,7 @@ function requirementMiddleware(
       authorize(req.auth ?? null, resolved);
       next();
     } catch (error) {
-      sendError(res, error, options.realm);
+      sendError(req, res, error, options);
     }
   };
 }
@@ -131,12 +144,13 @@ export function requireScope(...scopes: string[]): RequestHandler {
  * with the documented status, header and JSON body; passes any other error on.
  */
 export function errorHandler(options: ExpressErrorOptions = {}): ErrorRequestHandler {
-  return function cognitoErrorHandler(error, _req, res, next) {
+  serverErrorListener(options.onServerError, undefined);
+  return function cognitoErrorHandler(error, req, res, next) {
     if (!isCognitoAuthError(error) || res.headersSent) {
       next(error);
       return;
     }
-    sendError(res, error, options.realm);
+    sendError(req, res, error, options);
   };
 }
 
@@ -208,7 +222,7 @@ export function mountRoutes(
         const refused = translated?.tooLarge()
           ? new CognitoAuthError('REQUEST_TOO_LARGE', 'The request body is too large', { cause: error })
           : error;
-        sendError(res, refused, options.realm);
+        sendError(req, res, refused, options);
       });
     };
     if (route.method === 'GET') target.get(route.path, handler);

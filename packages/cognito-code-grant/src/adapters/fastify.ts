@@ -30,6 +30,12 @@ import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
 import { type AuthenticationOptions, authenticatorsFrom } from '../http/auth-options.ts';
 import { errorResponse } from '../http/error-response.ts';
 import {
+  describeServerError,
+  reportServerError,
+  type ServerErrorListener,
+  serverErrorListener,
+} from '../http/server-errors.ts';
+import {
   type AuthMode,
   type ResolvedRequirements,
   type RouteRequirements,
@@ -67,10 +73,29 @@ export interface CognitoFastifyOptions extends AuthenticationOptions {
   /** Options for mounted routes. */
   origin?: string;
   maxBodyBytes?: number;
+  /**
+   * Called for each error answered with status 500 or more (the client sees only its code).
+   * Default: `request.log.error` with the code, message and cause, never a token.
+   */
+  onServerError?: ServerErrorListener;
 }
 
-function replyError(reply: FastifyReply, error: unknown, realm: string | undefined): FastifyReply {
+/** Fastify's own request logger (silent unless the app enables `logger`). */
+function fastifyLog(request: FastifyRequest): ServerErrorListener {
+  return (error, { method, path }) => {
+    request.log.error(`cognito-code-grant: ${method} ${path}: ${describeServerError(error)}`);
+  };
+}
+
+function replyError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: unknown,
+  realm: string | undefined,
+  onServerError: ServerErrorListener | undefined,
+): FastifyReply {
   const answer = errorResponse(error, { realm });
+  reportServerError(onServerError ?? fastifyLog(request), answer.status, error, request.method, request.url);
   return reply.code(answer.status).headers(answer.headers).send(answer.body);
 }
 
@@ -79,6 +104,7 @@ const cognitoPlugin: FastifyPluginCallback<CognitoFastifyOptions> = (fastify, op
   const defaultMode = options.defaultMode ?? 'required';
   resolveRequirements(defaultMode); // validates the option now, not at the first route
   const { realm } = options;
+  const onServerError = serverErrorListener(options.onServerError, undefined);
   // Requirements per route, resolved on the route's first request (keyed by its config object).
   const byRoute = new WeakMap<object, ResolvedRequirements>();
 
@@ -118,7 +144,7 @@ const cognitoPlugin: FastifyPluginCallback<CognitoFastifyOptions> = (fastify, op
           next();
         } else {
           // Answered here; not calling next() ends the request (Fastify hook contract).
-          replyError(reply, result.error, realm);
+          replyError(request, reply, result.error, realm, onServerError);
         }
       },
       (error: Error) => next(error),
@@ -126,7 +152,7 @@ const cognitoPlugin: FastifyPluginCallback<CognitoFastifyOptions> = (fastify, op
   });
   if (options.routes !== undefined) {
     const { routes, origin, maxBodyBytes } = options;
-    fastify.register(cognitoRoutes, { routes, origin, maxBodyBytes, realm });
+    fastify.register(cognitoRoutes, { routes, origin, maxBodyBytes, realm, onServerError });
   }
   done();
 };
@@ -138,6 +164,8 @@ export default cognito;
 export interface CognitoRoutesOptions extends WebRequestOptions {
   routes: readonly RouteHandler[];
   realm?: string | undefined;
+  /** As in the plugin's options. */
+  onServerError?: ServerErrorListener | undefined;
   origin?: string;
   maxBodyBytes?: number;
 }
@@ -179,7 +207,7 @@ export const cognitoRoutes: FastifyPluginCallback<CognitoRoutesOptions> = (insta
             : error;
           // An unread, oversized body must not be drained for keep-alive: close the connection.
           if (translated?.tooLarge()) reply.header('connection', 'close');
-          return replyError(reply, refused, options.realm);
+          return replyError(request, reply, refused, options.realm, options.onServerError);
         }
       },
     });
@@ -199,9 +227,10 @@ export function cognitoErrorHandler(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  if (isCognitoAuthError(error)) return replyError(reply, error, undefined);
+  if (isCognitoAuthError(error)) return replyError(request, reply, error, undefined, undefined);
   const status = (error as Partial<FastifyError>).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return reply.send(error);
   request.log.error({ err: error }, 'unhandled error');
-  return replyError(reply, error, undefined);
+  const answer = errorResponse(error, {});
+  return reply.code(answer.status).headers(answer.headers).send(answer.body);
 }

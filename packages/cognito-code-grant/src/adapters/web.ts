@@ -10,6 +10,12 @@
 import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
 import { type AuthenticationOptions, authenticatorsFrom } from '../http/auth-options.ts';
 import { errorResponse } from '../http/error-response.ts';
+import {
+  logServerError,
+  reportServerError,
+  type ServerErrorListener,
+  serverErrorListener,
+} from '../http/server-errors.ts';
 import { type AuthMode, type RouteRequirements, resolveAuth, resolveRequirements } from '../http/guards.ts';
 import type { AuthOutcome, Authenticator, RequestLike, RouteHandler } from '../http/types.ts';
 import type { Principal } from '../principal/principal.ts';
@@ -68,6 +74,11 @@ function withCookies(response: Response, cookies: readonly string[]): Response {
 export interface WithAuthOptions extends AuthenticationOptions, RouteRequirements {
   /** Default `required`. */
   mode?: AuthMode;
+  /**
+   * Called for each error answered with status 500 or more (the client sees only its code).
+   * Default: one `console.error` line with the code, message and cause, never a token.
+   */
+  onServerError?: ServerErrorListener;
 }
 
 export type AuthedHandler = (request: Request, auth: Principal | null) => Response | Promise<Response>;
@@ -84,15 +95,21 @@ export function withAuth(
   const authenticators = authenticatorsFrom(options);
   const requirements = resolveRequirements(options);
   const { realm } = options;
+  const onServerError = serverErrorListener(options.onServerError, logServerError);
+  const answer = (request: Request, error: unknown, setCookies: readonly string[]) => {
+    const response = errorToResponse(error, { realm, setCookies });
+    reportServerError(onServerError, response.status, error, request.method, request.url);
+    return response;
+  };
   return async function authed(request: Request): Promise<Response> {
     const result = await resolveAuth(webRequestLike(request), authenticators, requirements);
-    if (!result.ok) return errorToResponse(result.error, { realm, setCookies: result.setCookies });
+    if (!result.ok) return answer(request, result.error, result.setCookies);
     let response: Response;
     try {
       response = await handler(request, result.principal);
     } catch (error) {
       if (!isCognitoAuthError(error)) throw error;
-      return errorToResponse(error, { realm, setCookies: result.setCookies });
+      return answer(request, error, result.setCookies);
     }
     return withCookies(response, result.setCookies);
   };

@@ -59,7 +59,7 @@ export function errorResponse(error: unknown, options: ErrorResponseOptions = {}
   }
   const { code, status } = error;
   if (status >= 500) {
-    // Store, config or upstream failures: the code helps the client, the message stays in logs.
+    // Store, config or upstream failures: the code helps the client, the message goes to onServerError (server-errors.ts).
     return {
       status,
       headers: JSON_HEADERS,

@@ -51,6 +51,12 @@ import {
 import { type RevocationStore, isRevocationStore, revocationList } from '../../session/revocation.ts';
 import type { SessionStore } from '../../session/store.ts';
 import type { AuthOutcome, Authenticator, RequestLike, RouteHandler } from '../types.ts';
+import {
+  logServerError,
+  reportServerError,
+  type ServerErrorListener,
+  serverErrorListener,
+} from '../server-errors.ts';
 import { errorAnswer, json, redirect, wantsJson } from './responses.ts';
 import { safeReturnTo } from './return-to.ts';
 
@@ -151,6 +157,12 @@ export interface CognitoLoginOptions {
   readonly trustProxy?: boolean | undefined;
   /** Runs with trigger `login` at the callback and `session` on each authenticated request. */
   readonly hook?: PrincipalHook | undefined;
+  /**
+   * Called when a login route answers an error with status 500 or more (Cognito unreachable, a
+   * store down; the browser sees only the code). Default: one `console.error` line with the
+   * code, message and cause, never a token, and the path without its query.
+   */
+  readonly onServerError?: ServerErrorListener | undefined;
   readonly fetch?: FetchLike | undefined;
   /** Clock in epoch ms. Default `Date.now`. */
   readonly now?: (() => number) | undefined;
@@ -321,6 +333,13 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
   const now = options.now ?? Date.now;
   const random = options.randomBytes ?? defaultRandomBytes;
   const hook = options.hook;
+  const onServerError = serverErrorListener(options.onServerError, logServerError);
+  /** The error answer of a route, reported when it is a server error. */
+  function answerError(request: Request, error: unknown, setCookies?: readonly string[], loginPath?: string) {
+    const response = errorAnswer(request, error, setCookies, loginPath);
+    reportServerError(onServerError, response.status, error, request.method, request.url);
+    return response;
+  }
 
   const session = options.session;
   if (typeof session !== 'object' || session === null)
@@ -697,7 +716,7 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
       );
       return redirect(location, setCookies);
     } catch (error) {
-      return errorAnswer(request, error);
+      return answerError(request, error);
     }
   }
 
@@ -775,7 +794,7 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
       const base = login.redirectUri.endsWith(suffix) ? login.redirectUri.slice(0, -suffix.length) : appUrl;
       return redirect(base + login.returnTo, [...clear, ...created.setCookies]);
     } catch (error) {
-      return errorAnswer(request, error, clear, `${prefix}/login`);
+      return answerError(request, error, clear, `${prefix}/login`);
     }
   }
 
@@ -841,7 +860,7 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
         // Best effort: the local session is gone either way; Cognito answers 200 for dead tokens.
         await oauth.revoke(refreshToken).catch(() => undefined);
       }
-      if (failure !== undefined) return errorAnswer(request, failure, setCookies);
+      if (failure !== undefined) return answerError(request, failure, setCookies);
       // Cognito sends the browser only to the exact registered logout_uri: returnTo is for
       // local logout (a path appended there would end on a Cognito error page, session kept).
       const target =
@@ -851,7 +870,7 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
       if (wantsJson(request)) return json({ redirect: target }, 200, setCookies);
       return redirect(target, setCookies, 303);
     } catch (error) {
-      return errorAnswer(request, error);
+      return answerError(request, error);
     }
   }
 
@@ -866,11 +885,13 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
       const setCookies = isCognitoAuthError(error)
         ? (error.details?.['setCookies'] as string[] | undefined)
         : undefined;
-      return errorAnswer(
+      const response = errorAnswer(
         new Request(request.url, { headers: { accept: 'application/json' } }),
         error,
         setCookies ?? [],
       );
+      reportServerError(onServerError, response.status, error, request.method, request.url);
+      return response;
     }
   }
 

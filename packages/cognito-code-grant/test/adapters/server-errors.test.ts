@@ -1,0 +1,200 @@
+/**
+ * Server-side failures (status >= 500) reach the operator: every adapter and the login routes
+ * call `onServerError` with the error and the request's method and path (never its query), and
+ * by default log one line (console.error; Fastify's request.log) with the code and the cause and
+ * nothing of the request's credentials. Client errors (4xx) are not reported.
+ */
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { afterEach, describe, test } from 'node:test';
+import express from 'express';
+import Fastify from 'fastify';
+import { cognitoAuth, errorHandler } from '../../src/adapters/express.ts';
+import { cognito } from '../../src/adapters/fastify.ts';
+import { withAuth } from '../../src/adapters/web.ts';
+import { CognitoAuthError, hasErrorCode } from '../../src/errors/errors.ts';
+import { describeServerError, pathOf, type ServerErrorRequest } from '../../src/http/server-errors.ts';
+import type { Authenticator } from '../../src/http/types.ts';
+import { setup } from '../login/harness.ts';
+
+const SECRET_COOKIE = 'sid=very-secret-cookie-value';
+const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
+/** An authenticator whose store is down (STORE_FAILED) or that refuses (401), as asked. */
+function failing(kind: 'store' | 'refuse'): Authenticator {
+  return {
+    kind: 'session',
+    async authenticate() {
+      if (kind === 'refuse')
+        throw new CognitoAuthError('TOKEN_SIGNATURE_INVALID', 'token signature is invalid');
+      throw new CognitoAuthError('STORE_FAILED', 'The session store failed', { cause });
+    },
+  };
+}
+
+type Seen = Array<{ error: unknown; request: ServerErrorRequest }>;
+const recorder = (seen: Seen) => (error: unknown, request: ServerErrorRequest) =>
+  seen.push({ error, request });
+
+async function get(url: string): Promise<Response> {
+  return fetch(url, { headers: { cookie: SECRET_COOKIE } });
+}
+
+const originalConsoleError = console.error;
+afterEach(() => {
+  console.error = originalConsoleError;
+});
+
+describe('onServerError', () => {
+  test('describeServerError: code, message and the cause, nothing else; pathOf drops the query', () => {
+    const error = new CognitoAuthError('STORE_FAILED', 'The session store failed', { cause });
+    assert.equal(
+      describeServerError(error),
+      'STORE_FAILED: The session store failed (cause: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:5432)',
+    );
+    assert.equal(describeServerError(new Error('boom')), 'INTERNAL_ERROR: boom');
+    assert.equal(pathOf('/auth/callback?code=abc&state=x'), '/auth/callback');
+    assert.equal(pathOf('https://app.example.test/auth/callback?code=abc#x'), '/auth/callback');
+    assert.equal(pathOf('https://app.example.test'), '/');
+  });
+
+  test('Express: a store failure is reported once with method and path; a 401 is not', async () => {
+    const seen: Seen = [];
+    const app = express();
+    app.get(
+      '/down',
+      cognitoAuth({ authenticators: [failing('store')], onServerError: recorder(seen) }),
+      () => {},
+    );
+    app.get(
+      '/refused',
+      cognitoAuth({ authenticators: [failing('refuse')], onServerError: recorder(seen) }),
+      () => {},
+    );
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const res = await get(`${base}/down?code=secret-code`);
+      assert.equal(res.status, 500);
+      assert.deepEqual(await res.json(), {
+        error: 'STORE_FAILED',
+        message: 'The request could not be completed',
+      });
+      assert.equal((await get(`${base}/refused`)).status, 401);
+      assert.equal(seen.length, 1);
+      assert.ok(hasErrorCode(seen[0]!.error, 'STORE_FAILED'));
+      assert.deepEqual(seen[0]!.request, { method: 'GET', path: '/down' });
+    } finally {
+      server.close();
+    }
+  });
+
+  test('Express default: one console.error line with the code and cause, no cookie, no query', async () => {
+    const lines: string[] = [];
+    console.error = (...args: unknown[]) => lines.push(args.join(' '));
+    const app = express();
+    app.get('/down', cognitoAuth({ authenticators: [failing('store')] }), () => {});
+    app.get('/thrown', (_req, _res, next) =>
+      next(new CognitoAuthError('STORE_FAILED', 'replica write failed')),
+    );
+    app.use(errorHandler());
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      assert.equal((await get(`${base}/down?code=secret-code`)).status, 500);
+      assert.equal((await get(`${base}/thrown`)).status, 500);
+    } finally {
+      server.close();
+    }
+    assert.equal(lines.length, 2);
+    assert.match(lines[0]!, /^cognito-code-grant: GET \/down: STORE_FAILED: .*ECONNREFUSED/);
+    assert.match(lines[1]!, /GET \/thrown: STORE_FAILED: replica write failed/);
+    for (const line of lines) assert.doesNotMatch(line, /secret/);
+  });
+
+  test('Fastify: reported to onServerError, and by default to request.log', async () => {
+    const seen: Seen = [];
+    const app = Fastify();
+    await app.register(cognito, { authenticators: [failing('store')], onServerError: recorder(seen) });
+    app.get('/down', async () => 'never');
+    const res = await app.inject({
+      method: 'GET',
+      url: '/down?code=secret-code',
+      headers: { cookie: SECRET_COOKIE },
+    });
+    assert.equal(res.statusCode, 500);
+    assert.equal(res.json().error, 'STORE_FAILED');
+    assert.equal(seen.length, 1);
+    assert.deepEqual(seen[0]!.request, { method: 'GET', path: '/down' });
+    await app.close();
+
+    let logged = '';
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        logged += String(chunk);
+        done();
+      },
+    });
+    const logging = Fastify({ logger: { level: 'error', stream } });
+    await logging.register(cognito, { authenticators: [failing('store')] });
+    logging.get('/down', async () => 'never');
+    await logging.inject({
+      method: 'GET',
+      url: '/down?code=secret-code',
+      headers: { cookie: SECRET_COOKIE },
+    });
+    await logging.close();
+    assert.match(logged, /cognito-code-grant: GET \/down: STORE_FAILED/);
+    assert.doesNotMatch(logged, /secret/);
+  });
+
+  test('Web: withAuth reports to onServerError', async () => {
+    const seen: Seen = [];
+    const handler = withAuth(async () => new Response('never'), {
+      authenticators: [failing('store')],
+      onServerError: recorder(seen),
+    });
+    const res = await handler(
+      new Request('https://api.example.test/down?x=1', { headers: { cookie: SECRET_COOKIE } }),
+    );
+    assert.equal(res.status, 500);
+    assert.deepEqual(seen[0]!.request, { method: 'GET', path: '/down' });
+  });
+
+  test('login routes: a token endpoint that cannot be reached is reported (path only); a bad state is not', async () => {
+    const seen: Seen = [];
+    let down = false;
+    // The token endpoint unreachable on demand; everything else (JWKS) from the fake.
+    const h: ReturnType<typeof setup> = setup('cookie', {
+      onServerError: recorder(seen),
+      fetch: (input, init) =>
+        down && String(input).includes('/oauth2/token')
+          ? Promise.reject(new TypeError('fetch failed'))
+          : h.fake.fetch(input, init),
+    });
+    const start = await h.call('GET', '/auth/login');
+    const { code, state } = h.fake.authorize(start.headers.get('location')!, {});
+    down = true;
+    const res = await h.call('GET', `/auth/callback?code=${code}&state=${encodeURIComponent(state)}`);
+    assert.equal(res.status, 502);
+    assert.equal(seen.length, 1);
+    assert.ok(hasErrorCode(seen[0]!.error, 'TOKEN_EXCHANGE_FAILED'));
+    assert.deepEqual(seen[0]!.request, { method: 'GET', path: '/auth/callback' });
+    assert.equal((await h.call('GET', '/auth/callback?code=x&state=forged')).status, 400);
+    assert.equal(seen.length, 1, 'client errors are not reported');
+  });
+
+  test('a listener that is not a function is a configuration error', () => {
+    assert.throws(
+      () => cognitoAuth({ authenticators: [failing('store')], onServerError: 'log' as never }),
+      (e: unknown) => hasErrorCode(e, 'CONFIG_INVALID'),
+    );
+    assert.throws(
+      () => setup('cookie', { onServerError: 42 as never }),
+      (e: unknown) => hasErrorCode(e, 'CONFIG_INVALID'),
+    );
+  });
+});
