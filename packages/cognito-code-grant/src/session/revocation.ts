@@ -3,6 +3,7 @@
  * is made effective everywhere by recording the session id (hashed) until the session's absolute
  * expiry in a store every process checks.
  */
+import { batchedGet } from './batched-get.ts';
 import { hashSessionId } from './session-id.ts';
 import type { SessionStore } from './store.ts';
 
@@ -45,13 +46,15 @@ export function revocationKey(sid: string): string {
 /** Adapts a RevocationStore to the list the cookie backend uses. */
 export function revocationList(store: RevocationStore): RevocationList {
   if (isSessionStore(store)) {
+    // Checked on every request: checks that arrive together share one round trip.
+    const get = batchedGet(store);
     return {
       async add(sid, until, now) {
         if (until <= now) return;
         await store.set(revocationKey(sid), { data: '{"revoked":true}', userSub: null, expiresAt: until });
       },
       async has(sid) {
-        return (await store.get(revocationKey(sid))) !== undefined;
+        return (await get(revocationKey(sid))) !== undefined;
       },
     };
   }

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { batchedGet } from '../../src/session/batched-get.ts';
+import { revocationList } from '../../src/session/revocation.ts';
 import type { SessionRecord, SessionStore, UnchangedRecord } from '../../src/session/store.ts';
 
 const dataOf = (r: SessionRecord | UnchangedRecord | undefined) => (r && 'data' in r ? r.data : undefined);
@@ -143,5 +144,15 @@ describe('batchedGet', () => {
     await Promise.all([get('a'), get('b')]);
     assert.deepEqual(seen, ['a', 'b'], 'getMany is not carried over by the spread');
     assert.ok(inner.getMany, 'the store itself still has getMany');
+  });
+
+  test("cookie mode's revocation checks on a store are gathered too", async () => {
+    const { store, calls } = recordingStore();
+    const list = revocationList(store);
+    await list.add('ended', Date.now() + 60_000, Date.now());
+    const answers = await Promise.all([list.has('ended'), list.has('live'), list.has('other')]);
+    assert.deepEqual(answers, [true, false, false]);
+    assert.equal(calls.length, 1, 'one round trip for the three checks');
+    assert.equal(calls[0]!.length, 3);
   });
 });
