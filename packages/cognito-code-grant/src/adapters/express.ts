@@ -52,6 +52,7 @@ declare global {
 
 export type { AuthMode, RouteRequirements } from '../http/guards.ts';
 export type { Principal } from '../principal/principal.ts';
+export type { ServerErrorListener, ServerErrorRequest } from '../http/server-errors.ts';
 
 export interface CognitoAuthOptions extends AuthenticationOptions, RouteRequirements, ExpressErrorOptions {
   /** Default `required`. Use `optional` for an app-wide middleware followed by `requireAuth()`. */
@@ -206,6 +207,7 @@ export function mountRoutes(
   routes: readonly RouteHandler[],
   options: MountRoutesOptions = {},
 ): void {
+  serverErrorListener(options.onServerError, undefined);
   for (const route of routes) {
     const handler: RequestHandler = (req, res) => {
       let translated: ReturnType<typeof webRequestFor> | undefined;

@@ -64,6 +64,7 @@ declare module 'fastify' {
 
 export type { AuthMode, RouteRequirements } from '../http/guards.ts';
 export type { Principal } from '../principal/principal.ts';
+export type { ServerErrorListener, ServerErrorRequest } from '../http/server-errors.ts';
 
 export interface CognitoFastifyOptions extends AuthenticationOptions {
   /** Mode of routes without `config.auth`. Default `required`: a route is public only when it says so. */
@@ -177,6 +178,7 @@ export interface CognitoRoutesOptions extends WebRequestOptions {
  * for the auth hook: they do their own checks (state, CSRF, ...).
  */
 export const cognitoRoutes: FastifyPluginCallback<CognitoRoutesOptions> = (instance, options, done) => {
+  serverErrorListener(options.onServerError, undefined);
   instance.removeAllContentTypeParsers();
   // Leave the body unread: the handler streams it from request.raw.
   instance.addContentTypeParser('*', (_request, _payload, parsed) => parsed(null, undefined));

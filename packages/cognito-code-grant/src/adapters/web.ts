@@ -22,6 +22,7 @@ import type { Principal } from '../principal/principal.ts';
 
 export type { AuthMode, RouteRequirements } from '../http/guards.ts';
 export type { Principal } from '../principal/principal.ts';
+export type { ServerErrorListener, ServerErrorRequest } from '../http/server-errors.ts';
 
 /** A RequestLike over a Web Request (path and query only; headers read on demand). */
 export function webRequestLike(request: Request): RequestLike {
@@ -123,6 +124,7 @@ export function withAuth(
 export async function routeRequest(
   routes: readonly RouteHandler[],
   request: Request,
+  options: { readonly onServerError?: ServerErrorListener } = {},
 ): Promise<Response | null> {
   const path = new URL(request.url).pathname;
   const allowed: string[] = [];
@@ -132,7 +134,10 @@ export async function routeRequest(
       try {
         return await route.handle(request);
       } catch (error) {
-        return errorToResponse(error);
+        const response = errorToResponse(error);
+        const listener = serverErrorListener(options.onServerError, logServerError);
+        reportServerError(listener, response.status, error, request.method, request.url);
+        return response;
       }
     }
     allowed.push(route.method);

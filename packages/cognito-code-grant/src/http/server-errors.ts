@@ -14,19 +14,27 @@ export interface ServerErrorRequest {
 export type ServerErrorListener = (error: unknown, request: ServerErrorRequest) => void;
 
 /**
- * One log line: code, message, and the code and message of the cause. Our own messages carry no
- * token, cookie or secret; of a cause only its code and message are taken.
+ * One log line: the code and message of a library error (ours never carry a token, cookie or
+ * secret), and of its causes (up to three levels) their codes plus the first cause's message.
+ * Of an error that is not the library's only its name and code: its message could quote
+ * anything, a URL with an authorization code in its query included.
  */
 export function describeServerError(error: unknown): string {
-  const code = isCognitoAuthError(error) ? error.code : 'INTERNAL_ERROR';
-  const message = error instanceof Error ? error.message : String(error);
-  const cause =
-    error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  const causeText =
-    cause === undefined || cause === null
-      ? ''
-      : ` (cause: ${[cause.code, cause.message].filter((v) => typeof v === 'string' && v !== '').join(' ')})`;
-  return `${code}: ${message}${causeText}`;
+  if (!isCognitoAuthError(error)) {
+    const e = error as { name?: unknown; code?: unknown } | null;
+    const name = error instanceof Error ? error.name : typeof error;
+    const code = typeof e?.code === 'string' ? ` ${e.code}` : '';
+    return `INTERNAL_ERROR: ${String(name)}${code}`;
+  }
+  const parts: string[] = [];
+  let cause: unknown = error.cause;
+  for (let depth = 0; depth < 3 && cause !== undefined && cause !== null; depth++) {
+    const c = cause as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof c.code === 'string' && c.code !== '') parts.push(c.code);
+    if (depth === 0 && typeof c.message === 'string' && c.message !== '') parts.push(c.message);
+    cause = c.cause;
+  }
+  return `${error.code}: ${error.message}${parts.length > 0 ? ` (cause: ${parts.join(' ')})` : ''}`;
 }
 
 /** The default outside Fastify (which uses `request.log`): one `console.error` line. */
@@ -34,13 +42,13 @@ export const logServerError: ServerErrorListener = (error, request) => {
   console.error(`cognito-code-grant: ${request.method} ${request.path}: ${describeServerError(error)}`);
 };
 
-/** The path of a request URL or path-and-query, without its query. */
+/** The path of a request URL (absolute or path-and-query), without its query or fragment. */
 export function pathOf(url: string): string {
-  const start =
-    url.startsWith('http://') || url.startsWith('https://') ? url.indexOf('/', url.indexOf('//') + 2) : 0;
-  const path = start < 0 ? '/' : url.slice(start);
-  const q = path.search(/[?#]/);
-  return q < 0 ? path : path.slice(0, q);
+  try {
+    return new URL(url, 'http://localhost').pathname;
+  } catch {
+    return '/';
+  }
 }
 
 /** Calls `listener` when `status` is a server error; a throwing listener never breaks the answer. */
@@ -52,10 +60,12 @@ export function reportServerError(
   url: string,
 ): void {
   if (status < 500 || listener === undefined) return;
+  const request = { method, path: pathOf(url) };
   try {
-    listener(error, { method, path: pathOf(url) });
+    listener(error, request);
   } catch {
-    // A logging failure must not turn into a second error for the client.
+    // A failing listener must not turn into a second error for the client, nor hide the first.
+    if (listener !== logServerError) logServerError(error, request);
   }
 }
 

@@ -6,6 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
+import {
+  logServerError,
+  reportServerError,
+  type ServerErrorListener,
+  serverErrorListener,
+} from '../http/server-errors.ts';
 import type { RouteHandler } from '../http/types.ts';
 import { declaredLength, readStreamCapped } from '../util/read-capped.ts';
 import { attributesFromRecord } from './normalize.ts';
@@ -14,6 +20,8 @@ import { checkWebhookTolerance, verifyWebhook } from './webhook-signature.ts';
 
 export interface CognitoEventsRouteOptions {
   readonly replica: Replica;
+  /** Called when an event is answered with status 500 or more (see docs/errors.md). Default: one `console.error` line. */
+  readonly onServerError?: ServerErrorListener | undefined;
   /** Accepted secrets (first = current; more during rotation). See `webhookSecretsFromEnv`. */
   readonly secrets: readonly string[];
   /** Default `/auth/cognito-events`. */
@@ -222,6 +230,7 @@ export function createCognitoEventsRoute(options: CognitoEventsRouteOptions): Ro
   const toleranceSeconds = checkWebhookTolerance(options.toleranceSeconds);
   const now = options.now ?? Date.now;
   const { replica } = options;
+  const onServerError = serverErrorListener(options.onServerError, logServerError);
   const poolId = options.userPoolId ?? replica.poolId;
   if (typeof poolId !== 'string' || !/^[\w-]+_[0-9A-Za-z]+$/.test(poolId)) {
     throw new CognitoAuthError(
@@ -263,8 +272,11 @@ export function createCognitoEventsRoute(options: CognitoEventsRouteOptions): Ro
         }
         return json(200, { ok: true, applied: action.triggerSource });
       } catch (error) {
-        if (isCognitoAuthError(error)) return json(error.status, error.toJSON());
-        return json(500, { error: 'STORE_FAILED', message: 'event could not be applied' });
+        const response = isCognitoAuthError(error)
+          ? json(error.status, error.toJSON())
+          : json(500, { error: 'STORE_FAILED', message: 'event could not be applied' });
+        reportServerError(onServerError, response.status, error, request.method, request.url);
+        return response;
       }
     },
   });

@@ -12,10 +12,12 @@ import express from 'express';
 import Fastify from 'fastify';
 import { cognitoAuth, errorHandler } from '../../src/adapters/express.ts';
 import { cognito } from '../../src/adapters/fastify.ts';
-import { withAuth } from '../../src/adapters/web.ts';
+import { routeRequest, withAuth } from '../../src/adapters/web.ts';
 import { CognitoAuthError, hasErrorCode } from '../../src/errors/errors.ts';
 import { describeServerError, pathOf, type ServerErrorRequest } from '../../src/http/server-errors.ts';
 import type { Authenticator } from '../../src/http/types.ts';
+import { createCognitoEventsRoute } from '../../src/replica/webhook-route.ts';
+import { signWebhook } from '../../src/replica/webhook-signature.ts';
 import { setup } from '../login/harness.ts';
 
 const SECRET_COOKIE = 'sid=very-secret-cookie-value';
@@ -53,10 +55,93 @@ describe('onServerError', () => {
       describeServerError(error),
       'STORE_FAILED: The session store failed (cause: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:5432)',
     );
-    assert.equal(describeServerError(new Error('boom')), 'INTERNAL_ERROR: boom');
+    // Not ours: name and code only (a message may quote a URL with its query).
+    const foreign = Object.assign(new TypeError('Failed to parse URL from http://x/cb?code=SECRET'), {
+      code: 'ERR_INVALID_URL',
+    });
+    assert.equal(describeServerError(foreign), 'INTERNAL_ERROR: TypeError ERR_INVALID_URL');
+    assert.equal(describeServerError('weird'), 'INTERNAL_ERROR: string');
+    // Nested causes: their codes (undici's "fetch failed" hides the network code one level down).
+    const nested = new CognitoAuthError('TOKEN_EXCHANGE_FAILED', 'token endpoint unreachable', {
+      cause: new TypeError('fetch failed', {
+        cause: Object.assign(new Error('getaddrinfo'), { code: 'ENOTFOUND' }),
+      }),
+    });
+    assert.equal(
+      describeServerError(nested),
+      'TOKEN_EXCHANGE_FAILED: token endpoint unreachable (cause: fetch failed ENOTFOUND)',
+    );
+    assert.equal(
+      describeServerError(new CognitoAuthError('STORE_FAILED', 'x', { cause: '' })),
+      'STORE_FAILED: x',
+    );
     assert.equal(pathOf('/auth/callback?code=abc&state=x'), '/auth/callback');
     assert.equal(pathOf('https://app.example.test/auth/callback?code=abc#x'), '/auth/callback');
     assert.equal(pathOf('https://app.example.test'), '/');
+    assert.equal(pathOf('http://h?code=a/b'), '/');
+    assert.equal(pathOf('HTTPS://h/p?q=1'), '/p');
+    assert.equal(pathOf('http://h#/x'), '/');
+  });
+
+  test('a listener that throws does not break the answer, and the error still reaches the log', async () => {
+    const lines: string[] = [];
+    console.error = (...args: unknown[]) => lines.push(args.join(' '));
+    const handler = withAuth(async () => new Response('never'), {
+      authenticators: [failing('store')],
+      onServerError: () => {
+        throw new Error('logger down');
+      },
+    });
+    const res = await handler(new Request('https://api.example.test/down'));
+    assert.equal(res.status, 500);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /GET \/down: STORE_FAILED/);
+  });
+
+  test('Web routeRequest and the cognito-events route report their 500s', async () => {
+    const seen: Seen = [];
+    const routes = [
+      {
+        method: 'GET' as const,
+        path: '/boom',
+        handle: async () => {
+          throw new CognitoAuthError('STORE_FAILED', 'replica read failed');
+        },
+      },
+    ];
+    const res = await routeRequest(routes, new Request('https://app.example.test/boom?x=1'), {
+      onServerError: recorder(seen),
+    });
+    assert.equal(res?.status, 500);
+    assert.deepEqual(seen[0]!.request, { method: 'GET', path: '/boom' });
+
+    const broken = new Proxy({ poolId: 'eu-west-1_Abc123' } as Record<string, unknown>, {
+      get: (target, key) =>
+        key in target
+          ? target[key as string]
+          : async () => {
+              throw new CognitoAuthError('STORE_FAILED', 'replica write failed', { cause });
+            },
+    });
+    const secret = 'a-webhook-secret-of-32-characters!!';
+    const route = createCognitoEventsRoute({
+      replica: broken as never,
+      secrets: [secret],
+      onServerError: recorder(seen),
+    });
+    const body = JSON.stringify({
+      triggerSource: 'PostConfirmation_ConfirmSignUp',
+      userPoolId: 'eu-west-1_Abc123',
+      userName: 'u',
+      request: { userAttributes: { sub: 'sub-1', email: 'u@example.com' } },
+    });
+    const headers = signWebhook(secret, body, { eventId: 'evt-1' });
+    const answer = await route.handle(
+      new Request('https://app.example.test/auth/cognito-events', { method: 'POST', headers, body }),
+    );
+    assert.equal(answer.status, 500);
+    assert.equal(seen.length, 2);
+    assert.deepEqual(seen[1]!.request, { method: 'POST', path: '/auth/cognito-events' });
   });
 
   test('Express: a store failure is reported once with method and path; a 401 is not', async () => {
