@@ -885,13 +885,12 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
       const setCookies = isCognitoAuthError(error)
         ? (error.details?.['setCookies'] as string[] | undefined)
         : undefined;
-      const response = errorAnswer(
-        new Request(request.url, { headers: { accept: 'application/json' } }),
+      // Always JSON here (an XHR from the page), whatever the Accept header says.
+      return answerError(
+        new Request(request.url, { method: request.method, headers: { accept: 'application/json' } }),
         error,
         setCookies ?? [],
       );
-      reportServerError(onServerError, response.status, error, request.method, request.url);
-      return response;
     }
   }
 

@@ -47,13 +47,15 @@ export function createRedisSessionStore(
   const now = options.now ?? Date.now;
   const key = (idHash: string) => `${prefix}session:${idHash}`;
   const leaseKey = (idHash: string) => `${prefix}lease:${idHash}`;
-  /** `[d, u, e, v]` (d null when not asked for) as a record, or undefined when gone. */
+  /** The `u` field: '' (or absent) stands for no sub. */
+  const subOf = (sub: string | null | undefined): string | null => (sub === '' || sub == null ? null : sub);
+  /** `[d, u, e, v]` as a record, or undefined when gone. */
   const toRecord = (fields: readonly (string | null)[], t: number): SessionRecord | undefined => {
     const [data, sub, exp, version] = fields;
     if (data == null || exp == null) return undefined;
     const expiresAt = Number(exp);
     if (!(expiresAt > t)) return undefined;
-    const userSub = sub === '' || sub == null ? null : sub;
+    const userSub = subOf(sub);
     return version == null ? { data, userSub, expiresAt } : { data, userSub, expiresAt, version };
   };
   // A cluster client refuses a pipeline whose keys live on different nodes: one command per key
@@ -97,7 +99,7 @@ export function createRedisSessionStore(
         const [version, sub, exp] = fields;
         const expiresAt = Number(exp);
         if (version === known && exp != null && expiresAt > t) {
-          out.push({ unchanged: true, version, userSub: sub === '' || sub == null ? null : sub, expiresAt });
+          out.push({ unchanged: true, version, userSub: subOf(sub), expiresAt });
         } else if (exp == null || !(expiresAt > t)) {
           out.push(undefined);
         } else {
