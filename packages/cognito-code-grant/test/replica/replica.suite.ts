@@ -11,6 +11,7 @@ import type { GroupsChangedEvent, UserEvent } from '../../src/replica/types.ts';
 import { createCognitoEventsRoute } from '../../src/replica/webhook-route.ts';
 import { signWebhook } from '../../src/replica/webhook-signature.ts';
 import { migrate } from '../../src/store/kysely/migrations/index.ts';
+import { UserStore } from '../../src/store/kysely/user-store.ts';
 import {
   count,
   type DbFactory,
@@ -51,6 +52,30 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
       assert.deepEqual(again.applied, []);
       assert.equal(await count(db, T.users), 0);
       assert.equal(await count(db, 'cognito_migrations'), 2);
+    });
+
+    test('a group another connection creates during our transaction is found, not dropped', async () => {
+      // MySQL's REPEATABLE READ: after our first read, a plain SELECT keeps seeing that snapshot,
+      // while the duplicate key makes our own insert of the group a no-op. The membership then
+      // had no group id ("Field 'group_id' doesn't have a default value").
+      // SQLite has one writing connection: the group is then written inside the transaction.
+      const other = env.concurrentWriters ? await env.open() : undefined;
+      const store = new UserStore(db);
+      const now = Date.now();
+      const ids = await db.transaction().execute(async (trx) => {
+        await trx.selectFrom(T.groups).select('id').where('pool_id', '=', POOL).execute();
+        await (other ?? trx)
+          .insertInto(T.groups)
+          .values({ pool_id: POOL, name: 'late-group', created_at: now, updated_at: now })
+          .execute();
+        return store.ensureGroups(trx, POOL, ['late-group'], now);
+      });
+      const row = await db
+        .selectFrom(T.groups)
+        .select('id')
+        .where('name', '=', 'late-group')
+        .executeTakeFirstOrThrow();
+      assert.equal(ids.get('late-group'), Number(row.id));
     });
 
     test('a custom table prefix prefixes every table, the migration tables included', async () => {

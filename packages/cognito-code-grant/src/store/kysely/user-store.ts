@@ -230,13 +230,23 @@ export class UserStore {
         missing.map((name) => ({ pool_id: poolId, name, created_at: now, updated_at: now })),
         ['pool_id', 'name'],
       ).execute();
-      const added = await db
+      let added = db
         .selectFrom(this.t.groups)
         .select(['id', 'name'])
         .where('pool_id', '=', poolId)
-        .where('name', 'in', missing)
-        .execute();
-      for (const r of added) ids.set(String(r.name), num(r.id));
+        .where('name', 'in', missing);
+      // A locking read (FOR UPDATE: MariaDB has no FOR SHARE) sees the latest committed rows.
+      // Under MySQL's REPEATABLE READ a plain one keeps this transaction's first snapshot and
+      // misses a group another transaction created meanwhile (whose duplicate key made the
+      // insert above a no-op), and the membership was then written without a group id.
+      if (this.dialect !== 'sqlite') added = added.forUpdate();
+      for (const r of await added.execute()) ids.set(String(r.name), num(r.id));
+      const lost = missing.filter((n) => !ids.has(n));
+      if (lost.length > 0)
+        throw new CognitoAuthError(
+          'STORE_FAILED',
+          `replica groups vanished during the write: ${lost.length}`,
+        );
     }
     return ids;
   }
