@@ -6,8 +6,8 @@
  *   aws-jwt-verify's CognitoJwtVerifier, JWKS hydrated (target >= 1.8x).
  * The server runs in a child process (this file, with CCG_BENCH_SERVER set) so that autocannon
  * and the server do not share one event loop. Baseline and contender receive the same requests;
- * each contender runs right after its baseline, round after round, and its ratio is the median of
- * those adjacent pairs.
+ * each contender runs next to its baseline (the order alternating from round to round), and its
+ * ratio is the median of those adjacent pairs.
  * Run alone: `node --conditions=ccg-source --import tsx bench/http.bench.ts`
  * (CCG_BENCH_HTTP_SECONDS / CCG_BENCH_HTTP_ROUNDS change the 2 s x 5 rounds default).
  */
@@ -242,12 +242,16 @@ export async function benchHttp(): Promise<BenchRow[]> {
         const [url, requests] = contenders[name]!;
         return reqPerSecond(server, url, requests, DURATION_S, cpu[name]);
       };
-      // Each contender runs right after its baseline, round after round; its ratio is the median
-      // of those adjacent pairs (the shared machine's load swings within a run).
+      // Each contender runs next to its baseline, round after round; its ratio is the median of
+      // those adjacent pairs (the shared machine's load swings within a run). The order within a
+      // pair alternates, so that an order effect does not lean every sample the same way.
       for (let r = 0; r < ROUNDS; r++) {
         for (const [baseline, contender] of pairs) {
-          const b = await run(baseline);
-          const c = await run(contender);
+          const first = r % 2 === 0 ? baseline : contender;
+          const second = first === baseline ? contender : baseline;
+          const firstValue = await run(first);
+          const secondValue = await run(second);
+          const [b, c] = first === baseline ? [firstValue, secondValue] : [secondValue, firstValue];
           runs[baseline]!.push(b);
           runs[contender]!.push(c);
           ratioSamples[contender]!.push(c / b);

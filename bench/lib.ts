@@ -84,8 +84,10 @@ export async function interleaved(
 
 /**
  * For ratios against a baseline on a noisy shared machine: in each round every contender runs
- * right after a baseline run of its own (`baseline(name)`, which may mirror the contender's
- * requests), and its ratio sample is taken against that adjacent run.
+ * next to a baseline run of its own (`baseline(name)`, which may mirror the contender's
+ * requests), and its ratio sample is taken against that adjacent run. The order alternates
+ * (baseline first in even rounds, contender first in odd ones) so that whatever the second run
+ * of a pair gains or loses from the first does not lean every ratio the same way.
  * Returns the median value of each contender and of the baseline, and the median ratio.
  */
 export async function pairedRatios(
@@ -102,8 +104,15 @@ export async function pairedRatios(
   }
   for (let r = 0; r < rounds; r++) {
     for (const [name, run] of Object.entries(contenders)) {
-      const b = await baseline(name);
-      const v = await run();
+      let b: number;
+      let v: number;
+      if (r % 2 === 0) {
+        b = await baseline(name);
+        v = await run();
+      } else {
+        v = await run();
+        b = await baseline(name);
+      }
       base.push(b);
       values[name]!.push(v);
       ratios[name]!.push(v / b);
