@@ -34,7 +34,9 @@ runStoreSuite(
 
 // The PostgreSQL form of getMany (one statement for every batch size, ids and versions as two
 // arrays): the suite above checks its answers; this checks that it is the statement sent.
-describe('postgres session store: getMany statement', { skip: url ? false : 'TEST_POSTGRES_URL not set' }, () => {
+describe('postgres session store: getMany statement', {
+  skip: url ? false : 'TEST_POSTGRES_URL not set',
+}, () => {
   test('every batch size sends the same unnest statement', async () => {
     const schema = `ccg_sess_${randomBytes(4).toString('hex')}`;
     const admin = new pg.Pool({ connectionString: url, max: 1 });
@@ -56,7 +58,8 @@ describe('postgres session store: getMany statement', { skip: url ? false : 'TES
       if (migrated.error) throw migrated.error;
       const store = createSqlSessionStore(db);
       const ids = ['a', 'b', 'c'].map((c) => c.repeat(64));
-      for (const id of ids) await store.set(id, { data: `data-${id}`, userSub: 's', expiresAt: Date.now() + 60_000 });
+      for (const id of ids)
+        await store.set(id, { data: `data-${id}`, userSub: 's', expiresAt: Date.now() + 60_000 });
       const v = (await store.get(ids[0]!))?.version;
       sent.length = 0;
       const one = await store.getMany!([ids[0]!]);
