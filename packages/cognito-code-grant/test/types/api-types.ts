@@ -8,10 +8,14 @@ import {
   createBearerAuthenticator,
   createCognitoLogin,
   createCognitoVerifier,
+  createMemorySessionStore,
   definePool,
   type Principal,
 } from 'cognito-code-grant';
 import { cognitoAuth, requireGroup } from 'cognito-code-grant/express';
+import { createSqlSessionStore, type SqlSessionStore } from 'cognito-code-grant/kysely';
+import { createRedisSessionStore } from 'cognito-code-grant/redis';
+import type { Kysely } from 'kysely';
 
 const pool = definePool({ userPoolId: 'eu-west-1_AbC123xyz', clientId: 'abc123' });
 const verifier = createCognitoVerifier({ pools: pool });
@@ -25,6 +29,12 @@ export async function shouldCompile(principal: Principal) {
   cognitoAuth({ verifier, groups: ['editors'] });
   requireGroup('admins');
   return [use, code, groups];
+}
+
+// Every session store docs/sessions.md names, from the subpath it names.
+export function documentedStores(db: Kysely<any>, redis: Parameters<typeof createRedisSessionStore>[0]) {
+  const sql: SqlSessionStore = createSqlSessionStore(db, { tablePrefix: 'cognito_' });
+  return [sql, createRedisSessionStore(redis, { prefix: 'app:' }), createMemorySessionStore()];
 }
 
 export async function shouldNotCompile(principal: Principal) {

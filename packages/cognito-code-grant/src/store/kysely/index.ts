@@ -1,4 +1,7 @@
-/** `cognito-code-grant/kysely`: the SQL replica and migrations (SQLite, PostgreSQL, MySQL/MariaDB). */
+/**
+ * `cognito-code-grant/kysely`: the SQL replica, the SQL session store and migrations (SQLite,
+ * PostgreSQL, MySQL/MariaDB).
+ */
 export {
   createDatabase,
   type CreateDatabaseOptions,
@@ -8,6 +11,11 @@ export {
 } from './database.ts';
 export { getMigrations, migrate, type MigrateOptions, type MigrateResult } from './migrations/index.ts';
 export { replicaTables, type ReplicaTables } from './tables.ts';
+export {
+  createSqlSessionStore,
+  type SqlSessionStore,
+  type SqlSessionStoreOptions,
+} from './session-store.ts';
 export { createReplica, type ReplicaOptions } from '../../replica/replica.ts';
 export type {
   ApplyResult,
