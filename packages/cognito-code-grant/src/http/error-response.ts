@@ -36,6 +36,9 @@ const TOKEN_DESCRIPTIONS: Partial<Record<CognitoAuthErrorCode, string>> = {
   JWKS_INVALID: 'The signing keys could not be read',
 };
 
+/** The message of every answer with status 500 or more: the real one goes to onServerError. */
+export const SERVER_ERROR_MESSAGE = 'The request could not be completed';
+
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
 function scopesOf(details: Readonly<Record<string, unknown>> | undefined): string[] | undefined {
@@ -63,7 +66,7 @@ export function errorResponse(error: unknown, options: ErrorResponseOptions = {}
     return {
       status,
       headers: JSON_HEADERS,
-      body: { error: code, message: 'The request could not be completed' },
+      body: { error: code, message: SERVER_ERROR_MESSAGE },
     };
   }
   const body = { error: code, message: error.message };

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
+import { SERVER_ERROR_MESSAGE } from '../http/error-response.ts';
 import {
   logServerError,
   reportServerError,
@@ -272,9 +273,12 @@ export function createCognitoEventsRoute(options: CognitoEventsRouteOptions): Ro
         }
         return json(200, { ok: true, applied: action.triggerSource });
       } catch (error) {
-        const response = isCognitoAuthError(error)
-          ? json(error.status, error.toJSON())
-          : json(500, { error: 'STORE_FAILED', message: 'event could not be applied' });
+        // Like every 5xx answer, no message: it may name tables or rows (docs/errors.md).
+        const response = !isCognitoAuthError(error)
+          ? json(500, { error: 'STORE_FAILED', message: SERVER_ERROR_MESSAGE })
+          : error.status >= 500
+            ? json(error.status, { error: error.code, message: SERVER_ERROR_MESSAGE })
+            : json(error.status, error.toJSON());
         reportServerError(onServerError, response.status, error, request.method, request.url);
         return response;
       }

@@ -140,6 +140,11 @@ describe('onServerError', () => {
       new Request('https://app.example.test/auth/cognito-events', { method: 'POST', headers, body }),
     );
     assert.equal(answer.status, 500);
+    // The message goes to the listener, not to the caller (docs/errors.md).
+    assert.deepEqual(await answer.json(), {
+      error: 'STORE_FAILED',
+      message: 'The request could not be completed',
+    });
     assert.equal(seen.length, 2);
     assert.deepEqual(seen[1]!.request, { method: 'POST', path: '/auth/cognito-events' });
   });

@@ -1,5 +1,6 @@
 /** Responses of the login routes: redirects and errors (HTML for browsers, JSON when asked). */
 import { type CognitoAuthErrorCode, isCognitoAuthError } from '../../errors/errors.ts';
+import { SERVER_ERROR_MESSAGE } from '../error-response.ts';
 
 export function wantsJson(request: Request): boolean {
   const accept = request.headers.get('accept') ?? '';
@@ -53,7 +54,7 @@ export function errorAnswer(
   const known = isCognitoAuthError(error);
   const status = known ? error.status : 500;
   const code = known ? error.code : 'INTERNAL_ERROR';
-  const message = known && status < 500 ? error.message : 'The request could not be completed';
+  const message = known && status < 500 ? error.message : SERVER_ERROR_MESSAGE;
   if (wantsJson(request)) return json({ error: code, message }, status, setCookies);
   const title = (known && TITLES[error.code]) || 'Something went wrong';
   const link = loginPath ? `<p><a href="${escapeHtml(loginPath)}">Sign in again</a></p>` : '';
