@@ -81,7 +81,7 @@ export function createReplica(options: ReplicaOptions): Replica {
   const now = options.now ?? Date.now;
   const updateOn = options.updateOn ?? 'login';
   if (updateOn !== 'login' && updateOn !== 'always')
-    throw new TypeError('updateOn must be "login" or "always"');
+    throw new CognitoAuthError('CONFIG_INVALID', 'updateOn must be "login" or "always"');
   const cacheSize = options.cacheSize ?? 10_000;
   const cacheTtl = options.cacheTtlMs ?? 60_000;
   const seenResolution = options.lastSeenResolutionMs ?? 3_600_000;

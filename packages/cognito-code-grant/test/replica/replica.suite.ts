@@ -83,7 +83,14 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
       assert.equal(r.applied.length, 2);
       assert.equal(await count(db, 'app2_users'), 0);
       assert.equal(await count(db, 'app2_migrations'), 2);
-      await assert.rejects(migrate(db, { tablePrefix: 'x; drop table y' }), TypeError);
+      await assert.rejects(migrate(db, { tablePrefix: 'x; drop table y' }), { code: 'CONFIG_INVALID' });
+      assert.throws(() => createReplica({ db, poolId: POOL, tablePrefix: 'x; drop table y' }), {
+        code: 'CONFIG_INVALID',
+      });
+      assert.throws(() => createReplica({ db, poolId: POOL, updateOn: 'sometimes' as never }), {
+        code: 'CONFIG_INVALID',
+        message: /updateOn/,
+      });
     });
 
     test('first login inserts; group add and remove replace the set; hooks run after commit', async () => {

@@ -1,3 +1,5 @@
+import { CognitoAuthError } from '../../errors/errors.ts';
+
 /** Table names of the replica for a given prefix (one place, so queries and migrations agree). */
 export interface ReplicaTables {
   readonly users: string;
@@ -11,7 +13,7 @@ const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$/;
 /** Validates the prefix (it is spliced into identifiers) and returns the table names. */
 export function replicaTables(prefix = 'cognito_'): ReplicaTables {
   if (prefix !== '' && !PREFIX.test(prefix)) {
-    throw new TypeError('tablePrefix must match /^[A-Za-z_][A-Za-z0-9_]{0,30}$/');
+    throw new CognitoAuthError('CONFIG_INVALID', 'tablePrefix must match /^[A-Za-z_][A-Za-z0-9_]{0,30}$/');
   }
   return Object.freeze({
     users: `${prefix}users`,
