@@ -168,6 +168,28 @@ for (const mode of ['cookie', 'store'] as Mode[]) {
       }
     });
 
+    test('a callback repeating code, state or error is 400 CALLBACK_INVALID; the sign-in can still finish', async () => {
+      const h = setup(mode);
+      const start = await h.call('GET', '/auth/login');
+      const { code, state } = h.fake.authorize(start.headers.get('location')!);
+      for (const query of [
+        `code=${code}&code=other&state=${state}`,
+        `code=${code}&state=${state}&state=${state}`,
+        `code=${code}&state=${state}&error=access_denied&error=x`,
+      ]) {
+        const res = await h.call('GET', `/auth/callback?${query}`, { headers: JSON_ACCEPT });
+        assert.equal(res.status, 400, query);
+        assert.equal((await body(res))['error'], 'CALLBACK_INVALID', query);
+        assert.ok(!res.headers.getSetCookie().some((c) => /ccg-session=[^;]/.test(c)), query);
+      }
+      assert.equal(h.store.size(), 0);
+      // The refused requests consumed neither the state nor the code.
+      const done = await h.call('GET', `/auth/callback?code=${code}&state=${state}`);
+      assert.equal(done.status, 302);
+      const me = await h.call('GET', '/auth/me', { headers: JSON_ACCEPT });
+      assert.equal(me.status, 200);
+    });
+
     test('a Cookie header over the cap is REQUEST_TOO_LARGE (413), never a 500', async () => {
       const h = setup(mode);
       await h.signIn();

@@ -725,6 +725,11 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
     try {
       const cookies = parseCookies(cookieHeader(request.headers.get('cookie')));
       const q = new URL(request.url).searchParams;
+      // RFC 6749 section 3.1: a parameter may appear once. With two, which one a check reads and
+      // which one the exchange uses could differ; nothing of this sign-in is touched.
+      for (const name of ['code', 'state', 'error'])
+        if (q.getAll(name).length > 1)
+          throw new CognitoAuthError('CALLBACK_INVALID', `The callback repeats the ${name} parameter`);
       const stateParam = q.get('state');
       const found =
         stateParam !== null && stateParam.length <= 512
