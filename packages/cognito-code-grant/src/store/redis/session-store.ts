@@ -1,7 +1,9 @@
 /**
  * SessionStore over Redis (ioredis). One hash per session (`d` data, `u` sub, `e` expiry, `v` a
- * random version written with the data) with a TTL, and a separate lease key taken with SET NX PX
- * and released by a compare-and-delete script.
+ * random version written with the data) with a TTL, and a separate lease key (`owner|until`)
+ * taken by a script that checks the owner and expiry, and released by a compare-and-delete
+ * script. Both keys of a session carry its id as a hash tag (`{<idHash>}`), so on a Redis
+ * Cluster they share a slot and the commands that touch both are accepted.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -45,8 +47,8 @@ export function createRedisSessionStore(
 ): SessionStore {
   const prefix = options.prefix ?? 'ccg:';
   const now = options.now ?? Date.now;
-  const key = (idHash: string) => `${prefix}session:${idHash}`;
-  const leaseKey = (idHash: string) => `${prefix}lease:${idHash}`;
+  const key = (idHash: string) => `${prefix}session:{${idHash}}`;
+  const leaseKey = (idHash: string) => `${prefix}lease:{${idHash}}`;
   /** The `u` field: '' (or absent) stands for no sub. */
   const subOf = (sub: string | null | undefined): string | null => (sub === '' || sub == null ? null : sub);
   /** `[d, u, e, v]` as a record, or undefined when gone. */
