@@ -50,10 +50,10 @@ export function webhookSecretsFromEnv(
     .filter((s) => s.length > 0);
 }
 
-function json(status: number, body: unknown): Response {
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
   });
 }
 
@@ -246,7 +246,8 @@ export function createCognitoEventsRoute(options: CognitoEventsRouteOptions): Ro
     path: options.path ?? '/auth/cognito-events',
     async handle(request: Request): Promise<Response> {
       try {
-        if (request.method !== 'POST') return json(405, { error: 'BAD_REQUEST', message: 'use POST' });
+        if (request.method !== 'POST')
+          return json(405, { error: 'BAD_REQUEST', message: 'use POST' }, { allow: 'POST' });
         const body = await readCapped(request, maxBodyBytes);
         const verified = verifyWebhook(secrets, (name) => request.headers.get(name) ?? undefined, body, {
           now,

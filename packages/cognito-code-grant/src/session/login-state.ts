@@ -3,9 +3,10 @@
  * (AES-256-GCM) for about ten minutes, HttpOnly, scoped to the route prefix.
  *
  * Parallel logins (several tabs): each login gets its own cookie, named after a hash of its
- * `state` (`ccg-login.<hash>`), so one tab's login never overwrites another's. The callback
- * finds its cookie from the `state` it receives, and clears it. The number of live login
- * cookies is bounded: starting a login clears expired ones and the oldest beyond the cap.
+ * `state` (`ccg-session-login.<hash>` with the default session cookie name), so one tab's login
+ * never overwrites another's. The callback finds its cookie from the `state` it receives, and
+ * clears it. The number of live login cookies is bounded: starting a login clears expired ones
+ * and the oldest beyond the cap.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type CookieAttributes, clearCookie, serializeCookie } from './cookies.ts';
@@ -26,7 +27,7 @@ export interface LoginState {
 }
 
 export interface LoginStateCookies {
-  /** Base name, e.g. `ccg-login`; `__Secure-` is prepended on https. */
+  /** Base name, e.g. `ccg-session-login` (the session cookie's name + `-login`); `__Secure-` is prepended on https. */
   readonly baseName: string;
   readonly secure: boolean;
   /** The route prefix (`/auth`): sent to the login and callback routes only. */

@@ -102,3 +102,15 @@ test('the events route needs a pool id and refuses another pool before writing',
   assert.equal((await post(POOL, 'ev-own')).status, 200);
   assert.deepEqual(writes, ['claim', 'apply']);
 });
+
+test('the events route answers another method with 405, Allow: POST, nothing written', async () => {
+  const writes: string[] = [];
+  const route = createCognitoEventsRoute({ replica: stubReplica(POOL, writes), secrets: [SECRET] });
+  const res = await route.handle(
+    new Request('http://app.test/auth/cognito-events', { method: 'PUT', body: '{}' }),
+  );
+  assert.equal(res.status, 405);
+  assert.equal(res.headers.get('allow'), 'POST');
+  assert.equal(((await res.json()) as { error: string }).error, 'BAD_REQUEST');
+  assert.deepEqual(writes, []);
+});

@@ -11,7 +11,7 @@ export function sessionMigrations(prefix: string): Record<string, Migration> {
       async up(db: Kysely<any>) {
         await db.schema
           .createTable(table)
-          // SHA-256 hex of the session secret: the raw secret is never stored.
+          // SHA-256 hex of the session id (the secret's own hash is inside `data`): the cookie value is never stored.
           .addColumn('id_hash', 'varchar(64)', (c) => c.primaryKey())
           .addColumn('user_sub', 'varchar(255)')
           // JSON: tokens and session metadata. Unbounded (tokens have no fixed size).
