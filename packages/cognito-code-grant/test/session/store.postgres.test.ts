@@ -1,36 +1,32 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { Kysely, type LogEvent, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { sessionMigrations } from '../../src/store/kysely/migrations/sessions.ts';
-import { createSqlSessionStore } from '../../src/store/kysely/session-store.ts';
 import { sqlBackend } from './store.sql.ts';
 import { runStoreSuite } from './store.suite.ts';
 
 const url = process.env['TEST_POSTGRES_URL'];
 
-// Each run works in its own schema, dropped at the end.
-runStoreSuite(
-  'postgres',
-  sqlBackend(async () => {
-    const schema = `ccg_sess_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Pool({ connectionString: url, max: 1 });
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    const pool = new pg.Pool({ connectionString: url, max: 10, options: `-c search_path=${schema}` });
-    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
-    await sql`select 1`.execute(db);
-    return {
-      db,
-      async close() {
-        await db.destroy();
-        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-        await admin.end();
-      },
-    };
-  }),
-  url ? undefined : 'TEST_POSTGRES_URL not set',
-);
+/** A database in a schema of its own, dropped by `close`. */
+async function openDb(log?: (event: LogEvent) => void) {
+  const schema = `ccg_sess_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Pool({ connectionString: url, max: 1 });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const pool = new pg.Pool({ connectionString: url, max: 10, options: `-c search_path=${schema}` });
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+  await sql`select 1`.execute(db);
+  return {
+    db,
+    async close() {
+      await db.destroy();
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
+runStoreSuite('postgres', sqlBackend(openDb), url ? undefined : 'TEST_POSTGRES_URL not set');
 
 // The PostgreSQL form of getMany (one statement for every batch size, ids and versions as two
 // arrays): the suite above checks its answers; this checks that it is the statement sent.
@@ -38,28 +34,17 @@ describe('postgres session store: getMany statement', {
   skip: url ? false : 'TEST_POSTGRES_URL not set',
 }, () => {
   test('every batch size sends the same unnest statement', async () => {
-    const schema = `ccg_sess_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Pool({ connectionString: url, max: 1 });
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    const pool = new pg.Pool({ connectionString: url, max: 2, options: `-c search_path=${schema}` });
     const sent: string[] = [];
-    const db = new Kysely<any>({
-      dialect: new PostgresDialect({ pool }),
-      log: (event) => {
+    const { store, close } = await sqlBackend(() =>
+      openDb((event) => {
         if (event.level === 'query') sent.push(event.query.sql);
-      },
-    });
+      }),
+    ).open(Date.now);
     try {
-      const migrations = sessionMigrations('cognito_');
-      const migrated = await new Migrator({
-        db,
-        provider: { getMigrations: async () => migrations },
-      }).migrateToLatest();
-      if (migrated.error) throw migrated.error;
-      const store = createSqlSessionStore(db);
       const ids = ['a', 'b', 'c'].map((c) => c.repeat(64));
-      for (const id of ids)
+      for (const id of ids) {
         await store.set(id, { data: `data-${id}`, userSub: 's', expiresAt: Date.now() + 60_000 });
+      }
       const v = (await store.get(ids[0]!))?.version;
       sent.length = 0;
       const one = await store.getMany!([ids[0]!]);
@@ -70,9 +55,7 @@ describe('postgres session store: getMany statement', {
       assert.equal(sent[0], sent[1]);
       assert.match(sent[0]!, /unnest\(\$1::varchar\[\], \$2::integer\[\]\)/);
     } finally {
-      await db.destroy();
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
+      await close();
     }
   });
 });
