@@ -80,7 +80,7 @@ interface AuthorizeRequest {
   state: string | undefined;
   nonce: string | undefined;
   codeChallenge: string | undefined;
-  codeChallengeMethod: 'S256' | 'plain' | undefined;
+  codeChallengeMethod: 'S256' | undefined;
   prompt: string | undefined;
   loginHint: string | undefined;
 }
@@ -115,7 +115,8 @@ function validateAuthorize(ctx: Context, q: URLSearchParams): Validated {
   const codeChallenge = q.get('code_challenge') ?? undefined;
   const method = q.get('code_challenge_method') ?? undefined;
   if ((codeChallenge === undefined) !== (method === undefined)) return fail('invalid_request');
-  if (method !== undefined && method !== 'S256' && method !== 'plain') return fail('invalid_request');
+  // Cognito accepts S256 only (no `plain`).
+  if (method !== undefined && method !== 'S256') return fail('invalid_request');
   if (codeChallenge !== undefined && !/^[A-Za-z0-9._~-]{43,128}$/.test(codeChallenge))
     return fail('invalid_request');
 
@@ -141,7 +142,7 @@ function validateAuthorize(ctx: Context, q: URLSearchParams): Validated {
       state,
       nonce: q.get('nonce') ?? undefined,
       codeChallenge,
-      codeChallengeMethod: method as 'S256' | 'plain' | undefined,
+      codeChallengeMethod: method as 'S256' | undefined,
       prompt: q.get('prompt') ?? undefined,
       loginHint: q.get('login_hint') ?? undefined,
     },
@@ -431,10 +432,9 @@ export async function handleToken(ctx: Context, req: IncomingMessage, res: Serve
   }
 }
 
-function verifyPkce(method: 'S256' | 'plain', challenge: string, verifier: string): boolean {
+function verifyPkce(challenge: string, verifier: string): boolean {
   if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return false;
-  const computed = method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
-  return safeEqual(computed, challenge);
+  return safeEqual(createHash('sha256').update(verifier).digest('base64url'), challenge);
 }
 
 function preTokenEvent(ctx: Context, pool: PoolState, user: User, clientId: string, source: string) {
@@ -475,7 +475,7 @@ function codeGrant(
   if (redirectUri !== rec.redirectUri) return tokenError(res, 'invalid_grant');
   if (rec.codeChallenge !== undefined && rec.codeChallengeMethod !== undefined) {
     const verifier = form.get('code_verifier');
-    if (!verifier || !verifyPkce(rec.codeChallengeMethod, rec.codeChallenge, verifier)) {
+    if (!verifier || !verifyPkce(rec.codeChallenge, verifier)) {
       return tokenError(res, 'invalid_grant');
     }
   }
@@ -621,7 +621,8 @@ function bearerError(res: ServerResponse, status: number, error: string, descrip
     status,
     { error, error_description: description },
     {
-      'www-authenticate': `Bearer error="${error}", error_description="${description}"`,
+      // As Cognito writes it: no `Bearer` scheme before the parameters.
+      'www-authenticate': `error="${error}", error_description="${description}"`,
       'access-control-allow-origin': '*',
     },
   );

@@ -187,6 +187,13 @@ export function loadSeed(seed: SeedFile | string | undefined): SeedFile {
         throw new TypeError(`seed: missing or duplicate clientId in pool ${pool.userPoolId}`);
       }
       ids.add(client.clientId);
+      // Cognito refuses such a client when it is created.
+      const flows = client.allowedOAuthFlows ?? ['code'];
+      if (flows.includes('client_credentials') && (flows.length !== 1 || !client.clientSecret)) {
+        throw new TypeError(
+          `seed: client ${client.clientId}: client_credentials must be the only flow, with a client secret`,
+        );
+      }
     }
   }
   return value as SeedFile;

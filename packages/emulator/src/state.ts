@@ -103,7 +103,7 @@ export interface AuthCode {
   authTime: number;
   nonce: string | undefined;
   codeChallenge: string | undefined;
-  codeChallengeMethod: 'S256' | 'plain' | undefined;
+  codeChallengeMethod: 'S256' | undefined;
   expiresAt: number;
 }
 

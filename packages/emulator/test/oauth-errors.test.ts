@@ -92,6 +92,7 @@ describe('Cognito error behaviour', () => {
       [{ scope: 'openid admin/everything' }, 'invalid_scope'],
       [{ code_challenge: CHALLENGE }, 'invalid_request'],
       [{ code_challenge: CHALLENGE, code_challenge_method: 'S512' }, 'invalid_request'],
+      [{ code_challenge: CHALLENGE, code_challenge_method: 'plain' }, 'invalid_request'],
       [{ identity_provider: 'Google' }, 'invalid_request'],
       [{ prompt: 'none' }, 'login_required'],
     ];
@@ -340,7 +341,11 @@ describe('Cognito error behaviour', () => {
     assert.equal(expired.status, 401);
     const missing = await fetch(`${emu.url}/oauth2/userInfo`);
     assert.equal(missing.status, 400);
-    assert.match(missing.headers.get('www-authenticate') ?? '', /invalid_request/);
+    // Cognito's form: the parameters without a `Bearer` scheme.
+    assert.match(
+      missing.headers.get('www-authenticate') ?? '',
+      /^error="invalid_request", error_description="/,
+    );
     emu.state.pool('us-east-1_Demo0001').clients.get(WEB.clientId)!.accessTokenValiditySeconds = 300;
     const short = await token({
       grant_type: 'authorization_code',

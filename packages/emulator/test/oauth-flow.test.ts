@@ -232,7 +232,7 @@ describe('openid-client against the emulator', () => {
     assert.equal(forced.formShown, true);
   });
 
-  test('public client with PKCE plain and client_id only', async () => {
+  test('public client with PKCE S256 and client_id only', async () => {
     const pub = new client.Configuration(
       config.serverMetadata(),
       DEMO_CLIENTS.public.clientId,
@@ -244,8 +244,8 @@ describe('openid-client against the emulator', () => {
     const url = client.buildAuthorizationUrl(pub, {
       redirect_uri: 'http://127.0.0.1:3000/auth/callback',
       scope: 'openid email',
-      code_challenge: verifier,
-      code_challenge_method: 'plain',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
       state: 'p1',
     });
     const signIn = await hostedSignIn({ url: url.href, username: 'reader', password: DEMO_PASSWORD });

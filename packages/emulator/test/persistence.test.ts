@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DEMO_CLIENTS, DEMO_PASSWORD, hostedSignIn, type SeedFile, start } from '../src/index.ts';
+import { loadSeed } from '../src/seed.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ccg-emu-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -167,4 +168,19 @@ describe('persistence', () => {
       await emu.stop();
     }
   });
+});
+
+test('a seed client with client_credentials beside another flow, or without a secret, is refused', () => {
+  const seed = (client: Record<string, unknown>) => ({
+    pools: [{ userPoolId: 'us-east-1_Seed0001', clients: [{ clientId: 'c1', ...client }] }],
+  });
+  for (const bad of [
+    { clientSecret: 's3cret', allowedOAuthFlows: ['code', 'client_credentials'] },
+    { allowedOAuthFlows: ['client_credentials'] },
+  ]) {
+    assert.throws(() => loadSeed(seed(bad) as SeedFile), /client_credentials must be the only flow/);
+  }
+  assert.ok(
+    loadSeed(seed({ clientSecret: 's3cret', allowedOAuthFlows: ['client_credentials'] }) as SeedFile),
+  );
 });
