@@ -122,7 +122,9 @@ export function oauthErrorCode(body: unknown): string | undefined {
 /**
  * Validates a token endpoint response. Cognito error JSON becomes `TOKEN_EXCHANGE_FAILED`
  * (code grant) or `REFRESH_FAILED` (refresh) with the OAuth `error` code in `details.error`;
- * the body itself (which could hold tokens) never reaches the error.
+ * the body itself (which could hold tokens) never reaches the error. On the code grant,
+ * `invalid_grant` is `CALLBACK_INVALID` (400): the code the browser brought is unknown, expired
+ * or used, which is the caller's fault, not a failure of Cognito or of this server.
  */
 export async function processTokenResponse(
   response: Response,
@@ -143,6 +145,13 @@ export async function processTokenResponse(
   const body = parseJson(text);
   if (response.status !== 200) {
     const error = oauthErrorCode(body);
+    if (grant === 'authorization_code' && error === 'invalid_grant') {
+      throw new CognitoAuthError(
+        'CALLBACK_INVALID',
+        'The authorization code is unknown, expired or already used',
+        { details: { status: response.status, error } },
+      );
+    }
     throw new CognitoAuthError(
       code,
       `Cognito's token endpoint refused ${what}` + (error ? `: ${error}` : ` (HTTP ${response.status})`),

@@ -168,16 +168,16 @@ for (const mode of ['cookie', 'store'] as Mode[]) {
       assert.equal(h.store.size(), 0);
     });
 
-    test('a reused or unknown code ends in TOKEN_EXCHANGE_FAILED without leaking the body', async () => {
+    test('a reused or unknown code is 400 CALLBACK_INVALID without leaking the body', async () => {
       const h = setup(mode);
       const start = await h.call('GET', '/auth/login');
       const { state } = h.fake.authorize(start.headers.get('location')!);
       const res = await h.call('GET', `/auth/callback?code=code-999&state=${state}`, {
         headers: JSON_ACCEPT,
       });
-      assert.equal(res.status, 502);
+      assert.equal(res.status, 400);
       const json = await body(res);
-      assert.equal(json['error'], 'TOKEN_EXCHANGE_FAILED');
+      assert.equal(json['error'], 'CALLBACK_INVALID');
       assert.equal(h.store.size(), 0);
     });
 

@@ -130,11 +130,19 @@ test('token responses are validated; Cognito errors keep only the error code', a
   await assert.rejects(
     processTokenResponse(json({ error: 'invalid_grant', access_token: 'SECRET' }, 400), 'authorization_code'),
     (e: unknown) => {
-      assert.ok(hasErrorCode(e, 'TOKEN_EXCHANGE_FAILED'));
+      // A bad code is the caller's error (400), not Cognito's or ours.
+      assert.ok(hasErrorCode(e, 'CALLBACK_INVALID'));
       assert.equal(e.details?.['error'], 'invalid_grant');
       assert.ok(!JSON.stringify({ m: e.message, d: e.details }).includes('SECRET'));
       return true;
     },
+  );
+  await assert.rejects(
+    processTokenResponse(
+      json({ error: 'invalid_client', access_token: 'SECRET' }, 400),
+      'authorization_code',
+    ),
+    (e: unknown) => hasErrorCode(e, 'TOKEN_EXCHANGE_FAILED') && !e.message.includes('SECRET'),
   );
   await assert.rejects(
     processTokenResponse(json({ error: 'invalid_grant' }, 400), 'refresh_token'),
