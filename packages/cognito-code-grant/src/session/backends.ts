@@ -53,7 +53,10 @@ export interface SessionBackend {
     cookies: Cookies,
     now: number,
   ): Promise<{ state: SessionState; setCookies: string[] }>;
-  /** Persists a changed session (a refresh); returns Set-Cookie values. */
+  /**
+   * Persists a changed session (a refresh); returns Set-Cookie values. Store mode throws
+   * SESSION_EXPIRED, writing nothing, when the session was ended meanwhile.
+   */
   save(state: SessionState, cookies: Cookies, now: number): Promise<string[]>;
   /** Extends the rolling lifetime to `state.seenAt + rolling`; returns Set-Cookie values. */
   extend(state: SessionState, cookies: Cookies, now: number): Promise<string[]>;
@@ -290,17 +293,41 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
   const clear = (cookies: Cookies) => clearChunked(o.cookieName, { ...o.attributes, maxAge: 0 }, cookies);
   const cookieFor = (token: string, expiresAt: number, t: number, cookies: Cookies) =>
     writeChunked(o.cookieName, token, { ...o.attributes, maxAge: maxAgeFor(expiresAt, t) }, cookies);
-  async function put(state: SessionState, secretHash: string, key: KeyRing): Promise<number> {
+  /**
+   * Writes the session. `existing`: a rewrite of a session that must still be there (a refresh);
+   * when it was deleted meanwhile (a logout while the refresh waited on Cognito) nothing is
+   * written and SESSION_EXPIRED is thrown, so the logout is not undone.
+   */
+  async function put(
+    state: SessionState,
+    secretHash: string,
+    key: KeyRing,
+    existing = false,
+  ): Promise<number> {
     const expiresAt = sessionExpiresAt(state, o.lifetimes);
     const idHash = hashSessionId(state.sid);
-    const data = encodeStored(state, secretHash, key, idHash);
+    const record = {
+      data: encodeStored(state, secretHash, key, idHash),
+      userSub: state.principal.sub,
+      expiresAt,
+    };
+    const data = record.data;
     writes++;
+    let written = true;
     try {
-      await store.set(idHash, { data, userSub: state.principal.sub, expiresAt });
+      if (!existing) await store.set(idHash, record);
+      else if (store.replace) written = await store.replace(idHash, record);
+      // A store without `replace`: checked just before the write (a narrow window, not none).
+      else if (await store.get(idHash)) await store.set(idHash, record);
+      else written = false;
     } catch (cause) {
       // The record may or may not have changed: forget what this process knew.
       cache.delete(state.sid);
       throw storeFailed(cause);
+    }
+    if (!written) {
+      cache.delete(state.sid);
+      throw new CognitoAuthError('SESSION_EXPIRED', 'The session ended while it was being refreshed');
     }
     // A write by this process is seen at once by this process (refresh, login).
     const header = readStoredHeader(data)!;
@@ -423,12 +450,12 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
         // this process derived when it last opened the record (the store cannot give it back).
         const entry = await load(state.sid, true);
         if (!entry?.key) return [];
-        await put(state, entry.secretHash, entry.key);
+        await put(state, entry.secretHash, entry.key, true);
         return [];
       }
       const known = cache.get(state.sid);
       const key = known?.key && known.secretHash === secretHash ? known.key : storedDataKey(token!.secret);
-      const expiresAt = await put(state, secretHash, key);
+      const expiresAt = await put(state, secretHash, key, true);
       // Extend the cookie with the rolling window; the value is unchanged.
       return token ? cookieFor(token.token, expiresAt, t, cookies) : [];
     },

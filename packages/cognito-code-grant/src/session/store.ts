@@ -49,6 +49,13 @@ export interface SessionStore {
   readonly inProcess?: boolean;
   /** Creates or replaces a record. */
   set(idHash: string, record: SessionRecord): Promise<void>;
+  /**
+   * Optional: replaces a record only while a live one exists, atomically; false (nothing
+   * written) when it is absent, deleted or expired. A refresh saves its result with it, so a
+   * logout that lands while the refresh waits on Cognito is not undone. A store without it is
+   * checked with `get` just before `set` (a narrow window instead of none).
+   */
+  replace?(idHash: string, record: SessionRecord): Promise<boolean>;
   /** Removes a record (and its lease); absent records are fine. */
   delete(idHash: string): Promise<void>;
   /** Moves the expiry of a live record (rolling lifetime) without rewriting its data. */

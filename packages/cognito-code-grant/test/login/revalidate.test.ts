@@ -11,7 +11,8 @@ import type { SessionStore } from '../../src/session/store.ts';
 import { createMemorySessionStore } from '../../src/store/memory/session-store.ts';
 import { APP, SECRET, setup } from './harness.ts';
 
-type Counts = Record<Exclude<keyof SessionStore, 'getMany' | 'inProcess'>, number>;
+// `replace` is left out: this store takes the port's fallback (get, then set) when a refresh saves.
+type Counts = Record<Exclude<keyof SessionStore, 'getMany' | 'inProcess' | 'replace'>, number>;
 
 /** A store that counts calls per method (the harness clock is plugged in after setup). */
 function countingStore(now: () => number): { store: SessionStore; calls: Counts } {

@@ -190,6 +190,54 @@ for (const mode of ['cookie', 'store'] as Mode[]) {
       assert.equal(me.status, 200);
     });
 
+    test('a logout while a refresh waits on Cognito is not undone by the refresh', async () => {
+      for (const withReplace of mode === 'store' ? [true, false] : [true]) {
+        // Cognito answers the refresh; the answer reaches the app only at `release` (`entered`
+        // tells it is on its way), so the logout lands in between.
+        let release!: () => void;
+        const gate = new Promise<void>((r) => {
+          release = r;
+        });
+        let entered!: () => void;
+        const started = new Promise<void>((r) => {
+          entered = r;
+        });
+        const inner = createMemorySessionStore({ now: () => h.clock.t });
+        // Without `replace` the backend falls back to get-then-set.
+        const store = withReplace ? inner : { ...inner, replace: undefined };
+        const h: ReturnType<typeof setup> = setup(mode, {
+          ...(mode === 'store' ? { session: { mode: 'store' as const, store, secrets: [SECRET] } } : {}),
+          fetch: async (input: string, init: RequestInit) => {
+            const answer = await h.fake.fetch(input, init);
+            if (String(init.body ?? '').includes('grant_type=refresh_token')) {
+              entered();
+              await gate;
+            }
+            return answer;
+          },
+        });
+        await h.signIn();
+        const captured = h.jar.clone();
+        h.clock.t += 3600_000 + 1000;
+        const refreshing = h.login.authenticator.authenticate(h.requestLike(captured));
+        await started;
+        const csrf = h.login.csrfToken(h.requestLike())!;
+        const out = await h.call('POST', '/auth/logout', { headers: { 'x-csrf-token': csrf } });
+        assert.equal(out.status, 303);
+        release();
+        if (mode === 'store') {
+          await assert.rejects(refreshing, (e: unknown) => hasErrorCode(e, 'SESSION_EXPIRED'));
+          assert.equal(inner.size(), 0, 'the refresh wrote nothing back');
+        } else {
+          // Cookie mode: the refreshed cookie is this process's; its denylist still refuses it.
+          const res = await refreshing.catch(() => undefined);
+          if (res) captured.apply(res.setCookies);
+        }
+        assert.equal((await h.authenticate(captured)).principal, null, `replace: ${withReplace}`);
+        assert.equal((await h.call('GET', '/auth/me', { jar: captured })).status, 401);
+      }
+    });
+
     test('a Cookie header over the cap is REQUEST_TOO_LARGE (413), never a 500', async () => {
       const h = setup(mode);
       await h.signIn();

@@ -89,6 +89,28 @@ export function runStoreSuite(name: string, backend: StoreSuiteBackend, skip?: s
       await store.delete(id());
     });
 
+    test('replace rewrites a live record only; a deleted, expired or unknown one stays gone', async () => {
+      assert.ok(store.replace, 'every bundled store implements replace');
+      const k = id();
+      await store.set(k, rec('x'));
+      const v1 = (await store.get(k))?.version;
+      assert.equal(await store.replace(k, rec('y')), true);
+      const now = await store.get(k);
+      assert.deepEqual(plain(now), plain(rec('y')));
+      assert.notEqual(now?.version, v1, 'a replace is a new version');
+      await store.delete(k);
+      assert.equal(await store.replace(k, rec('z')), false);
+      assert.equal(await store.get(k), undefined);
+      const short = id();
+      await store.set(short, rec('x', 1000));
+      t += 2000;
+      assert.equal(await store.replace(short, rec('z')), false);
+      assert.equal(await store.get(short), undefined);
+      const unknown = id();
+      assert.equal(await store.replace(unknown, rec('z')), false);
+      assert.equal(await store.get(unknown), undefined);
+    });
+
     test('touch moves the expiry without changing data, and never creates a record', async () => {
       const k = id();
       await store.set(k, rec('x', 1000));

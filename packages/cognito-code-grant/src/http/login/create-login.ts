@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseServiceUrl } from '../../config/endpoints.ts';
 import type { PoolConfig } from '../../config/pool.ts';
-import { CognitoAuthError, isCognitoAuthError } from '../../errors/errors.ts';
+import { CognitoAuthError, hasErrorCode, isCognitoAuthError } from '../../errors/errors.ts';
 import { type CognitoVerifier, createCognitoVerifier } from '../../jwt/verifier.ts';
 import type { VerifiedToken } from '../../jwt/verified.ts';
 import { buildAuthorizeUrl } from '../../oauth/authorize-url.ts';
@@ -560,7 +560,15 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
         isCognitoAuthError(error) ? error.details?.['error'] : undefined,
       );
     }
-    const setCookies = await backend.save(next, cookies, now());
+    let setCookies: string[];
+    try {
+      setCookies = await backend.save(next, cookies, now());
+    } catch (error) {
+      // Logged out while the refresh waited on Cognito: the new tokens are dropped.
+      if (hasErrorCode(error, 'SESSION_EXPIRED'))
+        throw sessionError('SESSION_EXPIRED', 'The session has ended', backend.clear(cookies), request);
+      throw error;
+    }
     return { state: next, setCookies };
   }
 

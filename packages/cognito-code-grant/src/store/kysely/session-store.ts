@@ -112,6 +112,24 @@ export function createSqlSessionStore(
     version: String(row['version']),
   });
 
+  /** Rewrites the row of `idHash` (only a live one with `liveOnly`); true when a row changed. */
+  async function update(idHash: string, record: SessionRecord, t: number, liveOnly: boolean) {
+    let query = db
+      .updateTable(table)
+      .set((eb: any) => ({
+        data: record.data,
+        user_sub: record.userSub,
+        expires_at: record.expiresAt,
+        updated_at: t,
+        // The bump also makes MySQL report the row as changed when the data is identical.
+        version: eb('version', '+', 1),
+      }))
+      .where('id_hash', '=', idHash);
+    if (liveOnly) query = query.where('expires_at', '>', t);
+    const updated = await query.executeTakeFirst();
+    return Number(updated.numUpdatedRows) > 0;
+  }
+
   return nonEnumerableGetMany({
     async get(idHash) {
       const result = await db.executeQuery<Record<string, unknown>>(
@@ -163,20 +181,8 @@ export function createSqlSessionStore(
     },
     async set(idHash, record: SessionRecord) {
       const t = now();
-      // Update first (a refresh rewrites an existing row); insert when there was none. The
-      // version bump makes MySQL report the row as changed even when the data is identical.
-      const updated = await db
-        .updateTable(table)
-        .set((eb: any) => ({
-          data: record.data,
-          user_sub: record.userSub,
-          expires_at: record.expiresAt,
-          updated_at: t,
-          version: eb('version', '+', 1),
-        }))
-        .where('id_hash', '=', idHash)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) > 0) return;
+      // Update first (a refresh rewrites an existing row); insert when there was none.
+      if (await update(idHash, record, t, false)) return;
       await db
         .insertInto(table)
         .values({
@@ -191,6 +197,10 @@ export function createSqlSessionStore(
           expires_at: record.expiresAt,
         })
         .execute();
+    },
+    async replace(idHash, record: SessionRecord) {
+      // One conditional UPDATE: atomic, and a deleted or expired row is not brought back.
+      return update(idHash, record, now(), true);
     },
     async delete(idHash) {
       await db.deleteFrom(table).where('id_hash', '=', idHash).execute();

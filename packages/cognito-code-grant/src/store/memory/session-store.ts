@@ -30,6 +30,22 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
     }
     return e;
   };
+  const write = (idHash: string, record: SessionRecord) => {
+    const previous = map.get(idHash);
+    map.delete(idHash);
+    while (map.size >= max) {
+      const oldest = map.keys().next().value;
+      if (oldest === undefined) break;
+      map.delete(oldest);
+    }
+    // A new version on every write, never reused (the counter only grows).
+    const entry: Entry = { record: { ...record, version: String(++writes) } };
+    if (previous?.leaseOwner !== undefined) {
+      entry.leaseOwner = previous.leaseOwner;
+      if (previous.leaseUntil !== undefined) entry.leaseUntil = previous.leaseUntil;
+    }
+    map.set(idHash, entry);
+  };
   return nonEnumerableGetMany({
     // getMany exists (the port's reference implementation) but reads are not gathered.
     inProcess: true,
@@ -45,20 +61,13 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
       });
     },
     async set(idHash, record) {
-      const previous = map.get(idHash);
-      map.delete(idHash);
-      while (map.size >= max) {
-        const oldest = map.keys().next().value;
-        if (oldest === undefined) break;
-        map.delete(oldest);
-      }
-      // A new version on every write, never reused (the counter only grows).
-      const entry: Entry = { record: { ...record, version: String(++writes) } };
-      if (previous?.leaseOwner !== undefined) {
-        entry.leaseOwner = previous.leaseOwner;
-        if (previous.leaseUntil !== undefined) entry.leaseUntil = previous.leaseUntil;
-      }
-      map.set(idHash, entry);
+      write(idHash, record);
+    },
+    async replace(idHash, record) {
+      // Check and write with no await between them: atomic in this process.
+      if (live(idHash) === undefined) return false;
+      write(idHash, record);
+      return true;
     },
     async delete(idHash) {
       map.delete(idHash);

@@ -37,9 +37,19 @@ const ACQUIRE =
   'if sep then local owner = string.sub(cur, 1, sep - 1) local untilMs = tonumber(string.sub(cur, sep + 1)) ' +
   'if owner ~= ARGV[1] and untilMs and untilMs > tonumber(ARGV[2]) then return 0 end end end ' +
   "redis.call('set', KEYS[1], ARGV[1] .. '|' .. ARGV[3], 'PX', ARGV[4]) return 1";
+// Replace only a live record (same fields and TTL as `set`); 0 when it is gone or expired.
+const REPLACE_LIVE =
+  "local e = redis.call('hget', KEYS[1], 'e') " +
+  'if not e or tonumber(e) <= tonumber(ARGV[6]) then return 0 end ' +
+  "redis.call('del', KEYS[1]) " +
+  "redis.call('hset', KEYS[1], 'd', ARGV[1], 'u', ARGV[2], 'e', ARGV[3], 'v', ARGV[4]) " +
+  "redis.call('pexpire', KEYS[1], ARGV[5]) return 1";
 const RELEASE_OWNED =
   "local cur = redis.call('get', KEYS[1]) " +
   "if cur and string.sub(cur, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. '|' then return redis.call('del', KEYS[1]) end return 0";
+
+/** A fresh random version with every write: never one a reader holds for older data. */
+const newVersion = () => randomBytes(9).toString('base64url');
 
 export function createRedisSessionStore(
   redis: RedisLike,
@@ -132,12 +142,26 @@ export function createRedisSessionStore(
           record.userSub ?? '',
           'e',
           String(record.expiresAt),
-          // A fresh random version with every write: never one a reader holds for older data.
           'v',
-          randomBytes(9).toString('base64url'),
+          newVersion(),
         )
         .pexpire(k, ttl)
         .exec();
+    },
+    async replace(idHash, record: SessionRecord) {
+      const t = now();
+      const result = await redis.eval(
+        REPLACE_LIVE,
+        1,
+        key(idHash),
+        record.data,
+        record.userSub ?? '',
+        String(record.expiresAt),
+        newVersion(),
+        String(Math.max(1, Math.ceil(record.expiresAt - t))),
+        String(t),
+      );
+      return Number(result) === 1;
     },
     async delete(idHash) {
       await redis.del(key(idHash), leaseKey(idHash));
