@@ -238,6 +238,24 @@ for (const mode of ['cookie', 'store'] as Mode[]) {
       }
     });
 
+    test('a refresh token Cognito could not revoke at logout is reported; the logout still succeeds', async () => {
+      const seen: unknown[] = [];
+      const h: ReturnType<typeof setup> = setup(mode, {
+        onServerError: (error) => seen.push(error),
+        fetch: async (input: string, init: RequestInit) =>
+          new URL(input).pathname === '/oauth2/revoke'
+            ? new Response('{"error":"unavailable"}', { status: 503 })
+            : h.fake.fetch(input, init),
+      });
+      await h.signIn();
+      const csrf = h.login.csrfToken(h.requestLike())!;
+      const out = await h.call('POST', '/auth/logout', { headers: { 'x-csrf-token': csrf } });
+      assert.equal(out.status, 303);
+      assert.equal((await h.authenticate()).principal, null);
+      assert.equal(seen.length, 1);
+      assert.ok(hasErrorCode(seen[0], 'TOKEN_EXCHANGE_FAILED'));
+    });
+
     test('a Cookie header over the cap is REQUEST_TOO_LARGE (413), never a 500', async () => {
       const h = setup(mode);
       await h.signIn();

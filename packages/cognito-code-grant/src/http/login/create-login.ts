@@ -870,8 +870,12 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
       }
       const refreshToken = current?.state.refreshToken;
       if (refreshToken !== undefined) {
-        // Best effort: the local session is gone either way; Cognito answers 200 for dead tokens.
-        await oauth.revoke(refreshToken).catch(() => undefined);
+        // The local session is gone either way (Cognito answers 200 for dead tokens), so the
+        // browser's logout succeeds; a failed revoke is reported, since on cookie mode without
+        // a shared revocationStore a captured cookie then keeps refreshing on other processes.
+        await oauth.revoke(refreshToken).catch((error: unknown) => {
+          reportServerError(onServerError, 502, error, request.method, request.url);
+        });
       }
       if (failure !== undefined) return answerError(request, failure, setCookies);
       // Cognito sends the browser only to the exact registered logout_uri: returnTo is for
