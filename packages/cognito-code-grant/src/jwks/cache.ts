@@ -1,9 +1,11 @@
 /**
  * One JWKS cache per JWKS URI: keys by `kid` (a plain string, looked up in a Map), each prepared
- * once as a `KeyObject`; one shared in-flight fetch; an unknown `kid` triggers at most one refetch
- * per cooldown window (aws-jwt-verify's "penalty box"), so a flood of random `kid`s cannot become
- * a flood of requests; a failed fetch keeps the keys already cached; a new `kid` is picked up
- * without a restart. Nothing is module-global: two verifiers never share state.
+ * once as a `KeyObject`; one shared in-flight fetch; a `kid` still unknown after a fetch, or a
+ * failed fetch, blocks refetches for a cooldown window (aws-jwt-verify's "penalty box"), so a
+ * flood of random `kid`s cannot become a flood of requests, while a key rotated in just after a
+ * successful fetch is fetched at once; a failed fetch keeps the keys already cached; keys older
+ * than `maxAgeMs` are refetched in the background (`refreshIfStale`), so a key removed from the
+ * JWKS stops being trusted. Nothing is module-global: two verifiers never share state.
  */
 import { CognitoAuthError } from '../errors/errors.ts';
 import { type JwksFetchOptions, fetchJwksDocument } from './fetch.ts';
@@ -13,6 +15,11 @@ export interface JwksCacheOptions extends JwksFetchOptions {
   jwksUri: string;
   /** Minimum time between two fetches caused by an unknown `kid`. Default 10 000 ms; at least 1000. */
   cooldownMs?: number | undefined;
+  /**
+   * Age (ms) after which the cached keys are refetched in the background by `refreshIfStale`,
+   * so that a key removed from the JWKS stops verifying. Default 600 000 (10 min); 0 never.
+   */
+  maxAgeMs?: number | undefined;
   /** Clock in epoch ms (for the cooldown). Default `Date.now`. */
   now?: (() => number) | undefined;
 }
@@ -20,6 +27,7 @@ export interface JwksCacheOptions extends JwksFetchOptions {
 export const DEFAULT_JWKS_COOLDOWN_MS = 10_000;
 /** A shorter cooldown would let a flood of unknown `kid`s turn into a flood of JWKS fetches. */
 export const MIN_JWKS_COOLDOWN_MS = 1000;
+export const DEFAULT_JWKS_MAX_AGE_MS = 600_000;
 
 /** Called with the `kid`s that left the JWKS on a refetch or `load()`. */
 export type KeysRemovedListener = (kids: readonly string[]) => void;
@@ -34,13 +42,15 @@ export class JwksCache {
   /** `kid`s published but unusable, with the reason (a 1024-bit key, `use: enc`, a duplicate...). */
   #rejected = new Map<string, string>();
   #inFlight: Promise<void> | undefined;
-  #lastAttemptAt: number | undefined;
+  /** No refetch before this (epoch ms): set by a fetch that failed or left a wanted `kid` missing. */
+  #blockedUntil: number | undefined;
   #lastFetchAt: number | undefined;
   #fetchCount = 0;
   #lastError: unknown;
   readonly #listeners = new Set<KeysRemovedListener>();
   readonly #options: JwksFetchOptions;
   readonly #cooldownMs: number;
+  readonly #maxAgeMs: number;
   readonly #now: () => number;
 
   constructor(options: JwksCacheOptions) {
@@ -54,6 +64,11 @@ export class JwksCache {
       );
     }
     this.#cooldownMs = cooldown;
+    const maxAge = options.maxAgeMs ?? DEFAULT_JWKS_MAX_AGE_MS;
+    if (!Number.isInteger(maxAge) || maxAge < 0 || maxAge > 86_400_000) {
+      throw new CognitoAuthError('CONFIG_INVALID', 'jwks.maxAgeMs must be an integer between 0 and 86400000');
+    }
+    this.#maxAgeMs = maxAge;
     this.#now = options.now ?? Date.now;
   }
 
@@ -96,8 +111,7 @@ export class JwksCache {
     const cached = this.getCached(kid);
     if (cached !== undefined) return cached;
     if (this.#inFlight === undefined) {
-      const last = this.#lastAttemptAt;
-      if (last !== undefined && this.#now() - last < this.#cooldownMs) {
+      if (this.#blocked()) {
         throw new CognitoAuthError('TOKEN_KID_UNKNOWN', 'no JWKS key with this kid (refetch in cooldown)', {
           cause: this.#lastError,
         });
@@ -106,8 +120,28 @@ export class JwksCache {
     }
     await this.#inFlight;
     const key = this.getCached(kid);
-    if (key === undefined) throw new CognitoAuthError('TOKEN_KID_UNKNOWN', 'no JWKS key with this kid');
+    if (key === undefined) {
+      // The penalty box: the JWKS was just read and has no such key.
+      this.#blockedUntil = this.#now() + this.#cooldownMs;
+      throw new CognitoAuthError('TOKEN_KID_UNKNOWN', 'no JWKS key with this kid');
+    }
     return key;
+  }
+
+  /**
+   * Starts a background refetch when the keys are older than `maxAgeMs` (not before the first
+   * fetch or `load()`, not during a cooldown). Never waits and never throws: the cached keys
+   * keep serving until the new document replaces them; a failure keeps them.
+   */
+  refreshIfStale(): void {
+    const last = this.#lastFetchAt;
+    if (last === undefined || this.#maxAgeMs === 0 || this.#inFlight !== undefined) return;
+    if (this.#now() - last < this.#maxAgeMs || this.#blocked()) return;
+    this.#startFetch();
+  }
+
+  #blocked(): boolean {
+    return this.#blockedUntil !== undefined && this.#now() < this.#blockedUntil;
   }
 
   /** Fetches the JWKS now (joining a fetch in flight). Rejects when the fetch fails. */
@@ -134,7 +168,6 @@ export class JwksCache {
   }
 
   #startFetch(): void {
-    this.#lastAttemptAt = this.#now();
     this.#fetchCount++;
     const run = async () => {
       try {
@@ -144,6 +177,7 @@ export class JwksCache {
         this.#lastError = undefined;
       } catch (error) {
         this.#lastError = error;
+        this.#blockedUntil = this.#now() + this.#cooldownMs;
         throw error;
       } finally {
         this.#inFlight = undefined;

@@ -33,7 +33,13 @@ export interface VerifierOptions {
   now?: () => number;
   /** Used for JWKS downloads. Default `globalThis.fetch`. */
   fetch?: typeof globalThis.fetch;
-  jwks?: { timeoutMs?: number; maxBytes?: number; cooldownMs?: number };
+  /**
+   * JWKS fetching: `timeoutMs` (3000), `maxBytes` (65 536), `cooldownMs` (10 000: no refetch
+   * for that long after a fetch that failed or lacked a wanted `kid`), `maxAgeMs` (600 000: keys
+   * older than this are refetched in the background by `verify()`, so a key removed from the
+   * JWKS stops verifying; 0 never).
+   */
+  jwks?: { timeoutMs?: number; maxBytes?: number; cooldownMs?: number; maxAgeMs?: number };
 }
 
 export interface VerifyOptions {
@@ -183,6 +189,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
   checkNumberOption('jwks.maxBytes', options.jwks?.maxBytes, 1, 64 * 1024 * 1024, true);
   // Below 1 s the cooldown no longer limits refetches on a flood of unknown `kid`s.
   checkNumberOption('jwks.cooldownMs', options.jwks?.cooldownMs, MIN_JWKS_COOLDOWN_MS, 86_400_000, true);
+  checkNumberOption('jwks.maxAgeMs', options.jwks?.maxAgeMs, 0, 86_400_000, true);
   if (options.now !== undefined && typeof options.now !== 'function') configInvalid('now must be a function');
   if (options.fetch !== undefined && typeof options.fetch !== 'function')
     configInvalid('fetch must be a function');
@@ -216,6 +223,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
         timeoutMs: options.jwks?.timeoutMs,
         maxBytes: options.jwks?.maxBytes,
         cooldownMs: options.jwks?.cooldownMs,
+        maxAgeMs: options.jwks?.maxAgeMs,
       });
       const cache = jwks;
       // A key that leaves the JWKS takes the tokens it signed out of the cache.
@@ -228,6 +236,8 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
     }
     byIssuer.set(pool.issuer, { pool, jwks });
   }
+
+  const jwksList = [...byJwksUri.values()];
 
   /** The cache hit path: re-check expiry and per-call options only. */
   function fromCache(token: string, verifyOptions: VerifyOptions | undefined): VerifiedToken | undefined {
@@ -312,6 +322,9 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
   }
 
   async function verify(token: string, verifyOptions?: VerifyOptions): Promise<VerifiedToken> {
+    // Old keys are refetched in the background (verifySync does no I/O): a removed key then
+    // leaves the cache, and the verified tokens it signed with it.
+    for (const jwks of jwksList) jwks.refreshIfStale();
     if (typeof token === 'string' && token.length <= maxTokenLength) {
       const hit = fromCache(token, verifyOptions);
       if (hit !== undefined) return hit;

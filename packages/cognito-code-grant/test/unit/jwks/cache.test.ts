@@ -20,7 +20,10 @@ describe('JWKS over HTTP (local server)', () => {
   // Key generation is slow: one shared test pool, except where a test rotates keys.
   let clock = fakeClock();
   const shared = createTestPool({ now: () => clock.now() });
-  function setup(jwks: { timeoutMs?: number; maxBytes?: number; cooldownMs?: number } = {}, fresh = false) {
+  function setup(
+    jwks: { timeoutMs?: number; maxBytes?: number; cooldownMs?: number; maxAgeMs?: number } = {},
+    fresh = false,
+  ) {
     clock = fakeClock();
     const tp = fresh ? createTestPool({ now: clock.now }) : shared;
     server.requests = 0;
@@ -61,6 +64,63 @@ describe('JWKS over HTTP (local server)', () => {
     clock.advance(10_000);
     await verifier.verify(tp.accessToken());
     await assert.rejects(verifier.verify(oldToken), isCode('TOKEN_KID_UNKNOWN'));
+  });
+
+  test('a key rotated in just after a fetch is fetched at once; a miss blocks refetches for the cooldown', async () => {
+    const { tp, verifier, clock } = setup({}, true);
+    await verifier.preload();
+    tp.rotateKeys();
+    // No cooldown after a successful fetch: the new key is fetched now, not 10 s later.
+    assert.equal((await verifier.verify(tp.accessToken())).tokenUse, 'access');
+    assert.equal(server.requests, 2);
+    const stranger = generateTestKeyPair();
+    const unknown = tp.accessToken({}, { key: stranger, header: { kid: 'not-published' } });
+    await assert.rejects(verifier.verify(unknown), isCode('TOKEN_KID_UNKNOWN'));
+    assert.equal(server.requests, 3);
+    tp.rotateKeys();
+    const newer = tp.accessToken();
+    await assert.rejects(verifier.verify(newer), isCode('TOKEN_KID_UNKNOWN'), 'in the penalty box');
+    assert.equal(server.requests, 3);
+    clock.advance(10_000);
+    assert.equal((await verifier.verify(newer)).tokenUse, 'access');
+    assert.equal(server.requests, 4);
+  });
+
+  // The timeout only guards against a refetch that never starts (the test would wait forever).
+  test('keys older than maxAgeMs are refetched in the background; a removed key stops verifying', {
+    timeout: 30_000,
+  }, async () => {
+    const { tp, verifier, clock } = setup({ maxAgeMs: 60_000 }, true);
+    const answer = server.handler;
+    let refetch!: () => void;
+    const refetched = new Promise<void>((r) => {
+      refetch = r;
+    });
+    server.handler = (req, res) => {
+      if (server.requests >= 2) refetch();
+      answer(req, res);
+    };
+    const token = tp.accessToken();
+    assert.equal((await verifier.verify(token)).tokenUse, 'access');
+    assert.equal(server.requests, 1);
+    // The key that signed `token` leaves the JWKS.
+    tp.rotateKeys();
+    tp.retireOldKeys();
+    clock.advance(59_000);
+    assert.equal((await verifier.verify(token)).tokenUse, 'access', 'young keys: no refetch');
+    assert.equal(server.requests, 1);
+    clock.advance(2_000);
+    // This call starts the refetch and is answered from the cache meanwhile.
+    await verifier.verify(token).catch(() => undefined);
+    await refetched;
+    await verifier.preload(); // joins the refetch in flight
+    assert.equal(server.requests, 2);
+    await assert.rejects(
+      verifier.verify(token),
+      isCode('TOKEN_KID_UNKNOWN'),
+      'cached token dropped with its key',
+    );
+    assert.throws(() => verifier.verifySync(token), isCode('TOKEN_KID_UNKNOWN'));
   });
 
   test('a flood of 1000 random unknown kids causes at most one fetch per cooldown window', async () => {
@@ -248,7 +308,7 @@ describe('JwksCache (injected fetch)', () => {
       assert.equal(cache.getCached(kid), undefined);
       await assert.rejects(cache.getKey(kid), isCode('TOKEN_KID_UNKNOWN'));
     }
-    assert.equal(cache.fetchCount, 1);
+    assert.equal(cache.fetchCount, 2, 'one refetch for the first unknown kid, then the cooldown');
   });
 
   test('a kid published twice is unusable', async () => {
