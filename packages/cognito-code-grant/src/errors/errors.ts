@@ -45,6 +45,7 @@ export const ERROR_STATUS = {
   REFRESH_FAILED: 401,
   REQUEST_TOO_LARGE: 413,
   HOST_UNTRUSTED: 400,
+  SESSION_TOO_LARGE: 500,
 
   // user replica and webhooks
   USER_DISABLED: 403,

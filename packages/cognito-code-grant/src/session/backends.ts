@@ -5,7 +5,14 @@
  */
 import { CognitoAuthError } from '../errors/errors.ts';
 import { type RandomBytes, randomToken } from '../oauth/random.ts';
-import { type CookieAttributes, MAX_COOKIE_AGE, clearChunked, readChunked, writeChunked } from './cookies.ts';
+import {
+  CHUNK_SIZE,
+  type CookieAttributes,
+  MAX_COOKIE_AGE,
+  clearChunked,
+  readChunked,
+  writeChunked,
+} from './cookies.ts';
 import type { KeyRing } from './keys.ts';
 import { seal, sealedWithOldKey, unseal } from './seal.ts';
 import {
@@ -111,6 +118,12 @@ export interface CookieBackendOptions extends BackendCommon {
   readonly now: () => number;
   /** Ended sessions remembered in this process (default 10 000). */
   readonly denylistSize?: number;
+  /**
+   * The Cookie header size the app reads (`maxCookieHeaderBytes`, default 16 384): a session
+   * whose cookies would not fit, with 2 KiB (at most a quarter) to spare for other cookies, is
+   * refused with SESSION_TOO_LARGE.
+   */
+  readonly maxCookieHeaderBytes?: number;
   /** Opened session cookies kept in memory, by value (default 1000; 0 disables). */
   readonly openedCacheSize?: number;
   /**
@@ -146,10 +159,22 @@ export function createCookieBackend(o: CookieBackendOptions): SessionBackend {
       throw storeFailed(cause);
     }
   };
+  // Room for the session's own cookies in the Cookie header the app reads back.
+  const maxHeader = o.maxCookieHeaderBytes ?? 16_384;
+  const maxSessionBytes = maxHeader - Math.min(2048, Math.floor(maxHeader / 4));
   const write = (state: SessionState, cookies: Cookies, now: number) => {
     const expiresAt = sessionExpiresAt(state, o.lifetimes);
     const attrs = { ...o.attributes, maxAge: maxAgeFor(expiresAt, now) };
-    return writeChunked(o.cookieName, seal(o.ring, aad, encodeSession(state, 'cookie')), attrs, cookies);
+    const sealed = seal(o.ring, aad, encodeSession(state, 'cookie'));
+    const chunks = Math.ceil(sealed.length / CHUNK_SIZE);
+    // A session the next request could not send back (413) would lock the browser out.
+    if (sealed.length + chunks * (o.cookieName.length + 5) > maxSessionBytes) {
+      throw new CognitoAuthError(
+        'SESSION_TOO_LARGE',
+        `The session (${sealed.length} bytes sealed) does not fit in a cookie: use store mode`,
+      );
+    }
+    return writeChunked(o.cookieName, sealed, attrs, cookies);
   };
   const clear = (cookies: Cookies) => clearChunked(o.cookieName, { ...o.attributes, maxAge: 0 }, cookies);
   return {

@@ -256,6 +256,29 @@ for (const mode of ['cookie', 'store'] as Mode[]) {
       assert.ok(hasErrorCode(seen[0], 'TOKEN_EXCHANGE_FAILED'));
     });
 
+    test('tokens too large for a cookie: cookie mode refuses the session (SESSION_TOO_LARGE), store mode keeps it', async () => {
+      const seen: unknown[] = [];
+      const h = setup(mode, { onServerError: (error) => seen.push(error) });
+      // 150 groups of 40 characters: ~8 KB in each of the ID and access tokens (each under the
+      // verifier's 16 384-character cap), more than a 16 KiB Cookie header holds once sealed.
+      const groups = Array.from(
+        { length: 150 },
+        (_, i) => `group-${String(i).padStart(3, '0')}-${'x'.repeat(30)}`,
+      );
+      const res = await h.signIn({ groups });
+      if (mode === 'cookie') {
+        assert.equal(res.status, 500);
+        assert.ok(hasErrorCode(seen[0], 'SESSION_TOO_LARGE'));
+        assert.ok(!res.headers.getSetCookie().some((c) => /ccg-session(\.\d)?=[^;]/.test(c)));
+        assert.equal((await h.call('GET', '/auth/me', { headers: JSON_ACCEPT })).status, 401);
+      } else {
+        assert.equal(res.status, 302);
+        const me = await h.call('GET', '/auth/me', { headers: JSON_ACCEPT });
+        assert.equal(me.status, 200);
+        assert.equal((await body(me))['principal'].groups.length, 150);
+      }
+    });
+
     test('a Cookie header over the cap is REQUEST_TOO_LARGE (413), never a 500', async () => {
       const h = setup(mode);
       await h.signIn();

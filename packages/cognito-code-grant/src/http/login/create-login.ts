@@ -388,6 +388,7 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
           random,
           ring: keys.session,
           now,
+          maxCookieHeaderBytes: maxCookieHeader,
           revocations: session.revocationStore ? revocationList(session.revocationStore) : undefined,
         })
       : createStoreBackend({
