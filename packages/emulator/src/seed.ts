@@ -18,7 +18,10 @@ export interface SeedClient {
   allowedOAuthFlows?: OAuthFlow[];
   /** Scopes the client may request, e.g. `openid email profile articles/read`. */
   allowedOAuthScopes?: string[];
-  /** Token lifetimes in seconds (defaults: 3600 / 3600 / 30 days). */
+  /**
+   * Token lifetimes in seconds (defaults: 3600 / 3600 / 30 days). Cognito's ranges: ID and
+   * access 300 to 86 400; refresh 3600 to 10 years, 0 meaning the 30-day default.
+   */
   idTokenValiditySeconds?: number;
   accessTokenValiditySeconds?: number;
   refreshTokenValiditySeconds?: number;
@@ -187,6 +190,21 @@ export function loadSeed(seed: SeedFile | string | undefined): SeedFile {
         throw new TypeError(`seed: missing or duplicate clientId in pool ${pool.userPoolId}`);
       }
       ids.add(client.clientId);
+      // Cognito's ranges: ID and access tokens 5 min to 1 day, refresh 60 min to 10 years (0
+      // stands for the 30-day default).
+      const lifetimes: [string, number | undefined, number, number][] = [
+        ['idTokenValiditySeconds', client.idTokenValiditySeconds, 300, 86_400],
+        ['accessTokenValiditySeconds', client.accessTokenValiditySeconds, 300, 86_400],
+        ['refreshTokenValiditySeconds', client.refreshTokenValiditySeconds, 3600, 3650 * 86_400],
+      ];
+      for (const [name, value, min, max] of lifetimes) {
+        if (value === undefined || (name === 'refreshTokenValiditySeconds' && value === 0)) continue;
+        if (!Number.isInteger(value) || value < min || value > max) {
+          throw new TypeError(
+            `seed: client ${client.clientId}: ${name} must be an integer from ${min} to ${max}`,
+          );
+        }
+      }
       // Cognito refuses such a client when it is created.
       const flows = client.allowedOAuthFlows ?? ['code'];
       if (flows.includes('client_credentials') && (flows.length !== 1 || !client.clientSecret)) {

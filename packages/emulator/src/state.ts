@@ -149,7 +149,8 @@ function normaliseClient(c: SeedClient): Client {
     allowedOAuthScopes: [...(c.allowedOAuthScopes ?? ['openid', 'email', 'profile'])],
     idTokenValiditySeconds: c.idTokenValiditySeconds ?? 3600,
     accessTokenValiditySeconds: c.accessTokenValiditySeconds ?? 3600,
-    refreshTokenValiditySeconds: c.refreshTokenValiditySeconds ?? 30 * DAY,
+    // 0 stands for the default, as in Cognito.
+    refreshTokenValiditySeconds: c.refreshTokenValiditySeconds || 30 * DAY,
     refreshTokenRotation: c.refreshTokenRotation ?? false,
     enableTokenRevocation: c.enableTokenRevocation ?? true,
   };

@@ -184,3 +184,18 @@ test('a seed client with client_credentials beside another flow, or without a se
     loadSeed(seed({ clientSecret: 's3cret', allowedOAuthFlows: ['client_credentials'] }) as SeedFile),
   );
 });
+
+test('seed token lifetimes outside Cognito ranges are refused; a refresh validity of 0 is the default', () => {
+  const seed = (client: Record<string, unknown>) => ({
+    pools: [{ userPoolId: 'us-east-1_Seed0001', clients: [{ clientId: 'c1', ...client }] }],
+  });
+  for (const bad of [
+    { accessTokenValiditySeconds: 299 },
+    { idTokenValiditySeconds: 86_401 },
+    { refreshTokenValiditySeconds: 3599 },
+    { accessTokenValiditySeconds: 1.5 },
+  ]) {
+    assert.throws(() => loadSeed(seed(bad) as SeedFile), /must be an integer from/, JSON.stringify(bad));
+  }
+  assert.ok(loadSeed(seed({ accessTokenValiditySeconds: 300, refreshTokenValiditySeconds: 0 }) as SeedFile));
+});
