@@ -26,7 +26,13 @@ import {
   type PoolState,
   type User,
 } from './state.ts';
-import { mintClientToken, mintUserTokens, newRefreshToken, releasedAttributes } from './tokens.ts';
+import {
+  mintClientToken,
+  mintUserTokens,
+  newRefreshToken,
+  releasedAttributes,
+  roleClaims,
+} from './tokens.ts';
 
 export interface Context {
   state: EmulatorState;
@@ -438,15 +444,17 @@ function verifyPkce(challenge: string, verifier: string): boolean {
 }
 
 function preTokenEvent(ctx: Context, pool: PoolState, user: User, clientId: string, source: string) {
+  const groups = ctx.state.groupsOf(pool, user);
+  const roles = roleClaims(pool, groups);
   ctx.state.fire(
     source,
     pool,
     user,
     {
       groupConfiguration: {
-        groupsToOverride: ctx.state.groupsOf(pool, user),
-        iamRolesToOverride: [],
-        preferredRole: null,
+        groupsToOverride: groups,
+        iamRolesToOverride: (roles['cognito:roles'] as string[] | undefined) ?? [],
+        preferredRole: (roles['cognito:preferred_role'] as string | undefined) ?? null,
       },
     },
     clientId,

@@ -77,6 +77,26 @@ export interface IssuedTokens {
 }
 
 /** Access (+ ID when `openid` was granted) tokens for a user; `groups` after any override. */
+/**
+ * `cognito:roles` (the role ARNs of the user's groups that have one, absent when none) and
+ * `cognito:preferred_role` (the role of the lowest-Precedence group with a role; absent when two
+ * such groups tie with different roles, or when a role group has no precedence).
+ */
+export function roleClaims(pool: PoolState, groups: readonly string[]): Record<string, unknown> {
+  const withRole = groups
+    .map((name) => pool.groups.get(name))
+    .filter((g): g is NonNullable<typeof g> => g?.roleArn !== undefined);
+  if (withRole.length === 0) return {};
+  const out: Record<string, unknown> = { 'cognito:roles': [...new Set(withRole.map((g) => g.roleArn!))] };
+  const ranked = withRole.filter((g) => g.precedence !== undefined);
+  if (ranked.length > 0) {
+    const top = Math.min(...ranked.map((g) => g.precedence!));
+    const roles = new Set(ranked.filter((g) => g.precedence === top).map((g) => g.roleArn!));
+    if (roles.size === 1) out['cognito:preferred_role'] = [...roles][0];
+  }
+  return out;
+}
+
 export function mintUserTokens(
   state: EmulatorState,
   input: UserTokenInput,
@@ -108,6 +128,7 @@ export function mintUserTokens(
   if (scopes.includes('openid')) {
     const id: Record<string, unknown> = { at_hash: atHash(accessToken), sub: user.sub };
     if (groups.length > 0) id['cognito:groups'] = groups;
+    Object.assign(id, roleClaims(pool, groups));
     const attrs = releasedAttributes(user, scopes);
     const verified = attrs.filter(([n]) => BOOLEAN_ATTRIBUTES.has(n));
     for (const [n, v] of verified) id[n] = v === 'true';

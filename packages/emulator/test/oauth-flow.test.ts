@@ -76,6 +76,47 @@ describe('openid-client against the emulator', () => {
     assert.notEqual(jwks.keys[0]!['kid'], jwks.keys[1]!['kid']);
   });
 
+  test('cognito:roles and cognito:preferred_role come from the groups that have a role', async () => {
+    const groups = emu.state.pool('us-east-1_Demo0001').groups;
+    const admins = groups.get('admins')!;
+    const editors = groups.get('editors')!;
+    const signInAsAdmin = async () => {
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: CALLBACK,
+        scope: 'openid',
+        prompt: 'login',
+      });
+      const signIn = await hostedSignIn({ url: url.href, username: 'admin', password: DEMO_PASSWORD });
+      const code = new URL(signIn.location).searchParams.get('code')!;
+      const res = await fetch(`${emu.url}/oauth2/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${DEMO_CLIENTS.web.clientId}:${DEMO_CLIENTS.web.clientSecret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK }),
+      });
+      return decode(((await res.json()) as { id_token: string }).id_token).payload;
+    };
+    try {
+      let p = await signInAsAdmin();
+      assert.equal(p['cognito:roles'], undefined, 'no group has a role');
+      assert.equal(p['cognito:preferred_role'], undefined);
+      admins.roleArn = 'arn:aws:iam::111122223333:role/Admin';
+      editors.roleArn = 'arn:aws:iam::111122223333:role/Editor';
+      p = await signInAsAdmin();
+      assert.deepEqual(p['cognito:roles'], [admins.roleArn, editors.roleArn]);
+      assert.equal(p['cognito:preferred_role'], admins.roleArn, 'lowest precedence wins');
+      editors.precedence = admins.precedence;
+      p = await signInAsAdmin();
+      assert.equal(p['cognito:preferred_role'], undefined, 'a tie with different roles: none');
+    } finally {
+      admins.roleArn = undefined;
+      editors.roleArn = undefined;
+      editors.precedence = 10;
+    }
+  });
+
   test('code + PKCE, claims, verification, userInfo, refresh, revoke', async () => {
     const verifier = client.randomPKCECodeVerifier();
     const challenge = await client.calculatePKCECodeChallenge(verifier);
