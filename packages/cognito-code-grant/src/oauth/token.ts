@@ -146,9 +146,11 @@ export async function processTokenResponse(
   if (response.status !== 200) {
     const error = oauthErrorCode(body);
     if (grant === 'authorization_code' && error === 'invalid_grant') {
+      // Shown on the error page: says what Cognito answered, which also covers a scope the app
+      // client may not use (docs/aws-setup.md), an operator's error that is not reported.
       throw new CognitoAuthError(
         'CALLBACK_INVALID',
-        'The authorization code is unknown, expired or already used',
+        'Cognito refused the authorization code (invalid_grant): unknown, expired or already used, or a scope the app client may not request',
         { details: { status: response.status, error } },
       );
     }

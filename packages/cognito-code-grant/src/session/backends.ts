@@ -8,6 +8,7 @@ import { type RandomBytes, randomToken } from '../oauth/random.ts';
 import {
   CHUNK_SIZE,
   type CookieAttributes,
+  MAX_CHUNKS,
   MAX_COOKIE_AGE,
   clearChunked,
   readChunked,
@@ -161,7 +162,11 @@ export function createCookieBackend(o: CookieBackendOptions): SessionBackend {
   };
   // Room for the session's own cookies in the Cookie header the app reads back.
   const maxHeader = o.maxCookieHeaderBytes ?? 16_384;
-  const maxSessionBytes = maxHeader - Math.min(2048, Math.floor(maxHeader / 4));
+  // Also within what the chunked writer can split it into.
+  const maxSessionBytes = Math.min(
+    maxHeader - Math.min(2048, Math.floor(maxHeader / 4)),
+    MAX_CHUNKS * CHUNK_SIZE,
+  );
   const write = (state: SessionState, cookies: Cookies, now: number) => {
     const expiresAt = sessionExpiresAt(state, o.lifetimes);
     const attrs = { ...o.attributes, maxAge: maxAgeFor(expiresAt, now) };
@@ -206,7 +211,14 @@ export function createCookieBackend(o: CookieBackendOptions): SessionBackend {
       return write(state, cookies, now);
     },
     async extend(state, cookies, now) {
-      return write(state, cookies, now);
+      try {
+        return write(state, cookies, now);
+      } catch (error) {
+        // A session readable today but too large to rewrite (a lower cap, a longer key hint):
+        // keep the cookie as it is rather than fail every request; it ends at its expiry.
+        if (error instanceof CognitoAuthError && error.code === 'SESSION_TOO_LARGE') return [];
+        throw error;
+      }
     },
     async destroy(state, cookies) {
       if (state) {

@@ -70,12 +70,15 @@ export interface SessionStore {
 }
 
 /**
- * Makes a store's `getMany` non-enumerable, so `{ ...store, get: wrapped }` does not carry it
- * over: the wrapper's `get` then sees every read instead of being bypassed by batched reads.
+ * Makes a store's optional `getMany` and `replace` non-enumerable, so `{ ...store, get: wrapped }`
+ * or `{ ...store, set: wrapped }` does not carry them over: the wrapper's own `get` and `set`
+ * then see every read and write instead of being bypassed by batched reads or refresh writes.
  */
-export function nonEnumerableGetMany<T extends SessionStore>(store: T): T {
-  if (store.getMany !== undefined) {
-    Object.defineProperty(store, 'getMany', { value: store.getMany, enumerable: false, writable: true });
+export function nonEnumerableOptionals<T extends SessionStore>(store: T): T {
+  for (const name of ['getMany', 'replace'] as const) {
+    if (store[name] !== undefined) {
+      Object.defineProperty(store, name, { value: store[name], enumerable: false, writable: true });
+    }
   }
   return store;
 }

@@ -474,3 +474,50 @@ describe('store mode encrypts tokens at rest', () => {
     assert.equal((await fresh.authenticator.authenticate(h.requestLike())).principal, null);
   });
 });
+
+describe('cookie mode: sessions that outgrow the cookie', () => {
+  /** `n` group names of 40 characters: about 190 bytes of sealed cookie each. */
+  const groupsOf = (n: number) =>
+    Array.from({ length: n }, (_, i) => `group-${String(i).padStart(3, '0')}-${'x'.repeat(30)}`);
+
+  test('tokens that outgrow the cookie at a refresh end the session: 401, reported, refresh token revoked', async () => {
+    const seen: unknown[] = [];
+    const h = setup('cookie', { onServerError: (error) => seen.push(error) });
+    const user: { groups: string[] } = { groups: ['staff'] };
+    await h.signIn(user);
+    user.groups = groupsOf(150); // added in Cognito: the refreshed tokens carry them
+    h.clock.t += 3600_000 + 1000;
+    await assert.rejects(h.login.authenticator.authenticate(h.requestLike()), (e: unknown) => {
+      assert.ok(hasErrorCode(e, 'SESSION_EXPIRED'));
+      const setCookies = e.details?.['setCookies'] as string[];
+      assert.ok(setCookies.some((c) => c.startsWith('__Host-ccg-session=') && c.includes('Max-Age=0')));
+      return true;
+    });
+    assert.ok(hasErrorCode(seen[0], 'SESSION_TOO_LARGE'));
+    assert.equal(h.fake.calls.revoke, 1);
+    // The ended session is not refreshed again on the next request.
+    const refreshes = h.fake.calls.refresh;
+    assert.equal((await h.authenticate()).principal, null);
+    assert.equal(h.fake.calls.refresh, refreshes);
+  });
+
+  test('a readable session too large to rewrite keeps its cookie at a touch instead of failing', async () => {
+    // Signed in where a larger Cookie header is allowed, read back by an app with the default cap.
+    const big = setup('cookie', { maxCookieHeaderBytes: 65_536 });
+    big.fake.lifetime = 86_400; // the access token outlives the touch interval: no refresh
+    await big.signIn({ groups: groupsOf(65) });
+    const header = big.jar.header('/api/x')!;
+    assert.ok(header.length > 14_336 && header.length < 16_384, `cookie header ${header.length} bytes`);
+    const small = createCognitoLogin({
+      pool: big.fake.pool,
+      appUrl: APP,
+      session: { mode: 'cookie', secrets: [SECRET] },
+      fetch: big.fake.fetch,
+      now: () => big.clock.t,
+    });
+    big.clock.t += 2 * 3600_000; // past the touch interval (one hour)
+    const out = await small.authenticator.authenticate(big.requestLike());
+    assert.ok(out.principal);
+    assert.deepEqual(out.setCookies, []);
+  });
+});

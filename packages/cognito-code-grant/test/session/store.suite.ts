@@ -89,6 +89,13 @@ export function runStoreSuite(name: string, backend: StoreSuiteBackend, skip?: s
       await store.delete(id());
     });
 
+    test('getMany and replace do not survive a spread, so a wrapper uses its own get and set', () => {
+      assert.ok(store.getMany && store.replace);
+      const wrapper: SessionStore = { ...store };
+      assert.equal(wrapper.getMany, undefined);
+      assert.equal(wrapper.replace, undefined);
+    });
+
     test('replace rewrites a live record only; a deleted, expired or unknown one stays gone', async () => {
       assert.ok(store.replace, 'every bundled store implements replace');
       const k = id();

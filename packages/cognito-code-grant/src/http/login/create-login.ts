@@ -568,6 +568,19 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
       // Logged out while the refresh waited on Cognito: the new tokens are dropped.
       if (hasErrorCode(error, 'SESSION_EXPIRED'))
         throw sessionError('SESSION_EXPIRED', 'The session has ended', backend.clear(cookies), request);
+      // The refreshed tokens no longer fit in a cookie: end the session (the browser signs in
+      // again and gets the same answer at the callback) rather than refresh again on every
+      // request; the operator hears of it.
+      if (hasErrorCode(error, 'SESSION_TOO_LARGE')) {
+        reportServerError(onServerError, 500, error, request.method, request.url);
+        if (next.refreshToken !== undefined) await oauth.revoke(next.refreshToken).catch(() => undefined);
+        throw sessionError(
+          'SESSION_EXPIRED',
+          'The session has ended',
+          await endSession(state, cookies),
+          request,
+        );
+      }
       throw error;
     }
     return { state: next, setCookies };
@@ -789,19 +802,26 @@ export function createCognitoLogin(options: CognitoLoginOptions): CognitoLogin {
         if (old) await endSession(old.state, cookies);
       }
       const t = now();
-      const created = await backend.create(
-        {
-          principal,
-          accessToken: tokens.accessToken,
-          refreshToken: tokens.refreshToken,
-          accessExpiresAt: access.claims.exp,
-          createdAt: t,
-          absoluteExpiresAt: t + lifetimes.absoluteMs,
-          seenAt: t,
-        },
-        cookies,
-        t,
-      );
+      const created = await backend
+        .create(
+          {
+            principal,
+            accessToken: tokens.accessToken,
+            refreshToken: tokens.refreshToken,
+            accessExpiresAt: access.claims.exp,
+            createdAt: t,
+            absoluteExpiresAt: t + lifetimes.absoluteMs,
+            seenAt: t,
+          },
+          cookies,
+          t,
+        )
+        .catch(async (error: unknown) => {
+          // No session holds the new refresh token: it is revoked, not left valid for 30 days.
+          if (hasErrorCode(error, 'SESSION_TOO_LARGE') && tokens.refreshToken !== undefined)
+            await oauth.revoke(tokens.refreshToken).catch(() => undefined);
+          throw error;
+        });
       // Back to the base this login started from (sealed in the login state), not to whatever
       // the callback request's headers say.
       const suffix = prefix + SUFFIX_CALLBACK;

@@ -11,7 +11,7 @@ import {
   type SessionRecord,
   type SessionStore,
   type UnchangedRecord,
-  nonEnumerableGetMany,
+  nonEnumerableOptionals,
 } from '../../session/store.ts';
 
 export interface SqlSessionStoreOptions {
@@ -130,7 +130,7 @@ export function createSqlSessionStore(
     return Number(updated.numUpdatedRows) > 0;
   }
 
-  return nonEnumerableGetMany({
+  return nonEnumerableOptionals({
     async get(idHash) {
       const result = await db.executeQuery<Record<string, unknown>>(
         CompiledQuery.raw(getSql, [idHash, now()]),

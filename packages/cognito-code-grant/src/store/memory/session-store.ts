@@ -1,5 +1,5 @@
 /** In-memory SessionStore for development and tests: bounded, single process only. */
-import { type SessionRecord, type SessionStore, nonEnumerableGetMany } from '../../session/store.ts';
+import { type SessionRecord, type SessionStore, nonEnumerableOptionals } from '../../session/store.ts';
 
 export interface MemorySessionStoreOptions {
   /** Maximum sessions kept; the least recently written goes first (default 10 000). */
@@ -46,7 +46,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
     }
     map.set(idHash, entry);
   };
-  return nonEnumerableGetMany({
+  return nonEnumerableOptionals({
     // getMany exists (the port's reference implementation) but reads are not gathered.
     inProcess: true,
     async get(idHash) {

@@ -11,7 +11,7 @@ import {
   type SessionRecord,
   type SessionStore,
   type UnchangedRecord,
-  nonEnumerableGetMany,
+  nonEnumerableOptionals,
 } from '../../session/store.ts';
 
 export interface RedisSessionStoreOptions {
@@ -87,7 +87,7 @@ export function createRedisSessionStore(
   }
   const FULL = ['d', 'u', 'e', 'v'];
   const HEAD = ['v', 'u', 'e'];
-  return nonEnumerableGetMany({
+  return nonEnumerableOptionals({
     async get(idHash) {
       return toRecord(await redis.hmget(key(idHash), ...FULL), now());
     },
