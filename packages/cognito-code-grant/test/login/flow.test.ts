@@ -552,23 +552,11 @@ describe('cookie mode specifics', () => {
     const h = setup('cookie');
     await h.signIn();
     const NEW = 'a-brand-new-session-secret-of-32-bytes-or-more';
-    const rotated = createCognitoLogin({
-      pool: h.fake.pool,
-      appUrl: APP,
-      session: { mode: 'cookie', secrets: [NEW, SECRET] },
-      fetch: h.fake.fetch,
-      now: () => h.clock.t,
-    });
+    const rotated = h.otherProcess({ mode: 'cookie', secrets: [NEW, SECRET] });
     const out = await rotated.authenticator.authenticate(h.requestLike());
     assert.ok(out.principal);
     assert.ok(out.setCookies.some((c) => c.startsWith('__Host-ccg-session') && !c.includes('Max-Age=0')));
-    const onlyNew = createCognitoLogin({
-      pool: h.fake.pool,
-      appUrl: APP,
-      session: { mode: 'cookie', secrets: [NEW] },
-      fetch: h.fake.fetch,
-      now: () => h.clock.t,
-    });
+    const onlyNew = h.otherProcess({ mode: 'cookie', secrets: [NEW] });
     assert.equal((await onlyNew.authenticator.authenticate(h.requestLike())).principal, null);
     const jar = h.jar.clone();
     jar.apply(out.setCookies);

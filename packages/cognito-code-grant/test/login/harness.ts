@@ -64,5 +64,10 @@ export function setup(mode: Mode, extra: Partial<CognitoLoginOptions> & { client
     return out;
   }
 
-  return { clock, fake, store, login, jar, call, signIn, authenticate, requestLike };
+  /** Another process of the same app: the same Cognito fake and clock, its own session config. */
+  function otherProcess(session: CognitoLoginOptions['session'], more: Partial<CognitoLoginOptions> = {}) {
+    return createCognitoLogin({ pool: fake.pool, appUrl: APP, session, fetch: fake.fetch, now, ...more });
+  }
+
+  return { clock, fake, store, login, jar, call, signIn, authenticate, requestLike, otherProcess };
 }

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CognitoAuthError, hasErrorCode } from '../../src/errors/errors.ts';
-import { createCognitoLogin } from '../../src/http/login/create-login.ts';
 import { type CognitoVerifier, createCognitoVerifier } from '../../src/jwt/verifier.ts';
 import { processRevokeResponse } from '../../src/oauth/revoke.ts';
 import { processTokenResponse } from '../../src/oauth/token.ts';
@@ -343,13 +342,7 @@ describe('cookie mode revocationStore', () => {
     const a = setup('cookie', {
       session: { mode: 'cookie', secrets: [SECRET], revocationStore },
     });
-    const b = createCognitoLogin({
-      pool: a.fake.pool,
-      appUrl: APP,
-      session: { mode: 'cookie', secrets: [SECRET], revocationStore },
-      fetch: a.fake.fetch,
-      now: () => a.clock.t,
-    });
+    const b = a.otherProcess({ mode: 'cookie', secrets: [SECRET], revocationStore });
     return { a, b };
   }
 
@@ -435,13 +428,7 @@ describe('store mode encrypts tokens at rest', () => {
     assert.equal(openStored(header.enc, storedDataKey(secret), hashSessionId('x'.repeat(22)), id), undefined);
 
     // A second instance on the same store refreshes with the cookie alone.
-    const b = createCognitoLogin({
-      pool: h.fake.pool,
-      appUrl: APP,
-      session: { mode: 'store', store: h.store, secrets: [SECRET] },
-      fetch: h.fake.fetch,
-      now: () => h.clock.t,
-    });
+    const b = h.otherProcess({ mode: 'store', store: h.store, secrets: [SECRET] });
     h.clock.t += 3600_000;
     const out = await b.authenticator.authenticate(h.requestLike());
     assert.ok(out.principal);
@@ -464,13 +451,7 @@ describe('store mode encrypts tokens at rest', () => {
       ...record,
       data: JSON.stringify({ v: 2, sh: header.secretHash, enc: flipped }),
     });
-    const fresh = createCognitoLogin({
-      pool: h.fake.pool,
-      appUrl: APP,
-      session: { mode: 'store', store: h.store, secrets: [SECRET] },
-      fetch: h.fake.fetch,
-      now: () => h.clock.t,
-    });
+    const fresh = h.otherProcess({ mode: 'store', store: h.store, secrets: [SECRET] });
     assert.equal((await fresh.authenticator.authenticate(h.requestLike())).principal, null);
   });
 });
@@ -508,13 +489,7 @@ describe('cookie mode: sessions that outgrow the cookie', () => {
     await big.signIn({ groups: groupsOf(65) });
     const header = big.jar.header('/api/x')!;
     assert.ok(header.length > 14_336 && header.length < 16_384, `cookie header ${header.length} bytes`);
-    const small = createCognitoLogin({
-      pool: big.fake.pool,
-      appUrl: APP,
-      session: { mode: 'cookie', secrets: [SECRET] },
-      fetch: big.fake.fetch,
-      now: () => big.clock.t,
-    });
+    const small = big.otherProcess({ mode: 'cookie', secrets: [SECRET] });
     big.clock.t += 2 * 3600_000; // past the touch interval (one hour)
     const out = await small.authenticator.authenticate(big.requestLike());
     assert.ok(out.principal);
