@@ -17,22 +17,14 @@ import {
   serverErrorListener,
 } from '../http/server-errors.ts';
 import { type AuthMode, type RouteRequirements, resolveAuth, resolveRequirements } from '../http/guards.ts';
-import type { AuthOutcome, Authenticator, RequestLike, RouteHandler } from '../http/types.ts';
+import { webRequestLike } from '../http/request-like.ts';
+import type { AuthOutcome, Authenticator, RouteHandler } from '../http/types.ts';
 import type { Principal } from '../principal/principal.ts';
 
 export type { AuthMode, RouteRequirements } from '../http/guards.ts';
+export { webRequestLike } from '../http/request-like.ts';
 export type { Principal } from '../principal/principal.ts';
 export type { ServerErrorListener, ServerErrorRequest } from '../http/server-errors.ts';
-
-/** A RequestLike over a Web Request (path and query only; headers read on demand). */
-export function webRequestLike(request: Request): RequestLike {
-  const url = new URL(request.url);
-  return {
-    method: request.method,
-    url: url.pathname + url.search,
-    header: (name) => request.headers.get(name) ?? undefined,
-  };
-}
 
 /**
  * Authenticates a Web Request. Resolves to `{ principal, setCookies }` (principal null when no

@@ -7,7 +7,8 @@ import type { VerifiedToken } from '../jwt/verified.ts';
 import { derivedMemoOf } from '../jwt/verified.ts';
 import type { Principal } from './principal.ts';
 
-function splitScopes(scope: unknown): readonly string[] {
+/** An OAuth `scope` claim split on spaces, frozen; empty for anything but a non-empty string. */
+export function splitScopes(scope: unknown): readonly string[] {
   if (typeof scope !== 'string' || scope === '') return Object.freeze([]);
   return Object.freeze(scope.split(' ').filter((s) => s !== ''));
 }

@@ -1,0 +1,68 @@
+/**
+ * The session authenticator: finds the request's session, ends it past its lifetime, refreshes
+ * its tokens when they are about to expire (through the refresher), extends its rolling
+ * lifetime, and runs the principal hook. Adapters call it on every request.
+ */
+import type { Principal } from '../../principal/principal.ts';
+import { parseCookies } from '../../session/cookies.ts';
+import { type SessionState, needsTouch, sessionExpiresAt } from '../../session/session-data.ts';
+import type { AuthOutcome, Authenticator, RequestLike } from '../types.ts';
+import type { LoginContext } from './context.ts';
+import type { Refresher } from './refresher.ts';
+import { endSession } from './session-end.ts';
+
+export interface ResolvedSession {
+  readonly state: SessionState | undefined;
+  readonly principal: Principal | null;
+  readonly setCookies: string[];
+}
+
+export interface SessionAuthenticator {
+  /** The session of a request with its state (for the `me` route); throws session errors. */
+  resolve(request: RequestLike): Promise<ResolvedSession>;
+  /** Kind `session`, for the adapters. */
+  readonly authenticator: Authenticator;
+}
+
+export function createSessionAuthenticator(ctx: LoginContext, refresher: Refresher): SessionAuthenticator {
+  const { backend, config } = ctx;
+  const { now, lifetimes, hook } = config;
+  const cookieName = backend.cookieName;
+
+  async function resolve(request: RequestLike): Promise<ResolvedSession> {
+    const header = ctx.cookieHeader(request.header('cookie'));
+    if (header === undefined || !header.includes(cookieName))
+      return { state: undefined, principal: null, setCookies: [] };
+    const cookies = parseCookies(header);
+    if (!backend.present(cookies)) return { state: undefined, principal: null, setCookies: [] };
+    const read = await backend.read(cookies);
+    if (!read) return { state: undefined, principal: null, setCookies: backend.clear(cookies) };
+    let state = read.state;
+    const t = now();
+    if (t >= sessionExpiresAt(state, lifetimes)) {
+      const { setCookies } = await endSession(ctx, state, cookies, 'expired');
+      throw ctx.sessionError('SESSION_EXPIRED', 'The session has expired', setCookies, request);
+    }
+    let setCookies: string[] = [];
+    if (!refresher.fresh(state)) {
+      const result = await refresher.refreshOnce(state, cookies, request);
+      state = result.state;
+      setCookies = result.setCookies;
+    } else if (read.rewrite || needsTouch(state, lifetimes, t)) {
+      state = { ...state, seenAt: t };
+      setCookies = await backend.extend(state, cookies, t);
+    }
+    let principal = state.principal;
+    if (hook) principal = await hook(principal, { trigger: 'session' });
+    return { state, principal, setCookies };
+  }
+
+  const authenticator: Authenticator = {
+    kind: 'session',
+    async authenticate(request: RequestLike): Promise<AuthOutcome> {
+      const { principal, setCookies } = await resolve(request);
+      return { principal, setCookies };
+    },
+  };
+  return { resolve, authenticator };
+}

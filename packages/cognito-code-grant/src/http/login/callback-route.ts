@@ -1,0 +1,144 @@
+/**
+ * GET `{prefix}/callback`: completes a sign-in. Checks the login state (cookie, single use),
+ * exchanges the code, verifies both tokens and the nonce, replaces any previous session with a
+ * new one, and sends the browser back where the login started.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { CognitoAuthError, hasErrorCode, isCognitoAuthError } from '../../errors/errors.ts';
+import type { VerifiedToken } from '../../jwt/verified.ts';
+import { sessionPrincipal } from '../../principal/session-principal.ts';
+import { parseCookies } from '../../session/cookies.ts';
+import { type LoginState, clearLoginState, readLoginState } from '../../session/login-state.ts';
+import type { LoginContext } from './context.ts';
+import { redirect } from './responses.ts';
+import { endSession } from './session-end.ts';
+import type { StateReplayGuard } from './state-replay.ts';
+
+const CODE = /^[\x21-\x7e]{1,2048}$/;
+const SUFFIX_CALLBACK = '/callback';
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function createCallbackRoute(
+  ctx: LoginContext,
+  replay: StateReplayGuard,
+): (request: Request) => Promise<Response> {
+  const { config, backend, oauth, verifier } = ctx;
+  const { now, prefix, pool, hook, lifetimes } = config;
+
+  /** ID/access token failures at the callback are a bad callback (400), not a bad bearer (401). */
+  async function verifyAtCallback(token: string, tokenUse: 'id' | 'access'): Promise<VerifiedToken> {
+    try {
+      return await verifier.verify(token, { tokenUse, clientId: pool.clientId });
+    } catch (error) {
+      if (isCognitoAuthError(error) && /^(TOKEN|JWKS)_/.test(error.code)) {
+        throw new CognitoAuthError('CALLBACK_INVALID', `The ${tokenUse} token of the callback is invalid`, {
+          cause: error,
+          details: { reason: error.code },
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** The login this callback completes; `clear` receives the login cookie's deletion. */
+  function checkedLogin(q: URLSearchParams, cookies: Map<string, string>, clear: string[]): LoginState {
+    // RFC 6749 section 3.1: a parameter may appear once. With two, which one a check reads and
+    // which one the exchange uses could differ; nothing of this sign-in is touched.
+    for (const name of ['code', 'state', 'error'])
+      if (q.getAll(name).length > 1)
+        throw new CognitoAuthError('CALLBACK_INVALID', `The callback repeats the ${name} parameter`);
+    const stateParam = q.get('state');
+    const found =
+      stateParam !== null && stateParam.length <= 512
+        ? readLoginState(ctx.loginCookies, stateParam, cookies, now())
+        : undefined;
+    if (found && found.kind !== 'missing' && found.cookieName)
+      clear.push(clearLoginState(ctx.loginCookies, found.cookieName));
+    const idpError = q.get('error');
+    if (idpError !== null) {
+      const code = /^[a-z_]{1,64}$/.test(idpError) ? idpError : 'invalid_error';
+      throw new CognitoAuthError('CALLBACK_IDP_ERROR', `Sign-in was not completed (${code})`, {
+        details: { error: code },
+      });
+    }
+    if (stateParam === null || stateParam === '') {
+      throw new CognitoAuthError('LOGIN_STATE_MISSING', 'The callback carries no state');
+    }
+    if (!found || found.kind === 'missing') {
+      throw new CognitoAuthError('LOGIN_STATE_MISSING', 'No sign-in is in progress in this browser');
+    }
+    if (found.kind === 'invalid') {
+      throw new CognitoAuthError('LOGIN_STATE_INVALID', 'The sign-in state does not match or has expired');
+    }
+    if (!replay.consume(found.value.state, found.value.expiresAt)) {
+      throw new CognitoAuthError('LOGIN_STATE_INVALID', 'This sign-in was already completed');
+    }
+    return found.value;
+  }
+
+  return async function callback(request: Request): Promise<Response> {
+    const clear: string[] = [];
+    try {
+      const cookies = parseCookies(ctx.cookieHeader(request.headers.get('cookie')));
+      const q = new URL(request.url).searchParams;
+      const login = checkedLogin(q, cookies, clear);
+      const code = q.get('code');
+      if (code === null || !CODE.test(code))
+        throw new CognitoAuthError('CALLBACK_INVALID', 'The callback carries no valid code');
+
+      const tokens = await oauth.exchangeCode(code, login.codeVerifier, login.redirectUri);
+      const id = await verifyAtCallback(tokens.idToken!, 'id');
+      const nonce = id.claims['nonce'];
+      if (typeof nonce !== 'string' || !sameText(nonce, login.nonce)) {
+        throw new CognitoAuthError('NONCE_MISMATCH', 'The ID token nonce does not match this sign-in');
+      }
+      const access = await verifyAtCallback(tokens.accessToken, 'access');
+      if (access.claims.sub !== id.claims.sub) {
+        throw new CognitoAuthError('CALLBACK_INVALID', 'The ID and access tokens belong to different users');
+      }
+      let principal = sessionPrincipal(id, access);
+      if (hook) principal = await hook(principal, { trigger: 'login' });
+
+      // Fixation: whatever session the browser had ends here; the new one gets a fresh id.
+      if (backend.present(cookies)) {
+        const old = await backend.read(cookies).catch(() => undefined);
+        if (old) await endSession(ctx, old.state, cookies, 'replaced');
+      }
+      const t = now();
+      const created = await backend
+        .create(
+          {
+            principal,
+            accessToken: tokens.accessToken,
+            refreshToken: tokens.refreshToken,
+            accessExpiresAt: access.claims.exp,
+            createdAt: t,
+            absoluteExpiresAt: t + lifetimes.absoluteMs,
+            seenAt: t,
+          },
+          cookies,
+          t,
+        )
+        .catch(async (error: unknown) => {
+          // No session holds the new refresh token: it is revoked, not left valid for 30 days.
+          if (hasErrorCode(error, 'SESSION_TOO_LARGE') && tokens.refreshToken !== undefined)
+            await oauth.revoke(tokens.refreshToken).catch(() => undefined);
+          throw error;
+        });
+      // Back to the base this login started from (sealed in the login state), not to whatever
+      // the callback request's headers say.
+      const suffix = prefix + SUFFIX_CALLBACK;
+      const base = login.redirectUri.endsWith(suffix)
+        ? login.redirectUri.slice(0, -suffix.length)
+        : config.appUrl;
+      return redirect(base + login.returnTo, [...clear, ...created.setCookies]);
+    } catch (error) {
+      return ctx.answerError(request, error, clear, `${prefix}/login`);
+    }
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * The refresher: renews a session's tokens when its access token is about to expire. Single
+ * flight per session in this process (concurrent requests share one refresh) and across
+ * processes (store mode: a lease in the store; the others wait for its result). In cookie mode
+ * a refresh's result is kept briefly for requests that still carry the old cookie.
+ */
+import { CognitoAuthError, hasErrorCode, isCognitoAuthError } from '../../errors/errors.ts';
+import { isPermanentRefreshFailure } from '../../oauth/client.ts';
+import { randomToken } from '../../oauth/random.ts';
+import { refreshedPrincipal, sessionPrincipal } from '../../principal/session-principal.ts';
+import type { Cookies } from '../../session/backends.ts';
+import type { SessionState } from '../../session/session-data.ts';
+import { reportServerError } from '../server-errors.ts';
+import type { RequestLike } from '../types.ts';
+import type { LoginContext } from './context.ts';
+import { endSession } from './session-end.ts';
+
+export type RefreshResult = { state: SessionState; setCookies: string[] };
+
+export interface Refresher {
+  /** True while the access token is valid beyond the refresh margin. */
+  fresh(state: SessionState): boolean;
+  /** Refreshes `state` once per session, whoever asks; throws SESSION_EXPIRED / REFRESH_FAILED. */
+  refreshOnce(state: SessionState, cookies: Cookies, request: RequestLike): Promise<RefreshResult>;
+}
+
+const RECENT_MS = 60_000;
+const RETRY_PAUSE_MS = 5_000;
+const MAX_ENTRIES = 10_000;
+
+export function createRefresher(ctx: LoginContext): Refresher {
+  const { backend, oauth, verifier, config } = ctx;
+  const { now, pool, marginMs, leaseMs, pollMs, random } = config;
+  // One refresh per session in this process; the store's lease covers other processes.
+  const inflight = new Map<string, Promise<RefreshResult>>();
+  // Cookie mode: requests that left the browser before the refreshed cookie arrived still carry
+  // the old tokens. The result of a refresh is kept briefly (bounded) and handed to them.
+  const recent = new Map<string, { from: string; until: number; result: RefreshResult }>();
+  // Sessions whose refresh failed transiently while their token was still valid: no new
+  // attempt before the pause ends (bounded; entries are dropped when they expire).
+  const retryAfter = new Map<string, number>();
+
+  const fresh = (s: SessionState) => s.accessExpiresAt * 1000 - marginMs > now();
+
+  const rememberRefresh = (sid: string, from: string, result: RefreshResult) => {
+    const t = now();
+    for (const [k, v] of recent) if (v.until <= t) recent.delete(k);
+    while (recent.size >= MAX_ENTRIES) {
+      const first = recent.keys().next().value;
+      if (first === undefined) break;
+      recent.delete(first);
+    }
+    recent.set(sid, { from, until: t + RECENT_MS, result });
+  };
+
+  /** New tokens from Cognito, verified and checked to belong to the session's user. */
+  async function renewedState(state: SessionState, refreshToken: string): Promise<SessionState> {
+    const tokens = await oauth.refresh(refreshToken);
+    const access = await verifier.verify(tokens.accessToken, { tokenUse: 'access', clientId: pool.clientId });
+    const id = tokens.idToken
+      ? await verifier.verify(tokens.idToken, { tokenUse: 'id', clientId: pool.clientId })
+      : undefined;
+    if (access.claims.sub !== state.principal.sub || (id && id.claims.sub !== state.principal.sub)) {
+      throw new CognitoAuthError('REFRESH_FAILED', 'The refreshed tokens belong to another user', {
+        details: { error: 'invalid_grant' },
+      });
+    }
+    return {
+      ...state,
+      principal: id
+        ? sessionPrincipal(id, access, state.principal)
+        : refreshedPrincipal(state.principal, access),
+      accessToken: tokens.accessToken,
+      // Without refresh-token rotation Cognito returns none: keep the old one.
+      refreshToken: tokens.refreshToken ?? state.refreshToken,
+      accessExpiresAt: access.claims.exp,
+      seenAt: now(),
+    };
+  }
+
+  async function performRefresh(
+    state: SessionState,
+    cookies: Cookies,
+    request: RequestLike,
+  ): Promise<RefreshResult> {
+    if (state.refreshToken === undefined) {
+      const { setCookies } = await endSession(ctx, state, cookies, 'expired');
+      throw ctx.sessionError(
+        'SESSION_EXPIRED',
+        'The session has no refresh token and its access token expired',
+        setCookies,
+        request,
+      );
+    }
+    let next: SessionState;
+    try {
+      next = await renewedState(state, state.refreshToken);
+    } catch (error) {
+      const stillValid = state.accessExpiresAt * 1000 > now();
+      const permanent =
+        isPermanentRefreshFailure(error) || (isCognitoAuthError(error) && error.code.startsWith('TOKEN_'));
+      if (!permanent && stillValid) {
+        // A blip while the token still works: serve it, and retry only after a pause.
+        retryAfter.set(state.sid, now() + RETRY_PAUSE_MS);
+        return { state, setCookies: [] };
+      }
+      const setCookies = permanent
+        ? (await endSession(ctx, state, cookies, 'refresh-refused')).setCookies
+        : [];
+      throw ctx.sessionError(
+        'REFRESH_FAILED',
+        permanent ? 'The session could not be refreshed and has ended' : 'The session could not be refreshed',
+        setCookies,
+        request,
+        error,
+        isCognitoAuthError(error) ? error.details?.['error'] : undefined,
+      );
+    }
+    let setCookies: string[];
+    try {
+      setCookies = await backend.save(next, cookies, now());
+    } catch (error) {
+      // Logged out while the refresh waited on Cognito: the new tokens are dropped.
+      if (hasErrorCode(error, 'SESSION_EXPIRED'))
+        throw ctx.sessionError('SESSION_EXPIRED', 'The session has ended', backend.clear(cookies), request);
+      // The refreshed tokens no longer fit in a cookie: end the session (the browser signs in
+      // again and gets the same answer at the callback) rather than refresh again on every
+      // request; the operator hears of it.
+      if (hasErrorCode(error, 'SESSION_TOO_LARGE')) {
+        reportServerError(config.onServerError, 500, error, request.method, request.url);
+        if (next.refreshToken !== undefined) await oauth.revoke(next.refreshToken).catch(() => undefined);
+        const ended = await endSession(ctx, state, cookies, 'too-large');
+        throw ctx.sessionError('SESSION_EXPIRED', 'The session has ended', ended.setCookies, request);
+      }
+      throw error;
+    }
+    return { state: next, setCookies };
+  }
+
+  async function refreshAcrossProcesses(
+    state: SessionState,
+    cookies: Cookies,
+    request: RequestLike,
+  ): Promise<RefreshResult> {
+    const lease = backend.lease;
+    if (!lease) return performRefresh(state, cookies, request);
+    const ended = () =>
+      ctx.sessionError('SESSION_EXPIRED', 'The session has ended', backend.clear(cookies), request);
+    const owner = randomToken(random, 16);
+    const rounds = Math.ceil(leaseMs / pollMs) + 1;
+    for (let i = 0; i <= rounds; i++) {
+      if (await lease.acquire(state.sid, owner, leaseMs)) {
+        try {
+          // Another process may have refreshed between our read and the lease.
+          const current = await backend.read(cookies, { revalidate: true });
+          if (!current) throw ended();
+          if (fresh(current.state)) return { state: current.state, setCookies: [] };
+          return await performRefresh(current.state, cookies, request);
+        } finally {
+          await lease.release(state.sid, owner).catch(() => undefined);
+        }
+      }
+      // Someone else holds the lease: wait for their result.
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      const current = await backend.read(cookies, { revalidate: true });
+      if (!current) throw ended();
+      if (fresh(current.state)) return { state: current.state, setCookies: [] };
+    }
+    throw ctx.sessionError(
+      'REFRESH_FAILED',
+      'Timed out waiting for another process to refresh the session',
+      [],
+      request,
+    );
+  }
+
+  function refreshOnce(state: SessionState, cookies: Cookies, request: RequestLike): Promise<RefreshResult> {
+    const running = inflight.get(state.sid);
+    if (running) return running;
+    const pause = retryAfter.get(state.sid);
+    if (pause !== undefined) {
+      const t = now();
+      if (pause > t && state.accessExpiresAt * 1000 > t) return Promise.resolve({ state, setCookies: [] });
+      retryAfter.delete(state.sid);
+    }
+    if (retryAfter.size > MAX_ENTRIES) retryAfter.clear();
+    if (backend.mode === 'cookie') {
+      const done = recent.get(state.sid);
+      if (done && done.until > now() && done.from === state.accessToken && fresh(done.result.state)) {
+        return Promise.resolve(done.result);
+      }
+    }
+    const p = refreshAcrossProcesses(state, cookies, request)
+      .then((result) => {
+        if (backend.mode === 'cookie' && result.state !== state)
+          rememberRefresh(state.sid, state.accessToken, result);
+        return result;
+      })
+      .finally(() => inflight.delete(state.sid));
+    inflight.set(state.sid, p);
+    return p;
+  }
+
+  return { fresh, refreshOnce };
+}
