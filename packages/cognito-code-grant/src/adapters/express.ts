@@ -13,11 +13,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
+import { isCognitoAuthError } from '../errors/errors.ts';
 import { type AuthenticationOptions, authenticatorsFrom } from '../http/auth-options.ts';
 import { errorResponse } from '../http/error-response.ts';
+import { methodNotAllowed, methodsByPath, routeNotFound, routesPrefix } from '../http/route-fallbacks.ts';
 import {
   logServerError,
+  pathOf,
   reportServerError,
   type ServerErrorListener,
   serverErrorListener,
@@ -32,6 +34,8 @@ import {
 import type { RouteHandler } from '../http/types.ts';
 import type { Principal } from '../principal/principal.ts';
 import {
+  bodyParserError,
+  bodyTooLarge,
   DEFAULT_MAX_BODY_BYTES,
   nodeRequestLike,
   sendJson,
@@ -142,25 +146,39 @@ export function requireScope(...scopes: string[]): RequestHandler {
 
 /**
  * Answers CognitoAuthErrors thrown by your routes (`next(err)` or a rejected async handler)
- * with the documented status, header and JSON body; passes any other error on.
+ * with the documented status, header and JSON body, and body-parser refusals in the same shape
+ * (413 `REQUEST_TOO_LARGE` naming the limit, 400 `BAD_REQUEST` for malformed JSON); passes
+ * any other error on.
  */
 export function errorHandler(options: ExpressErrorOptions = {}): ErrorRequestHandler {
   serverErrorListener(options.onServerError, undefined);
   return function cognitoErrorHandler(error, req, res, next) {
-    if (!isCognitoAuthError(error) || res.headersSent) {
+    const answered = isCognitoAuthError(error) ? error : bodyParserError(error);
+    if (answered === undefined || res.headersSent) {
       next(error);
       return;
     }
-    sendError(req, res, error, options);
+    sendError(req, res, answered, options);
   };
 }
 
-export interface MountRoutesOptions extends WebRequestOptions, ExpressErrorOptions {}
+export interface MountRoutesOptions extends WebRequestOptions, ExpressErrorOptions {
+  /**
+   * Other paths under this prefix get 404 `ROUTE_NOT_FOUND` (JSON). Default: the folder the
+   * routes share (`/auth` for the login routes). `false` leaves unknown paths to the app (mount
+   * your own routes under the prefix before `mountRoutes` otherwise: Express matches in order).
+   */
+  notFoundPrefix?: string | false;
+}
 
 /** Anything with Express's routing methods: an `express()` app or an `express.Router()`. */
 export interface ExpressRouterLike {
   get(path: string, ...handlers: RequestHandler[]): unknown;
   post(path: string, ...handlers: RequestHandler[]): unknown;
+  /** For 405 answers on the routes' paths (present on apps and routers). */
+  all?(path: string, ...handlers: RequestHandler[]): unknown;
+  /** For 404 answers under the routes' prefix (present on apps and routers). */
+  use?(path: string, ...handlers: RequestHandler[]): unknown;
 }
 
 /** The body a body parser (express.json/urlencoded/text/raw) already consumed, re-encoded. */
@@ -186,7 +204,7 @@ function webRequestFor(req: Request, options: MountRoutesOptions) {
   const body = consumedBody(req);
   const size = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
   if (size > max || Number(req.headers['content-length'] ?? 0) > max) {
-    throw new CognitoAuthError('REQUEST_TOO_LARGE', `The request body exceeds ${max} bytes`);
+    throw bodyTooLarge(max);
   }
   const headers = webHeaders(req.headers);
   headers.delete('content-length');
@@ -221,13 +239,23 @@ export function mountRoutes(
           res.destroy();
           return;
         }
-        const refused = translated?.tooLarge()
-          ? new CognitoAuthError('REQUEST_TOO_LARGE', 'The request body is too large', { cause: error })
-          : error;
+        const refused = translated?.tooLarge() ? bodyTooLarge(options.maxBodyBytes, error) : error;
         sendError(req, res, refused, options);
       });
     };
     if (route.method === 'GET') target.get(route.path, handler);
     else target.post(route.path, handler);
+  }
+  // Registered after the routes, so they only see what the routes did not serve.
+  for (const [path, allowed] of methodsByPath(routes)) {
+    target.all?.(path, (req, res) =>
+      sendError(req, res, methodNotAllowed(req.method, path, allowed), options),
+    );
+  }
+  const prefix = routesPrefix(routes, options.notFoundPrefix);
+  if (prefix !== undefined) {
+    target.use?.(prefix, (req, res) =>
+      sendError(req, res, routeNotFound(pathOf(req.originalUrl), prefix), options),
+    );
   }
 }

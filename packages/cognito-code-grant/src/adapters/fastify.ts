@@ -26,11 +26,19 @@ import type {
   FastifyRequest,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
+import { type CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
 import { type AuthenticationOptions, authenticatorsFrom } from '../http/auth-options.ts';
 import { errorResponse } from '../http/error-response.ts';
 import {
+  methodNotAllowed,
+  methodsByPath,
+  otherMethods,
+  routeNotFound,
+  routesPrefix,
+} from '../http/route-fallbacks.ts';
+import {
   describeServerError,
+  pathOf,
   reportServerError,
   type ServerErrorListener,
   serverErrorListener,
@@ -45,6 +53,8 @@ import {
 import type { RouteHandler } from '../http/types.ts';
 import type { Principal } from '../principal/principal.ts';
 import {
+  bodyParserError,
+  bodyTooLarge,
   nodeRequestLike,
   type TranslatedRequest,
   toWebRequest,
@@ -74,6 +84,8 @@ export interface CognitoFastifyOptions extends AuthenticationOptions {
   /** Options for mounted routes. */
   origin?: string;
   maxBodyBytes?: number;
+  /** As in `cognitoRoutes`: unknown paths under the routes' prefix get 404 `ROUTE_NOT_FOUND`. */
+  notFoundPrefix?: string | false;
   /**
    * Called for each error answered with status 500 or more (the client sees only its code).
    * Default: `request.log.error` with the code, message and cause, never a token.
@@ -152,8 +164,8 @@ const cognitoPlugin: FastifyPluginCallback<CognitoFastifyOptions> = (fastify, op
     );
   });
   if (options.routes !== undefined) {
-    const { routes, origin, maxBodyBytes } = options;
-    fastify.register(cognitoRoutes, { routes, origin, maxBodyBytes, realm, onServerError });
+    const { routes, origin, maxBodyBytes, notFoundPrefix } = options;
+    fastify.register(cognitoRoutes, { routes, origin, maxBodyBytes, realm, onServerError, notFoundPrefix });
   }
   done();
 };
@@ -169,6 +181,12 @@ export interface CognitoRoutesOptions extends WebRequestOptions {
   onServerError?: ServerErrorListener | undefined;
   origin?: string;
   maxBodyBytes?: number;
+  /**
+   * Other paths under this prefix get 404 `ROUTE_NOT_FOUND` (JSON); the app's own routes there
+   * still win (Fastify prefers static paths). Default: the folder the routes share (`/auth`
+   * for the login routes); `false` turns it off.
+   */
+  notFoundPrefix?: string | false | undefined;
 }
 
 /**
@@ -204,9 +222,7 @@ export const cognitoRoutes: FastifyPluginCallback<CognitoRoutesOptions> = (insta
           // Handler responses are small (redirects, pages, JSON): buffering keeps errors simple.
           return reply.send(response.body === null ? undefined : Buffer.from(await response.arrayBuffer()));
         } catch (error) {
-          const refused = translated?.tooLarge()
-            ? new CognitoAuthError('REQUEST_TOO_LARGE', 'The request body is too large', { cause: error })
-            : error;
+          const refused = translated?.tooLarge() ? bodyTooLarge(options.maxBodyBytes, error) : error;
           // An unread, oversized body must not be drained for keep-alive: close the connection.
           if (translated?.tooLarge()) reply.header('connection', 'close');
           return replyError(request, reply, refused, options.realm, options.onServerError);
@@ -214,13 +230,35 @@ export const cognitoRoutes: FastifyPluginCallback<CognitoRoutesOptions> = (insta
       },
     });
   }
+  // What the routes do not serve, answered in the library's shape rather than Fastify's 404.
+  const refuse = (request: FastifyRequest, reply: FastifyReply, error: CognitoAuthError) =>
+    replyError(request, reply, error, options.realm, options.onServerError);
+  for (const [path, allowed] of methodsByPath(options.routes)) {
+    instance.route({
+      method: otherMethods(allowed),
+      url: path,
+      config: { auth: 'public' },
+      handler: async (request, reply) =>
+        refuse(request, reply, methodNotAllowed(request.method, path, allowed)),
+    });
+  }
+  const prefix = routesPrefix(options.routes, options.notFoundPrefix);
+  if (prefix !== undefined) {
+    instance.route({
+      method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      url: `${prefix}/*`,
+      config: { auth: 'public' },
+      handler: async (request, reply) => refuse(request, reply, routeNotFound(pathOf(request.url), prefix)),
+    });
+  }
   done();
 };
 
 /**
  * For `app.setErrorHandler(cognitoErrorHandler)`: answers CognitoAuthErrors thrown by routes
- * with the documented status, header and body; client errors from Fastify itself (validation,
- * 4xx `statusCode`) keep Fastify's answer; anything else is logged and answered with a generic
+ * with the documented status, header and body; body-parser refusals in the same shape (413
+ * `REQUEST_TOO_LARGE` naming the limit, 400 `BAD_REQUEST` for malformed JSON); other client
+ * errors from Fastify itself (validation, 4xx `statusCode`) keep Fastify's answer; anything else is logged and answered with a generic
  * 500 that carries nothing from the error (Fastify's default would echo its message).
  */
 export function cognitoErrorHandler(
@@ -230,6 +268,8 @@ export function cognitoErrorHandler(
   reply: FastifyReply,
 ): FastifyReply {
   if (isCognitoAuthError(error)) return replyError(request, reply, error, undefined, undefined);
+  const parser = bodyParserError(error, request.routeOptions.bodyLimit);
+  if (parser !== undefined) return replyError(request, reply, parser, undefined, undefined);
   const status = (error as Partial<FastifyError>).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return reply.send(error);
   request.log.error({ err: error }, 'unhandled error');

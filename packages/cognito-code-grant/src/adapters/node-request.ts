@@ -40,6 +40,38 @@ export interface WebRequestOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/** 413 `REQUEST_TOO_LARGE` naming the limit, so a client (or its developer) knows what to send. */
+export function bodyTooLarge(max: number | undefined, cause?: unknown): CognitoAuthError {
+  const limit = max ?? DEFAULT_MAX_BODY_BYTES;
+  return new CognitoAuthError(
+    'REQUEST_TOO_LARGE',
+    `The request body exceeds the limit of ${limit} bytes`,
+    cause === undefined ? { details: { limit } } : { cause, details: { limit } },
+  );
+}
+
+/**
+ * The library's error for a body parser's refusal (Express's body-parser, Fastify's content-type
+ * parsers): 413 `REQUEST_TOO_LARGE` naming the limit, 400 `BAD_REQUEST` saying the JSON is
+ * malformed. Undefined for any other error. `limit` is the parser's limit when the error lacks it.
+ */
+export function bodyParserError(error: unknown, limit?: number): CognitoAuthError | undefined {
+  const e = error as { type?: unknown; code?: unknown; limit?: unknown; statusCode?: unknown } | null;
+  if (e === null || typeof e !== 'object') return undefined;
+  if (e.type === 'entity.too.large' || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return bodyTooLarge(typeof e.limit === 'number' ? e.limit : limit, error);
+  }
+  const json =
+    e.type === 'entity.parse.failed' ||
+    e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    (error instanceof SyntaxError && e.statusCode === 400);
+  if (json) {
+    return new CognitoAuthError('BAD_REQUEST', 'The request body is not valid JSON', { cause: error });
+  }
+  return undefined;
+}
+
 /** A Web Request plus a flag telling whether its body stream hit the size cap. */
 export interface TranslatedRequest {
   readonly request: Request;
@@ -74,7 +106,7 @@ export function toWebRequest(
   const method = req.method ?? 'GET';
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > max) {
-    throw new CognitoAuthError('REQUEST_TOO_LARGE', `The request body exceeds ${max} bytes`);
+    throw bodyTooLarge(max);
   }
   let exceeded = false;
   let body: ReadableStream<Uint8Array> | undefined;
@@ -86,9 +118,7 @@ export function toWebRequest(
           received += chunk.length;
           if (received > max) {
             exceeded = true;
-            controller.error(
-              new CognitoAuthError('REQUEST_TOO_LARGE', `The request body exceeds ${max} bytes`),
-            );
+            controller.error(bodyTooLarge(max));
             // Stop reading; the adapter answers 413 with `Connection: close` so the rest is dropped.
             req.off('data', onData);
             req.pause();

@@ -10,6 +10,7 @@
 import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
 import { type AuthenticationOptions, authenticatorsFrom } from '../http/auth-options.ts';
 import { errorResponse } from '../http/error-response.ts';
+import { isUnderPrefix, methodNotAllowed, routeNotFound, routesPrefix } from '../http/route-fallbacks.ts';
 import {
   logServerError,
   reportServerError,
@@ -20,6 +21,8 @@ import { type AuthMode, type RouteRequirements, resolveAuth, resolveRequirements
 import { webRequestLike } from '../http/request-like.ts';
 import type { AuthOutcome, Authenticator, RouteHandler } from '../http/types.ts';
 import type { Principal } from '../principal/principal.ts';
+import { readStreamCapped } from '../util/read-capped.ts';
+import { bodyTooLarge, DEFAULT_MAX_BODY_BYTES } from './node-request.ts';
 
 export type { AuthMode, RouteRequirements } from '../http/guards.ts';
 export { webRequestLike } from '../http/request-like.ts';
@@ -54,6 +57,31 @@ export function errorToResponse(
   const headers = new Headers(answer.headers);
   for (const cookie of options.setCookies ?? []) headers.append('set-cookie', cookie);
   return new Response(JSON.stringify(answer.body), { status: answer.status, headers });
+}
+
+/**
+ * Reads a JSON request body of at most `maxBodyBytes` (default 1 MiB). Throws 413
+ * `REQUEST_TOO_LARGE` naming the limit, or 400 `BAD_REQUEST` when the body is not JSON; both
+ * answer in the library's shape through `withAuth` or `errorToResponse`.
+ */
+export async function readJson(request: Request, options: { maxBodyBytes?: number } = {}): Promise<unknown> {
+  const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > max) throw bodyTooLarge(max);
+  let text: string | undefined;
+  try {
+    text = await readStreamCapped(request.body, max);
+  } catch (error) {
+    // A body stream capped upstream (toWebRequest) errors with REQUEST_TOO_LARGE.
+    if (isCognitoAuthError(error) && error.code === 'REQUEST_TOO_LARGE') throw bodyTooLarge(max, error);
+    throw error;
+  }
+  if (text === undefined) throw bodyTooLarge(max);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new CognitoAuthError('BAD_REQUEST', 'The request body is not valid JSON', { cause });
+  }
 }
 
 /** Adds `Set-Cookie` values, copying the Response when its headers are immutable (fetch, redirect). */
@@ -109,20 +137,22 @@ export function withAuth(
 }
 
 /**
- * Serves `request` with the first route whose path matches: its Response, 405 when the path
- * matches but not the method, or null when no route has this path (serve it yourself).
+ * Serves `request` with the first route whose path matches: its Response; 405
+ * `METHOD_NOT_ALLOWED` (with `Allow`) when the path matches but not the method; 404
+ * `ROUTE_NOT_FOUND` for another path under the routes' prefix (`/auth` for the login routes;
+ * `notFoundPrefix` sets it, `false` turns this off); else null (serve it yourself).
  * Errors from a handler are answered as JSON (library errors with their code, others as 500).
  */
 export async function routeRequest(
   routes: readonly RouteHandler[],
   request: Request,
-  options: { readonly onServerError?: ServerErrorListener } = {},
+  options: { readonly onServerError?: ServerErrorListener; readonly notFoundPrefix?: string | false } = {},
 ): Promise<Response | null> {
   const path = new URL(request.url).pathname;
   const allowed: string[] = [];
   for (const route of routes) {
     if (route.path !== path) continue;
-    if (route.method === request.method) {
+    if (route.method === request.method || (route.method === 'GET' && request.method === 'HEAD')) {
       try {
         return await route.handle(request);
       } catch (error) {
@@ -134,11 +164,8 @@ export async function routeRequest(
     }
     allowed.push(route.method);
   }
-  if (allowed.length === 0) return null;
-  const error = new CognitoAuthError('BAD_REQUEST', 'This method is not allowed here');
-  const response = errorToResponse(error);
-  return new Response(response.body, {
-    status: 405,
-    headers: { 'content-type': 'application/json; charset=utf-8', allow: allowed.join(', ') },
-  });
+  if (allowed.length > 0) return errorToResponse(methodNotAllowed(request.method, path, allowed));
+  const prefix = routesPrefix(routes, options.notFoundPrefix);
+  if (isUnderPrefix(path, prefix)) return errorToResponse(routeNotFound(path, prefix!));
+  return null;
 }

@@ -30,7 +30,7 @@ export function parseServiceUrl(option: string, value: unknown, allowInsecureHtt
   if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
     throw new CognitoAuthError(
       'CONFIG_INVALID',
-      `${option} uses plain http for a non-loopback host; use https or set dangerouslyAllowInsecureHttp`,
+      `${option} uses plain http for a non-loopback host; use https, or set dangerouslyAllowInsecureHttp: true (with poolFromEnv/fromEnv: COGNITO_DANGEROUSLY_ALLOW_INSECURE_HTTP=true)`,
     );
   }
   if (url.username || url.password || url.search || url.hash) {

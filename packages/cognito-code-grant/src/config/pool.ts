@@ -140,5 +140,17 @@ export function poolFromEnv(env: Record<string, string | undefined> = process.en
     domain: opt('COGNITO_DOMAIN'),
     issuer: opt('COGNITO_ISSUER'),
     jwksUri: opt('COGNITO_JWKS_URI'),
+    dangerouslyAllowInsecureHttp: envFlag(INSECURE_HTTP_VARIABLE, opt(INSECURE_HTTP_VARIABLE)),
   });
+}
+
+/** The variable `poolFromEnv` reads `dangerouslyAllowInsecureHttp` from (containers, compose files). */
+export const INSECURE_HTTP_VARIABLE = 'COGNITO_DANGEROUSLY_ALLOW_INSECURE_HTTP';
+
+function envFlag(name: string, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const v = value.toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return invalid(`${name} must be true or false`);
 }

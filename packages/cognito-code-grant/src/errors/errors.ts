@@ -60,6 +60,8 @@ export const ERROR_STATUS = {
 
   // generic bad input to a handler of this library
   BAD_REQUEST: 400,
+  ROUTE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
 } as const;
 
 export type CognitoAuthErrorCode = keyof typeof ERROR_STATUS;

@@ -71,7 +71,17 @@ export function parseBearerHeader(
   if (value.length > maxHeaderBytes) {
     throw new CognitoAuthError('TOKEN_TOO_LARGE', `The Authorization header exceeds ${maxHeaderBytes} bytes`);
   }
-  if (!isBearerScheme(value)) return null;
+  if (!isBearerScheme(value)) {
+    // A bare JWT (the Amplify tutorials' `Authorization: <idToken>`) is a credential sent the
+    // wrong way: say so, rather than treating the request as anonymous.
+    if (looksLikeBareJwt(value)) {
+      throw new CognitoAuthError(
+        'TOKEN_MALFORMED',
+        'The Authorization header has no scheme: send "Authorization: Bearer <token>"',
+      );
+    }
+    return null;
+  }
   // `Bearer`, one or more spaces, exactly one token. Only the structure is checked here, with
   // native scans (a regex over a 1 KB token costs microseconds on the hot path): the verifier's
   // strict JWT grammar (base64url segments) is a subset of RFC 6750's b64token and refuses
@@ -84,6 +94,13 @@ export function parseBearerHeader(
   if (token.indexOf(' ') !== -1 || token.indexOf('\t') !== -1 || token.indexOf(',') !== -1)
     return malformed();
   return token;
+}
+
+/** `eyJ...` with two dots and no space: a JWT without its `Bearer ` scheme. */
+function looksLikeBareJwt(value: string): boolean {
+  if (!value.startsWith('eyJ') || value.indexOf(' ') !== -1) return false;
+  const first = value.indexOf('.');
+  return first !== -1 && value.indexOf('.', first + 1) !== -1;
 }
 
 function malformed(): never {

@@ -88,5 +88,8 @@ export function errorResponse(error: unknown, options: ErrorResponseOptions = {}
     // TOKEN_MISSING, AUTH_REQUIRED, session errors: no error code (RFC 6750 section 3.1).
     return { status, headers: { ...JSON_HEADERS, 'www-authenticate': bearerChallenge({ realm }) }, body };
   }
+  if (code === 'METHOD_NOT_ALLOWED' && typeof error.details?.['allow'] === 'string') {
+    return { status, headers: { ...JSON_HEADERS, allow: error.details['allow'] }, body };
+  }
   return { status, headers: JSON_HEADERS, body };
 }

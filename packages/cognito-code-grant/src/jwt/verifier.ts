@@ -151,6 +151,12 @@ function checkUseAndClient(
   const expected = options?.tokenUse ?? 'access';
   if (expected !== claims.token_use && expected !== 'any') {
     if (expected !== 'id' && expected !== 'access') configInvalid('tokenUse must be "access", "id" or "any"');
+    if (expected === 'access' && claims.token_use === 'id') {
+      throw new CognitoAuthError(
+        'TOKEN_USE_INVALID',
+        "An ID token was sent where an access token is expected: send the access token, or accept ID tokens on this route (tokenUse: 'id' or 'any')",
+      );
+    }
     throw new CognitoAuthError('TOKEN_USE_INVALID', `expected an ${expected} token`);
   }
   // Access tokens carry the client in client_id; their aud (when present) is a resource URL.

@@ -13,6 +13,7 @@ import {
 } from '../../src/adapters/express.ts';
 import {
   APP_ERROR,
+  APP_JSON_PATH,
   describePrincipal,
   MAX_BODY_BYTES,
   ROUTE_TABLE,
@@ -27,7 +28,7 @@ async function start(ctx: ScenarioContext) {
 function buildApp(ctx: ScenarioContext) {
   const app = express();
   // Body parsers registered first on purpose: mounted routes must still get the raw body.
-  app.use(express.urlencoded({ extended: false }), express.json());
+  app.use(express.urlencoded({ extended: false }), express.json({ limit: MAX_BODY_BYTES }));
   mountRoutes(app, ctx.routes, { maxBodyBytes: MAX_BODY_BYTES });
   const { authenticators } = ctx;
   for (const { path, requirements } of ROUTE_TABLE) {
@@ -53,6 +54,9 @@ function buildApp(ctx: ScenarioContext) {
   }
   app.get('/app-error', cognitoAuth({ authenticators, mode: 'public' }), () => {
     throw APP_ERROR();
+  });
+  app.post(APP_JSON_PATH, (req, res) => {
+    res.json(req.body);
   });
   app.use(errorHandler());
   return app;

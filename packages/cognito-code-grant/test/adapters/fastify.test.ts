@@ -4,6 +4,7 @@ import Fastify from 'fastify';
 import cognitoDefault, { cognito, cognitoErrorHandler } from '../../src/adapters/fastify.ts';
 import {
   APP_ERROR,
+  APP_JSON_PATH,
   describePrincipal,
   MAX_BODY_BYTES,
   ROUTE_TABLE,
@@ -12,7 +13,7 @@ import {
 } from './scenarios.ts';
 
 async function start(ctx: ScenarioContext) {
-  const app = Fastify();
+  const app = Fastify({ bodyLimit: MAX_BODY_BYTES });
   app.setErrorHandler(cognitoErrorHandler);
   await app.register(cognito, {
     authenticators: ctx.authenticators,
@@ -25,6 +26,7 @@ async function start(ctx: ScenarioContext) {
   app.get('/app-error', { config: { auth: 'public' } }, async () => {
     throw APP_ERROR();
   });
+  app.post(APP_JSON_PATH, { config: { auth: 'public' } }, async (request) => request.body);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   assert.ok(address !== null && typeof address === 'object');

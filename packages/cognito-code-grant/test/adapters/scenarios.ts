@@ -30,6 +30,11 @@ export const ROUTE_TABLE: ReadonlyArray<{ path: string; requirements: RouteRequi
 export const APP_ERROR = () => new CognitoAuthError('USER_DISABLED', 'This user is disabled');
 /** Every app mounts `routes` with this body cap. */
 export const MAX_BODY_BYTES = 1024;
+/**
+ * Every app also serves POST /app-json (public): it parses a JSON body with the framework's own
+ * parser, limited to MAX_BODY_BYTES, and echoes it.
+ */
+export const APP_JSON_PATH = '/app-json';
 export const MAX_HEADER_BYTES = 8192;
 
 /** What a route answers: the principal, reduced. */
@@ -336,6 +341,40 @@ export const scenarios: readonly Scenario[] = [
     },
   },
   {
+    name: 'ID token on an access-token route: the message says how to accept ID tokens',
+    async run(env) {
+      const { json } = await expectRefusal(
+        env,
+        '/required',
+        bearer(env.ctx.pool.idToken()),
+        401,
+        'TOKEN_USE_INVALID',
+        INVALID_TOKEN,
+      );
+      assert.match(String(json?.['message']), /ID token.*access token.*tokenUse: 'id' or 'any'/);
+    },
+  },
+  {
+    name: 'a raw JWT in Authorization (no Bearer scheme): 401 TOKEN_MALFORMED naming the scheme',
+    async run(env) {
+      for (const path of ['/required', '/optional']) {
+        const { json } = await expectRefusal(
+          env,
+          path,
+          { authorization: env.ctx.pool.idToken() },
+          401,
+          'TOKEN_MALFORMED',
+          INVALID_TOKEN,
+        );
+        assert.match(String(json?.['message']), /no scheme.*Bearer <token>/);
+      }
+      // Other schemes are still someone else's credentials, not ours.
+      assert.deepEqual((await get(env, '/optional', { authorization: 'Basic dXNlcjpwYXNz' })).json, {
+        auth: null,
+      });
+    },
+  },
+  {
     name: 'route opted in to ID tokens: ID token 200, access token 401',
     async run(env) {
       const { response, json } = await get(env, '/id-only', bearer(env.ctx.pool.idToken({ sub: 'user-id' })));
@@ -478,7 +517,9 @@ export const scenarios: readonly Scenario[] = [
         body: `state=${'x'.repeat(MAX_BODY_BYTES * 2)}`,
       });
       assert.equal(response.status, 413);
-      assert.equal(((await response.json()) as Record<string, string>)['error'], 'REQUEST_TOO_LARGE');
+      const json = (await response.json()) as Record<string, string>;
+      assert.equal(json['error'], 'REQUEST_TOO_LARGE');
+      assert.match(json['message']!, new RegExp(`limit of ${MAX_BODY_BYTES} bytes`));
     },
   },
   {
@@ -500,6 +541,83 @@ export const scenarios: readonly Scenario[] = [
       } as RequestInit);
       assert.equal(response.status, 413);
       assert.equal(((await response.json()) as Record<string, string>)['error'], 'REQUEST_TOO_LARGE');
+    },
+  },
+  {
+    name: "mounted routes: an unknown path under their prefix is 404 ROUTE_NOT_FOUND in the library's shape",
+    async run(env) {
+      for (const [method, path] of [
+        ['GET', '/auth/nowhere'],
+        ['POST', '/auth/deeper/still'],
+      ] as const) {
+        const response = await fetch(`${env.url}${path}?code=secret`, { method, redirect: 'manual' });
+        assert.equal(response.status, 404, `${method} ${path}`);
+        assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+        const json = (await response.json()) as Record<string, string>;
+        assert.deepEqual(Object.keys(json).sort(), ['error', 'message']);
+        assert.equal(json['error'], 'ROUTE_NOT_FOUND');
+        assert.ok(json['message']!.includes(path) && !json['message']!.includes('secret'));
+      }
+      // Outside the prefix the app decides (every test app answers 404 its own way).
+      const outside = await fetch(`${env.url}/elsewhere`);
+      assert.equal(outside.status, 404);
+      await outside.arrayBuffer();
+    },
+  },
+  {
+    name: 'mounted routes: a wrong method is 405 METHOD_NOT_ALLOWED with Allow',
+    async run(env) {
+      for (const [method, path, allow] of [
+        ['GET', '/auth/echo', 'POST'],
+        ['PUT', '/auth/echo', 'POST'],
+        ['POST', '/auth/redirect', 'GET'],
+        ['DELETE', '/auth/redirect', 'GET'],
+      ] as const) {
+        const response = await fetch(`${env.url}${path}`, { method, redirect: 'manual' });
+        assert.equal(response.status, 405, `${method} ${path}`);
+        assert.equal(response.headers.get('allow'), allow);
+        const json = (await response.json()) as Record<string, string>;
+        assert.equal(json['error'], 'METHOD_NOT_ALLOWED');
+        assert.match(json['message']!, new RegExp(`use ${allow}`));
+      }
+    },
+  },
+  {
+    name: "app route: a JSON body over the parser's limit is 413 REQUEST_TOO_LARGE naming the limit",
+    async run(env) {
+      const ok = await fetch(`${env.url}${APP_JSON_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"a":1}',
+      });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(await ok.json(), { a: 1 });
+      const response = await fetch(`${env.url}${APP_JSON_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'x'.repeat(MAX_BODY_BYTES * 2) }),
+      });
+      assert.equal(response.status, 413);
+      const json = (await response.json()) as Record<string, string>;
+      assert.deepEqual(json, {
+        error: 'REQUEST_TOO_LARGE',
+        message: `The request body exceeds the limit of ${MAX_BODY_BYTES} bytes`,
+      });
+    },
+  },
+  {
+    name: 'app route: malformed JSON is 400 BAD_REQUEST saying so',
+    async run(env) {
+      const response = await fetch(`${env.url}${APP_JSON_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"a":',
+      });
+      assert.equal(response.status, 400);
+      assert.deepEqual(await response.json(), {
+        error: 'BAD_REQUEST',
+        message: 'The request body is not valid JSON',
+      });
     },
   },
   {

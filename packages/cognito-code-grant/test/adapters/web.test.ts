@@ -3,9 +3,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { sendWebResponse, toWebRequest } from '../../src/adapters/node-request.ts';
-import { authenticateRequest, errorToResponse, routeRequest, withAuth } from '../../src/adapters/web.ts';
+import {
+  authenticateRequest,
+  errorToResponse,
+  readJson,
+  routeRequest,
+  withAuth,
+} from '../../src/adapters/web.ts';
 import {
   APP_ERROR,
+  APP_JSON_PATH,
   describePrincipal,
   MAX_BODY_BYTES,
   ROUTE_TABLE,
@@ -33,6 +40,13 @@ async function start(ctx: ScenarioContext) {
       },
       { authenticators, mode: 'public' },
     ),
+  );
+  handlers.set(
+    APP_JSON_PATH,
+    withAuth(async (request) => Response.json(await readJson(request, { maxBodyBytes: MAX_BODY_BYTES })), {
+      authenticators,
+      mode: 'public',
+    }),
   );
   const server = createServer((req, res) => {
     const serve = async () => {

@@ -126,6 +126,29 @@ describe('poolFromEnv / fromEnv', () => {
     assert.equal(overridden.jwksUri, 'http://127.0.0.1:9229/jwks.json');
   });
 
+  test('COGNITO_DANGEROUSLY_ALLOW_INSECURE_HTTP, the variable the http error names, allows http for other hosts', () => {
+    const compose = { ...env, COGNITO_ISSUER: 'http://cognito:9229/eu-west-1_AbC123xyz' };
+    let message = '';
+    try {
+      poolFromEnv(compose);
+    } catch (e) {
+      assert.ok(hasErrorCode(e, 'CONFIG_INVALID'));
+      message = e.message;
+    }
+    const variable = /COGNITO_[A-Z_]+=true/.exec(message)?.[0];
+    assert.ok(variable, message);
+    const [name, value] = variable.split('=') as [string, string];
+    const pool = poolFromEnv({ ...compose, [name]: value });
+    assert.equal(pool.issuer, 'http://cognito:9229/eu-west-1_AbC123xyz');
+    assert.equal(pool.allowInsecureHttp, true);
+    assert.equal(fromEnv({ ...compose, [name]: '1' }).pool.allowInsecureHttp, true);
+    assert.equal(poolFromEnv({ ...env, [name]: 'false' }).allowInsecureHttp, false);
+    assert.throws(
+      () => poolFromEnv({ ...compose, [name]: 'yes please' }),
+      (e) => hasErrorCode(e, 'CONFIG_INVALID') && e.message.includes(name),
+    );
+  });
+
   test('missing variables are named', () => {
     assert.throws(
       () => poolFromEnv({ COGNITO_CLIENT_ID: 'c' }),
