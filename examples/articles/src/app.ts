@@ -26,6 +26,7 @@ import {
 } from 'cognito-code-grant/express';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
+import { databaseHealth } from './database-check.ts';
 import { contentSecurityPolicy, type PageUser, renderPage } from './page.ts';
 import { setUpArticles } from './setup.ts';
 import { validateArticle } from './validation.ts';
@@ -156,8 +157,13 @@ export async function createApp(config: ArticlesAppConfig): Promise<ArticlesApp>
   };
   const body = [express.json({ limit: '64kb' }), express.urlencoded({ extended: false, limit: '64kb' })];
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
+  // For load balancers and operators: 503 when the database does not answer (its error code only).
+  app.get('/healthz', async (_req, res) => {
+    const database = await databaseHealth(config.db);
+    res
+      .status(database.ok ? 200 : 503)
+      .set('cache-control', 'no-store')
+      .json({ ok: database.ok, database });
   });
 
   // Who is calling: the same principal shape whether it came from a bearer token or a session.

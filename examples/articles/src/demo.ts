@@ -11,6 +11,7 @@ import { createDatabase } from 'cognito-code-grant/kysely';
 import { DEMO_CLIENTS, demoSeed, type SeedFile, start as startEmulator } from 'cognito-code-grant-emulator';
 import type { Kysely } from 'kysely';
 import { createApp } from './app.ts';
+import { checkDatabase } from './database-check.ts';
 
 export interface DemoOptions {
   /** App port; 0 picks a free one. */
@@ -113,6 +114,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     });
     const db = await createDatabase(options.databaseUrl);
     closers.push(() => db.destroy());
+    await checkDatabase(db, options.databaseUrl);
 
     const generated = options.sessionSecrets === undefined || options.sessionSecrets.length === 0;
     const sessionSecrets = generated ? [randomBytes(32).toString('base64url')] : options.sessionSecrets!;

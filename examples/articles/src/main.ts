@@ -14,6 +14,7 @@ import { webhookSecretsFromEnv } from 'cognito-code-grant';
 import { createDatabase } from 'cognito-code-grant/kysely';
 import { DEMO_PASSWORD, demoSeed } from 'cognito-code-grant-emulator';
 import { createApp } from './app.ts';
+import { checkDatabase, redactDatabaseUrl } from './database-check.ts';
 import { startDemo } from './demo.ts';
 import { readSettings, type Settings } from './env.ts';
 
@@ -26,6 +27,13 @@ function ensureSqliteFolder(url: string): void {
 async function startReal(settings: Extract<Settings, { mode: 'real' }>): Promise<() => Promise<void>> {
   ensureSqliteFolder(settings.databaseUrl);
   const db = await createDatabase(settings.databaseUrl);
+  try {
+    // Says which host and why, before the migrations would fail with less to go on.
+    await checkDatabase(db, settings.databaseUrl);
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw error;
+  }
   const webhookSecret = settings.env.webhookSecret;
   const { app } = await createApp({
     pool: settings.env.pool,
@@ -42,7 +50,7 @@ async function startReal(settings: Extract<Settings, { mode: 'real' }>): Promise
   const bound = server.address() as AddressInfo;
   console.log(`Articles is listening on ${bound.address}:${bound.port}; public URL ${settings.appUrl}`);
   console.log(
-    `User pool ${settings.env.pool.userPoolId}, database ${settings.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`,
+    `User pool ${settings.env.pool.userPoolId}, database ${redactDatabaseUrl(settings.databaseUrl)}`,
   );
   if (!webhookSecret)
     console.log('COGNITO_WEBHOOK_SECRET not set: POST /auth/cognito-events is not mounted.');
@@ -73,7 +81,7 @@ async function startDemoMode(settings: Extract<Settings, { mode: 'demo' }>): Pro
 
   Cognito emulator (demo):    ${demo.emulatorUrl}
     issuer                    ${demo.pool.issuer}
-  Database                    ${settings.databaseUrl}
+  Database                    ${redactDatabaseUrl(settings.databaseUrl)}
 
   Demo users (password for all: ${DEMO_PASSWORD}):
 ${users.map((u) => `    ${u.username.padEnd(10)} ${(u.groups ?? []).join(', ') || '(no groups)'}`).join('\n')}
