@@ -1,7 +1,8 @@
 /**
  * The token endpoint (`/oauth2/token`), split into "build the request" and "process the response"
  * so each half is unit-testable without a server. Bodies are form-urlencoded; confidential
- * clients authenticate with HTTP Basic, public clients send `client_id` in the body.
+ * clients authenticate with HTTP Basic (`client_secret_post` when the id or secret holds a `+`),
+ * public clients send `client_id` in the body.
  */
 import { CognitoAuthError, type CognitoAuthErrorCode } from '../errors/errors.ts';
 import { declaredLength, readStreamCapped } from '../util/read-capped.ts';
@@ -29,16 +30,31 @@ export interface TokenSet {
   readonly refreshToken: string | undefined;
   /** Access-token lifetime in seconds, as sent. */
   readonly expiresIn: number;
+  /** The granted scopes, space separated; only when the response carries `scope`. */
+  readonly scope?: string;
 }
 
 /**
  * The `Authorization: Basic` value for a confidential client. Cognito documents
  * `Base64Encode(client_id:client_secret)` over the raw values; RFC 6749 section 2.3.1 adds
- * form-urlencoding first. Cognito client ids and secrets are alphanumeric, where both agree, so
- * the raw form is sent (libraries that url-encoded `+` got `invalid_client` from Cognito).
+ * form-urlencoding first. Generated Cognito ids and secrets are alphanumeric, where both agree, so
+ * the raw form is sent (libraries that url-encoded `+` got `invalid_client` from Cognito); a
+ * custom secret with `+` goes in the body instead (`needsSecretInBody`).
  */
 export function basicAuthorization(clientId: string, clientSecret: string): string {
   return `Basic ${Buffer.from(`${clientId}:${clientSecret}`, 'utf8').toString('base64')}`;
+}
+
+/**
+ * True when the client must send its secret in the body (`client_secret_post`): `+` is the one
+ * character of a Cognito client id or custom secret where raw Basic (what Cognito documents) and
+ * RFC 6749's form-encoded Basic differ, so either reading of the header could be the wrong one.
+ * The form body has a single reading. Cognito's token endpoint accepts both methods.
+ */
+export function needsSecretInBody(client: ClientAuth): boolean {
+  return (
+    client.clientSecret !== undefined && (client.clientId.includes('+') || client.clientSecret.includes('+'))
+  );
 }
 
 function formRequest(url: string, client: ClientAuth, params: Record<string, string>): OAuthHttpRequest {
@@ -47,10 +63,11 @@ function formRequest(url: string, client: ClientAuth, params: Record<string, str
     'content-type': 'application/x-www-form-urlencoded',
     accept: 'application/json',
   };
-  if (client.clientSecret !== undefined) {
+  if (client.clientSecret !== undefined && !needsSecretInBody(client)) {
     headers['authorization'] = basicAuthorization(client.clientId, client.clientSecret);
   } else {
     body.set('client_id', client.clientId);
+    if (client.clientSecret !== undefined) body.set('client_secret', client.clientSecret);
   }
   return { url, method: 'POST', headers, body: body.toString() };
 }
@@ -178,5 +195,6 @@ export async function processTokenResponse(
   if (grant === 'authorization_code' && idToken === undefined) {
     throw new CognitoAuthError(code, 'The code exchange returned no ID token (is the openid scope allowed?)');
   }
-  return { accessToken, idToken, refreshToken: str('refresh_token'), expiresIn };
+  const scope = str('scope');
+  return { accessToken, idToken, refreshToken: str('refresh_token'), expiresIn, ...(scope ? { scope } : {}) };
 }

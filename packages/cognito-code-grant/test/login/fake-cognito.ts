@@ -28,6 +28,10 @@ export interface FakeCognito {
   lifetime: number;
   /** The last Authorization header and body seen at the token endpoint. */
   lastTokenRequest: { authorization: string | null; body: URLSearchParams } | undefined;
+  /** Extra claims of the ID tokens issued (given the access token issued with each). */
+  idClaims: ((accessToken: string) => Record<string, unknown>) | undefined;
+  /** Extra members of the code-grant token response (a `scope`, say). */
+  codeResponseExtra: Record<string, unknown> | undefined;
 }
 
 // RSA key generation is slow: one test pool per process, its clock pointed at the current test's.
@@ -65,6 +69,8 @@ export function createFakeCognito(options: {
     delayMs: 0,
     lifetime: 3600,
     lastTokenRequest: undefined,
+    idClaims: undefined,
+    codeResponseExtra: undefined,
     authorize(location, user = {}, overrides = {}) {
       const url = new URL(location);
       const p = url.searchParams;
@@ -88,8 +94,13 @@ export function createFakeCognito(options: {
       const body = new URLSearchParams(String(init.body ?? ''));
       const authorization = new Headers(init.headers).get('authorization');
       if (options.clientSecret !== undefined) {
+        // client_secret_basic (raw, as Cognito documents it) or client_secret_post.
         const expected = `Basic ${Buffer.from(`${pool.clientId}:${options.clientSecret}`).toString('base64')}`;
-        if (authorization !== expected) return json({ error: 'invalid_client' }, 400);
+        const posted =
+          authorization === null &&
+          body.get('client_id') === pool.clientId &&
+          body.get('client_secret') === options.clientSecret;
+        if (authorization !== expected && !posted) return json({ error: 'invalid_client' }, 400);
       } else if (body.get('client_id') !== pool.clientId) {
         return json({ error: 'invalid_client' }, 400);
       }
@@ -112,12 +123,15 @@ export function createFakeCognito(options: {
           }
           const refresh = `rt-${++counter}`;
           refreshTokens.set(refresh, entry.user);
+          const accessToken = testPool.accessToken(entry.user, { claims: times });
+          const extra = fake.idClaims?.(accessToken) ?? {};
           return json({
-            id_token: testPool.idToken(entry.user, { claims: { nonce: entry.nonce, ...times } }),
-            access_token: testPool.accessToken(entry.user, { claims: times }),
+            id_token: testPool.idToken(entry.user, { claims: { nonce: entry.nonce, ...times, ...extra } }),
+            access_token: accessToken,
             refresh_token: refresh,
             token_type: 'Bearer',
             expires_in: lifetime,
+            ...fake.codeResponseExtra,
           });
         }
         if (grant === 'refresh_token') {

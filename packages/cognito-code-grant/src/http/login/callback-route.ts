@@ -3,7 +3,7 @@
  * exchanges the code, verifies both tokens and the nonce, replaces any previous session with a
  * new one, and sends the browser back where the login started.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { CognitoAuthError, hasErrorCode, isCognitoAuthError } from '../../errors/errors.ts';
 import type { VerifiedToken } from '../../jwt/verified.ts';
 import { sessionPrincipal } from '../../principal/session-principal.ts';
@@ -21,6 +21,45 @@ function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** OIDC Core 3.1.3.8: base64url of the left half of SHA-256 (the ID token is RS256) of the access token. */
+function accessTokenHash(accessToken: string): string {
+  return createHash('sha256').update(accessToken, 'ascii').digest().subarray(0, 16).toString('base64url');
+}
+
+/** The tokens of the code exchange belong together and to an OpenID sign-in. */
+function checkTokenResponse(scope: string | undefined, id: VerifiedToken, accessToken: string): void {
+  // A response that names its scopes without openid is not an OpenID Connect sign-in, whatever
+  // else it carries (an ID token from elsewhere would pass the other checks).
+  if (scope !== undefined && !scope.split(' ').includes('openid')) {
+    throw new CognitoAuthError(
+      'OPENID_SCOPE_MISSING',
+      'The token response was not granted the openid scope',
+      {
+        details: { scope },
+      },
+    );
+  }
+  const atHash = id.claims.at_hash;
+  if (
+    atHash !== undefined &&
+    (typeof atHash !== 'string' || !sameText(atHash, accessTokenHash(accessToken)))
+  ) {
+    throw new CognitoAuthError(
+      'CALLBACK_INVALID',
+      'The ID token does not belong to the access token (at_hash)',
+      {
+        details: { reason: 'at_hash' },
+      },
+    );
+  }
+}
+
+/** Callback URLs carry the code and state: no page reached from a callback answer learns them. */
+function noReferrer(response: Response): Response {
+  response.headers.set('referrer-policy', 'no-referrer');
+  return response;
 }
 
 export function createCallbackRoute(
@@ -97,6 +136,7 @@ export function createCallbackRoute(
       if (typeof nonce !== 'string' || !sameText(nonce, login.nonce)) {
         throw new CognitoAuthError('NONCE_MISMATCH', 'The ID token nonce does not match this sign-in');
       }
+      checkTokenResponse(tokens.scope, id, tokens.accessToken);
       const access = await verifyAtCallback(tokens.accessToken, 'access');
       if (access.claims.sub !== id.claims.sub) {
         throw new CognitoAuthError('CALLBACK_INVALID', 'The ID and access tokens belong to different users');
@@ -136,9 +176,9 @@ export function createCallbackRoute(
       const base = login.redirectUri.endsWith(suffix)
         ? login.redirectUri.slice(0, -suffix.length)
         : config.appUrl;
-      return redirect(base + login.returnTo, [...clear, ...created.setCookies]);
+      return noReferrer(redirect(base + login.returnTo, [...clear, ...created.setCookies]));
     } catch (error) {
-      return ctx.answerError(request, error, clear, `${prefix}/login`);
+      return noReferrer(ctx.answerError(request, error, clear, `${prefix}/login`));
     }
   };
 }

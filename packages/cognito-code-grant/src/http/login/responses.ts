@@ -36,6 +36,7 @@ const TITLES: Partial<Record<CognitoAuthErrorCode, string>> = {
   CALLBACK_IDP_ERROR: 'The sign-in service reported an error',
   CALLBACK_INVALID: 'Your sign-in could not be completed',
   NONCE_MISMATCH: 'Your sign-in could not be completed',
+  OPENID_SCOPE_MISSING: 'Your sign-in could not be completed',
   TOKEN_EXCHANGE_FAILED: 'The sign-in service could not be reached',
   CSRF_INVALID: 'This request was refused',
 };
