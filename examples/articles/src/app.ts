@@ -24,6 +24,7 @@ import {
   requireAuth,
   requireGroup,
 } from 'cognito-code-grant/express';
+import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import { databaseHealth } from './database-check.ts';
@@ -44,6 +45,11 @@ export interface ArticlesAppConfig {
   readonly webhookSecrets?: readonly string[] | undefined;
   /** Replica table prefix. Default `cognito_`. */
   readonly tablePrefix?: string | undefined;
+  /**
+   * Origins of pages allowed to call `/api/*` from the browser with a bearer token (CORS), e.g.
+   * the single-page app's `http://localhost:3001`. None by default: same origin only.
+   */
+  readonly corsOrigins?: readonly string[] | undefined;
   /** For tests: the fetch used for Cognito's token, revoke and JWKS endpoints. */
   readonly fetch?: typeof globalThis.fetch | undefined;
 }
@@ -54,6 +60,17 @@ export interface ArticlesApp {
 
 /** The header the page's script sends the CSRF token in, on session-authenticated writes (the library's name). */
 export const CSRF_HEADER = 'x-csrf-token';
+
+/** The `cors` options for `/api/*`: bearer calls from the listed origins, errors readable. */
+export function apiCorsOptions(origins: readonly string[]): cors.CorsOptions {
+  return {
+    origin: [...origins],
+    methods: ['GET', 'POST', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type'],
+    exposedHeaders: ['www-authenticate'],
+    maxAge: 600,
+  };
+}
 
 function pageUser(principal: Principal): PageUser {
   const name = principal.claims['name'];
@@ -144,6 +161,13 @@ export async function createApp(config: ArticlesAppConfig): Promise<ArticlesApp>
       })
       .send(html);
   });
+
+  // Pages on the listed origins may call the API with a bearer token. Mounted before
+  // authentication so that the 401 and 403 answers carry the headers too, and the page can read
+  // them (and the WWW-Authenticate challenge). No credentials: cookies stay same-origin.
+  if (config.corsOrigins && config.corsOrigins.length > 0) {
+    app.use('/api', cors(apiCorsOptions(config.corsOrigins)));
+  }
 
   // Every route below knows who is calling (or that nobody is).
   app.use(cognitoAuth({ authenticators, mode: 'optional' }));

@@ -4,12 +4,16 @@
  *   SQLite (`.data/articles.db`), and prints the URL and the demo users' passwords.
  * - `COGNITO_*`, `APP_URL`, `SESSION_SECRET` (and usually `DATABASE_URL`) set: a real user pool
  *   and database, no emulator. See `.env.example`.
+ * The single-page app (`examples/articles-spa`, built with Vite on start when its build is missing
+ * or stale) is served on its own port: always in demo mode, with a real pool when `SPA_CLIENT_ID`
+ * is set (see `spa-settings.ts`).
  * Stops cleanly on SIGINT / SIGTERM.
  */
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
+import { buildSpa, createSpaServer, DEFAULT_SPA_DIR, isSpaBuildCurrent } from 'articles-spa-example/server';
 import { webhookSecretsFromEnv } from 'cognito-code-grant';
 import { createDatabase } from 'cognito-code-grant/kysely';
 import { DEMO_PASSWORD, demoSeed } from 'cognito-code-grant-emulator';
@@ -17,6 +21,33 @@ import { createApp } from './app.ts';
 import { checkDatabase, redactDatabaseUrl } from './database-check.ts';
 import { startDemo } from './demo.ts';
 import { readSettings, type Settings } from './env.ts';
+import { type CorsAndSpaSettings, readSpaSettings } from './spa-settings.ts';
+
+/** Builds the single-page app when its build is missing or older than its sources. */
+async function spaBuild(): Promise<string> {
+  if (!isSpaBuildCurrent()) {
+    console.log('Building the single-page app (Vite) into examples/articles-spa/dist ...');
+    await buildSpa();
+  }
+  return DEFAULT_SPA_DIR;
+}
+
+/** Serves the SPA (real pool) on its port; returns its closer. */
+async function startSpa(
+  spa: NonNullable<CorsAndSpaSettings['spa']>,
+  host: string,
+  config: { userPoolId: string; userPoolClientId: string; apiUrl: string },
+): Promise<() => Promise<void>> {
+  const server = createServer(createSpaServer({ dir: await spaBuild(), config }));
+  await new Promise<void>((done, fail) => server.once('error', fail).listen(spa.port, host, done));
+  const bound = server.address() as AddressInfo;
+  console.log(`Single-page app is listening on ${bound.address}:${bound.port}; public URL ${spa.url}`);
+  return () =>
+    new Promise<void>((done) => {
+      server.close(() => done());
+      server.closeAllConnections();
+    });
+}
 
 function ensureSqliteFolder(url: string): void {
   if (/^(postgres(ql)?|mysql|mariadb):\/\//i.test(url) || url.includes(':memory:')) return;
@@ -25,6 +56,7 @@ function ensureSqliteFolder(url: string): void {
 }
 
 async function startReal(settings: Extract<Settings, { mode: 'real' }>): Promise<() => Promise<void>> {
+  const cors = readSpaSettings(process.env, { mode: 'real', apiClientIds: settings.env.pool.clientIds });
   ensureSqliteFolder(settings.databaseUrl);
   const db = await createDatabase(settings.databaseUrl);
   try {
@@ -42,6 +74,7 @@ async function startReal(settings: Extract<Settings, { mode: 'real' }>): Promise
     db,
     // Comma-separated for rotation: the events route accepts every listed secret.
     webhookSecrets: webhookSecret ? webhookSecretsFromEnv(webhookSecret) : undefined,
+    corsOrigins: cors.corsOrigins,
   });
   const server = createServer(app);
   await new Promise<void>((done, fail) =>
@@ -54,7 +87,17 @@ async function startReal(settings: Extract<Settings, { mode: 'real' }>): Promise
   );
   if (!webhookSecret)
     console.log('COGNITO_WEBHOOK_SECRET not set: POST /auth/cognito-events is not mounted.');
+  if (cors.corsOrigins.length > 0)
+    console.log(`CORS: /api/* answers pages on ${cors.corsOrigins.join(', ')}`);
+  const stopSpa = cors.spa
+    ? await startSpa(cors.spa, settings.host, {
+        userPoolId: settings.env.pool.userPoolId,
+        userPoolClientId: cors.spa.clientId!,
+        apiUrl: settings.appUrl,
+      })
+    : undefined;
   return async () => {
+    await stopSpa?.();
     await new Promise<void>((done) => {
       server.close(() => done());
       server.closeIdleConnections();
@@ -64,6 +107,8 @@ async function startReal(settings: Extract<Settings, { mode: 'real' }>): Promise
 }
 
 async function startDemoMode(settings: Extract<Settings, { mode: 'demo' }>): Promise<() => Promise<void>> {
+  const cors = readSpaSettings(process.env, { mode: 'demo', host: settings.host });
+  const spaDir = await spaBuild();
   ensureSqliteFolder(settings.databaseUrl);
   const demo = await startDemo({
     port: settings.port,
@@ -71,6 +116,8 @@ async function startDemoMode(settings: Extract<Settings, { mode: 'demo' }>): Pro
     host: settings.host,
     databaseUrl: settings.databaseUrl,
     sessionSecrets: settings.sessionSecrets,
+    spa: cors.spa ? { port: cors.spa.port, dir: spaDir } : undefined,
+    corsOrigins: cors.corsOrigins,
   });
   if (demo.generatedSessionSecret) {
     console.warn('warning: SESSION_SECRET is not set; using a random one for this run (development only).');
@@ -78,6 +125,7 @@ async function startDemoMode(settings: Extract<Settings, { mode: 'demo' }>): Pro
   const users = demoSeed.pools[0]?.users ?? [];
   console.log(`
   Articles demo is running:   ${demo.appUrl}
+  Single-page app (Amplify):  ${demo.spaUrl}
 
   Cognito emulator (demo):    ${demo.emulatorUrl}
     issuer                    ${demo.pool.issuer}
@@ -115,7 +163,7 @@ main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   const inUse = (error as { code?: unknown })?.code === 'EADDRINUSE';
   console.error(
-    `articles: ${message}${inUse ? ' (set PORT, or EMULATOR_PORT in demo mode, to use another port)' : ''}`,
+    `articles: ${message}${inUse ? ' (set PORT, SPA_PORT, or EMULATOR_PORT in demo mode, to use another port)' : ''}`,
   );
   process.exit(1);
 });
