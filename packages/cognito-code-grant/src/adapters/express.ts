@@ -17,6 +17,7 @@ import { isCognitoAuthError } from '../errors/errors.ts';
 import { type AuthenticationOptions, authenticatorsFrom } from '../http/auth-options.ts';
 import { errorResponse } from '../http/error-response.ts';
 import { methodNotAllowed, methodsByPath, routeNotFound, routesPrefix } from '../http/route-fallbacks.ts';
+import { formHasAccessToken, multipleMethods, needsFormCheck } from '../http/token-methods.ts';
 import {
   logServerError,
   pathOf,
@@ -105,6 +106,14 @@ export function cognitoAuth(options: CognitoAuthOptions): RequestHandler {
     resolveAuth(request, authenticators, requirements).then((result) => {
       if (result.setCookies.length > 0) res.append('set-cookie', [...result.setCookies]);
       if (result.ok) {
+        // A form field is seen only when a body parser ran before this middleware.
+        if (
+          needsFormCheck(result.principal, req.method, req.headers['content-type']) &&
+          formHasAccessToken(req.body)
+        ) {
+          sendError(req, res, multipleMethods('body'), options);
+          return;
+        }
         req.auth = result.principal;
         next();
       } else {

@@ -29,6 +29,7 @@ import fp from 'fastify-plugin';
 import { type CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
 import { type AuthenticationOptions, authenticatorsFrom } from '../http/auth-options.ts';
 import { errorResponse } from '../http/error-response.ts';
+import { formHasAccessToken, multipleMethods, needsFormCheck } from '../http/token-methods.ts';
 import {
   methodNotAllowed,
   methodsByPath,
@@ -162,6 +163,18 @@ const cognitoPlugin: FastifyPluginCallback<CognitoFastifyOptions> = (fastify, op
       },
       (error: Error) => next(error),
     );
+  });
+  // The body is parsed after onRequest: an `access_token` form field beside the header token
+  // (RFC 6750 section 3.1) is refused once it is.
+  fastify.addHook('preValidation', (request, reply, next) => {
+    if (
+      needsFormCheck(request.auth, request.method, request.headers['content-type']) &&
+      formHasAccessToken(request.body)
+    ) {
+      replyError(request, reply, multipleMethods('body'), realm, onServerError);
+      return;
+    }
+    next();
   });
   if (options.routes !== undefined) {
     const { routes, origin, maxBodyBytes, notFoundPrefix } = options;

@@ -11,6 +11,7 @@ import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
 import { type AuthenticationOptions, authenticatorsFrom } from '../http/auth-options.ts';
 import { errorResponse } from '../http/error-response.ts';
 import { isUnderPrefix, methodNotAllowed, routeNotFound, routesPrefix } from '../http/route-fallbacks.ts';
+import { formHasAccessToken, multipleMethods, needsFormCheck } from '../http/token-methods.ts';
 import {
   logServerError,
   reportServerError,
@@ -29,6 +30,23 @@ export { webRequestLike } from '../http/request-like.ts';
 export type { Principal } from '../principal/principal.ts';
 export type { ServerErrorListener, ServerErrorRequest } from '../http/server-errors.ts';
 
+/** Largest form body read for the `access_token` check; a larger form with a bearer token is 413. */
+const MAX_FORM_CHECK_BYTES = 1024 * 1024;
+
+/**
+ * RFC 6750 section 3.1: refuses a form body with an `access_token` field beside the header token.
+ * Reads a copy of the body (the handler still gets it whole), and only for a bearer-authenticated
+ * form POST.
+ */
+async function checkFormBody(request: Request, principal: Principal | null): Promise<void> {
+  if (!needsFormCheck(principal, request.method, request.headers.get('content-type'))) return;
+  const text = await readStreamCapped(request.clone().body, MAX_FORM_CHECK_BYTES);
+  if (text === undefined) {
+    throw new CognitoAuthError('REQUEST_TOO_LARGE', `The form body exceeds ${MAX_FORM_CHECK_BYTES} bytes`);
+  }
+  if (formHasAccessToken(text)) throw multipleMethods('body');
+}
+
 /**
  * Authenticates a Web Request. Resolves to `{ principal, setCookies }` (principal null when no
  * credentials were sent and `requirements` allow that, default `optional`); rejects with a
@@ -45,6 +63,7 @@ export async function authenticateRequest(
     resolveRequirements(requirements),
   );
   if (!result.ok) throw result.error;
+  await checkFormBody(request, result.principal);
   return { principal: result.principal, setCookies: result.setCookies };
 }
 
@@ -125,6 +144,11 @@ export function withAuth(
   return async function authed(request: Request): Promise<Response> {
     const result = await resolveAuth(webRequestLike(request), authenticators, requirements);
     if (!result.ok) return answer(request, result.error, result.setCookies);
+    try {
+      await checkFormBody(request, result.principal);
+    } catch (error) {
+      return answer(request, error, result.setCookies);
+    }
     let response: Response;
     try {
       response = await handler(request, result.principal);

@@ -23,6 +23,9 @@ export const ERROR_STATUS = {
   TOKEN_USE_INVALID: 401,
   TOKEN_CLIENT_INVALID: 401,
   TOKEN_CLAIM_INVALID: 401,
+  TOKEN_LIFETIME_TOO_LONG: 401,
+  // RFC 6750 section 3.1: 400 + WWW-Authenticate: Bearer error="invalid_request"
+  TOKEN_MULTIPLE_METHODS: 400,
 
   // key set
   JWKS_FETCH_FAILED: 401,

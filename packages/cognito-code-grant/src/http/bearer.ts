@@ -1,11 +1,14 @@
 /**
  * Bearer-token authentication (RFC 6750 section 2.1): reads the `Authorization` header only,
  * never a query string or a form body, and turns a verified Cognito token into a Principal.
+ * A header token beside an `access_token` query parameter is refused (RFC 6750 section 3.1,
+ * token-methods.ts; adapters check the form body, which this module never reads).
  */
 import { CognitoAuthError } from '../errors/errors.ts';
 import type { VerifiedToken } from '../jwt/verifier.ts';
 import { principalFromToken } from '../principal/from-claims.ts';
 import type { Principal, PrincipalHook } from '../principal/principal.ts';
+import { multipleMethods, queryHasAccessToken } from './token-methods.ts';
 import type { AuthOutcome, Authenticator, RequestLike } from './types.ts';
 
 /** Which `token_use` a bearer token may have. `any` accepts ID tokens too: an explicit opt-in. */
@@ -149,6 +152,7 @@ export function createBearerAuthenticator(options: BearerAuthenticatorOptions): 
   ): Promise<AuthOutcome> {
     const token = parseBearerHeader(request.header('authorization'), maxHeaderBytes);
     if (token === null) return ANONYMOUS;
+    if (queryHasAccessToken(request.url)) throw multipleMethods('query');
     const verified = await verifier.verify(token, verifyOptions[context?.tokenUse ?? tokenUse]);
     let principal: Principal = principalFromToken(verified, 'bearer');
     if (hook !== undefined) principal = await hook(principal, hookContext);

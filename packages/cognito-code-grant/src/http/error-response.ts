@@ -32,6 +32,7 @@ const TOKEN_DESCRIPTIONS: Partial<Record<CognitoAuthErrorCode, string>> = {
   TOKEN_USE_INVALID: 'The token use is not accepted here',
   TOKEN_CLIENT_INVALID: 'The token was issued to another client',
   TOKEN_CLAIM_INVALID: 'A token claim is invalid',
+  TOKEN_LIFETIME_TOO_LONG: 'The token lifetime is longer than accepted',
   JWKS_FETCH_FAILED: 'The signing keys could not be fetched',
   JWKS_INVALID: 'The signing keys could not be read',
 };
@@ -73,6 +74,14 @@ export function errorResponse(error: unknown, options: ErrorResponseOptions = {}
   const description = TOKEN_DESCRIPTIONS[code];
   if (description !== undefined) {
     const challenge = bearerChallenge({ realm, error: 'invalid_token', description });
+    return { status, headers: { ...JSON_HEADERS, 'www-authenticate': challenge }, body };
+  }
+  if (code === 'TOKEN_MULTIPLE_METHODS') {
+    const challenge = bearerChallenge({
+      realm,
+      error: 'invalid_request',
+      description: 'The access token was sent in more than one way',
+    });
     return { status, headers: { ...JSON_HEADERS, 'www-authenticate': challenge }, body };
   }
   if (code === 'SCOPE_REQUIRED') {

@@ -3,11 +3,14 @@
  * once as a `KeyObject`; one shared in-flight fetch; a `kid` still unknown after a fetch, or a
  * failed fetch, blocks refetches for a cooldown window (aws-jwt-verify's "penalty box"), so a
  * flood of random `kid`s cannot become a flood of requests, while a key rotated in just after a
- * successful fetch is fetched at once; a failed fetch keeps the keys already cached; keys older
- * than `maxAgeMs` are refetched in the background (`refreshIfStale`), so a key removed from the
- * JWKS stops being trusted. Nothing is module-global: two verifiers never share state.
+ * successful fetch is fetched at once; a failed fetch, or a `200` document without one usable key,
+ * keeps the keys already cached (Cognito always publishes two RS256 signing keys, so an empty set
+ * is a broken answer, not a rotation); keys older than `maxAgeMs` are refetched in the background
+ * (`refreshIfStale`), so a key removed from the JWKS stops being trusted. A failed fetch is
+ * reported to `onError` once per cause (until a fetch succeeds), never once per request.
+ * Nothing is module-global: two verifiers never share state.
  */
-import { CognitoAuthError } from '../errors/errors.ts';
+import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
 import { type JwksFetchOptions, fetchJwksDocument } from './fetch.ts';
 import { type PreparedKey, type RsaJwk, isPreparedKey, prepareJwk } from './key.ts';
 
@@ -22,7 +25,15 @@ export interface JwksCacheOptions extends JwksFetchOptions {
   maxAgeMs?: number | undefined;
   /** Clock in epoch ms (for the cooldown). Default `Date.now`. */
   now?: (() => number) | undefined;
+  /**
+   * Told of each failed fetch or unusable document (`JWKS_FETCH_FAILED` / `JWKS_INVALID`), once
+   * per cause until a fetch succeeds again. A listener that throws is ignored.
+   */
+  onError?: JwksErrorListener | undefined;
 }
+
+/** Receives a JWKS fetch failure; `jwksUri` says which key set. */
+export type JwksErrorListener = (error: CognitoAuthError, info: { readonly jwksUri: string }) => void;
 
 export const DEFAULT_JWKS_COOLDOWN_MS = 10_000;
 /** A shorter cooldown would let a flood of unknown `kid`s turn into a flood of JWKS fetches. */
@@ -47,6 +58,9 @@ export class JwksCache {
   #lastFetchAt: number | undefined;
   #fetchCount = 0;
   #lastError: unknown;
+  /** `code: message` of the failure last given to `onError`, cleared by a successful fetch. */
+  #reported: string | undefined;
+  readonly #onError: JwksErrorListener | undefined;
   readonly #listeners = new Set<KeysRemovedListener>();
   readonly #options: JwksFetchOptions;
   readonly #cooldownMs: number;
@@ -70,6 +84,10 @@ export class JwksCache {
     }
     this.#maxAgeMs = maxAge;
     this.#now = options.now ?? Date.now;
+    if (options.onError !== undefined && typeof options.onError !== 'function') {
+      throw new CognitoAuthError('CONFIG_INVALID', 'onJwksError must be a function');
+    }
+    this.#onError = options.onError;
   }
 
   /** Epoch ms of the last successful fetch (or `load()`), undefined before. */
@@ -105,16 +123,19 @@ export class JwksCache {
   /**
    * The key for `kid`, fetching the JWKS when it is not cached, at most once per cooldown window.
    * Throws `TOKEN_KID_UNKNOWN` when it is still missing, `JWKS_FETCH_FAILED` / `JWKS_INVALID`
-   * when the fetch this call waited for failed.
+   * when the last fetch failed (the one this call waited for, or one whose cooldown still runs):
+   * the key may well exist, the JWKS could not be read.
    */
   async getKey(kid: string): Promise<PreparedKey> {
     const cached = this.getCached(kid);
     if (cached !== undefined) return cached;
     if (this.#inFlight === undefined) {
       if (this.#blocked()) {
-        throw new CognitoAuthError('TOKEN_KID_UNKNOWN', 'no JWKS key with this kid (refetch in cooldown)', {
-          cause: this.#lastError,
-        });
+        const last = this.#lastError;
+        if (isCognitoAuthError(last)) {
+          throw new CognitoAuthError(last.code, `${last.message} (refetch in cooldown)`, { cause: last });
+        }
+        throw new CognitoAuthError('TOKEN_KID_UNKNOWN', 'no JWKS key with this kid (refetch in cooldown)');
       }
       this.#startFetch();
     }
@@ -175,9 +196,11 @@ export class JwksCache {
         this.#replace(doc);
         this.#lastFetchAt = this.#now();
         this.#lastError = undefined;
+        this.#reported = undefined;
       } catch (error) {
         this.#lastError = error;
         this.#blockedUntil = this.#now() + this.#cooldownMs;
+        this.#report(error);
         throw error;
       } finally {
         this.#inFlight = undefined;
@@ -188,15 +211,34 @@ export class JwksCache {
     this.#inFlight.catch(() => {});
   }
 
+  /** Tells `onError` of a failure, unless the same failure was already told since the last success. */
+  #report(error: unknown): void {
+    const listener = this.#onError;
+    if (listener === undefined) return;
+    const failure = isCognitoAuthError(error)
+      ? error
+      : new CognitoAuthError('JWKS_FETCH_FAILED', `JWKS fetch from ${this.jwksUri} failed`, { cause: error });
+    const cause = `${failure.code}: ${failure.message}`;
+    if (cause === this.#reported) return;
+    this.#reported = cause;
+    try {
+      listener(failure, { jwksUri: this.jwksUri });
+    } catch {
+      // An operator's listener must not turn a fetch failure into something else.
+    }
+  }
+
   #replace(doc: unknown): void {
     if (typeof doc !== 'object' || doc === null || !Array.isArray((doc as { keys?: unknown }).keys)) {
       throw new CognitoAuthError('JWKS_INVALID', `JWKS from ${this.jwksUri} has no "keys" array`);
     }
     const keys = new Map<string, PreparedKey>();
     const rejected = new Map<string, string>();
+    const reasons = new Set<string>();
     for (const raw of (doc as { keys: unknown[] }).keys) {
       const prepared = prepareJwk(raw);
       if (!isPreparedKey(prepared)) {
+        reasons.add(prepared.reason);
         if (prepared.kid !== undefined) rejected.set(prepared.kid, prepared.reason);
         continue;
       }
@@ -204,6 +246,7 @@ export class JwksCache {
       if (keys.has(prepared.kid) || rejected.has(prepared.kid)) {
         keys.delete(prepared.kid);
         rejected.set(prepared.kid, 'kid published twice');
+        reasons.add('kid published twice');
         continue;
       }
       // Reuse the KeyObject when the key material did not change.
@@ -211,6 +254,14 @@ export class JwksCache {
       keys.set(
         prepared.kid,
         old !== undefined && old.jwk.n === prepared.jwk.n && old.jwk.e === prepared.jwk.e ? old : prepared,
+      );
+    }
+    if (keys.size === 0) {
+      // Not a rotation: keep every cached key (and the tokens they verified) and cool down.
+      const why = reasons.size === 0 ? 'no keys' : [...reasons].join(', ');
+      throw new CognitoAuthError(
+        'JWKS_INVALID',
+        `JWKS from ${this.jwksUri} has no usable RS256 signing key (${why})`,
       );
     }
     const removed: string[] = [];

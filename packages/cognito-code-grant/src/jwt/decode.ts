@@ -54,17 +54,46 @@ export function isCanonicalBase64url(segment: string): boolean {
   return true;
 }
 
+// RFC 7519 section 7.2 and RFC 8725 section 3.7: bytes that are not UTF-8 are refused, not
+// replaced with U+FFFD (two different signed byte strings must never give the same claims).
+// `ignoreBOM` keeps a leading BOM in the text, where JSON.parse refuses it.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+// ES2024's String.prototype.isWellFormed (Node 20+); the project's lib is ES2023.
+const isWellFormedString = (s: string): boolean =>
+  (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/** True when every string (member names included) in a parsed JSON value is well-formed UTF-16. */
+function wellFormed(value: unknown): boolean {
+  if (typeof value === 'string') return isWellFormedString(value);
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) return value.every(wellFormed);
+  for (const key in value) {
+    if (!isWellFormedString(key) || !wellFormed((value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
 function parseJsonObject(token: string, start: number, end: number, what: string): Record<string, unknown> {
   const segment = token.slice(start, end);
   if (!isCanonicalBase64url(segment)) malformed(`token ${what} is not canonical base64url`);
+  let text: string;
+  try {
+    text = UTF8.decode(Buffer.from(segment, 'base64url'));
+  } catch {
+    malformed(`token ${what} is not UTF-8`);
+  }
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     malformed(`token ${what} is not JSON`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     malformed(`token ${what} is not a JSON object`);
+  // Valid UTF-8 cannot hold a lone surrogate; only a `\uD800`-style escape can, so the walk
+  // runs only when the text has an escape at all (Cognito escapes `/`, not characters).
+  if (text.includes('\\u') && !wellFormed(value)) malformed(`token ${what} has a lone surrogate escape`);
   return value as Record<string, unknown>;
 }
 

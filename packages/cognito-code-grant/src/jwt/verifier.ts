@@ -12,13 +12,23 @@
 import { verify as cryptoVerify } from 'node:crypto';
 import type { PoolConfig } from '../config/pool.ts';
 import { CognitoAuthError } from '../errors/errors.ts';
-import { JwksCache, MIN_JWKS_COOLDOWN_MS } from '../jwks/cache.ts';
+import { describeServerError } from '../http/server-errors.ts';
+import { JwksCache, type JwksErrorListener, MIN_JWKS_COOLDOWN_MS } from '../jwks/cache.ts';
 import type { PreparedKey } from '../jwks/key.ts';
 import type { CognitoClaims } from './claims.ts';
 import { DEFAULT_MAX_TOKEN_LENGTH, type DecodedJwt, type JwtHeader, decodeJwt } from './decode.ts';
 import { type VerifiedToken, createVerifiedToken } from './verified.ts';
 
 export type { VerifiedToken } from './verified.ts';
+export type { JwksErrorListener } from '../jwks/cache.ts';
+
+/** Cognito's longest ID and access token lifetime: one day (cognito-facts.md, "Lifetimes"). */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+
+/** The default `onJwksError`: one `console.error` line with the code, message and cause. */
+export const logJwksError: JwksErrorListener = (error, { jwksUri }) => {
+  console.error(`cognito-code-grant: JWKS ${jwksUri}: ${describeServerError(error)}`);
+};
 
 export interface VerifierOptions {
   /** Pools from `definePool()`; several pools are allowed (their issuers must differ). */
@@ -29,6 +39,17 @@ export interface VerifierOptions {
   tokenCacheSize?: number;
   /** Longest token accepted, in characters. Default 16 384. */
   maxTokenLength?: number;
+  /**
+   * Longest `exp - iat` accepted (`TOKEN_LIFETIME_TOO_LONG` beyond). Default 86 400 (one day,
+   * Cognito's maximum for ID and access tokens); raise it only for an emulator that mints longer.
+   */
+  maxTokenLifetimeSeconds?: number;
+  /**
+   * Told when a JWKS fetch fails or answers a document without a usable key (`JWKS_FETCH_FAILED`,
+   * `JWKS_INVALID`), once per cause until a fetch succeeds again: cached keys keep serving, so
+   * an outage is otherwise invisible. Default: one `console.error` line (`logJwksError`).
+   */
+  onJwksError?: JwksErrorListener;
   /** Clock in epoch ms. Default `Date.now`. */
   now?: () => number;
   /** Used for JWKS downloads. Default `globalThis.fetch`. */
@@ -191,6 +212,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
   checkNumberOption('clockSkewSeconds', options.clockSkewSeconds, 0, 60, false);
   checkNumberOption('tokenCacheSize', options.tokenCacheSize, 0, 10_000_000, true);
   checkNumberOption('maxTokenLength', options.maxTokenLength, 1, 1_048_576, true);
+  checkNumberOption('maxTokenLifetimeSeconds', options.maxTokenLifetimeSeconds, 1, 315_360_000, true);
   checkNumberOption('jwks.timeoutMs', options.jwks?.timeoutMs, 1, 600_000, true);
   checkNumberOption('jwks.maxBytes', options.jwks?.maxBytes, 1, 64 * 1024 * 1024, true);
   // Below 1 s the cooldown no longer limits refetches on a flood of unknown `kid`s.
@@ -199,11 +221,15 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
   if (options.now !== undefined && typeof options.now !== 'function') configInvalid('now must be a function');
   if (options.fetch !== undefined && typeof options.fetch !== 'function')
     configInvalid('fetch must be a function');
+  if (options.onJwksError !== undefined && typeof options.onJwksError !== 'function')
+    configInvalid('onJwksError must be a function');
 
   const now = options.now ?? Date.now;
   const skewMs = (options.clockSkewSeconds ?? 5) * 1000;
   const cacheSize = options.tokenCacheSize ?? 10_000;
   const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+  const maxLifetime = options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  const onJwksError = options.onJwksError ?? logJwksError;
 
   const tokenCache = new Map<string, CacheEntry>();
   // Header segments that signed a valid token: parsed and checked once (a pool uses a handful).
@@ -230,6 +256,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
         maxBytes: options.jwks?.maxBytes,
         cooldownMs: options.jwks?.cooldownMs,
         maxAgeMs: options.jwks?.maxAgeMs,
+        onError: onJwksError,
       });
       const cache = jwks;
       // A key that leaves the JWKS takes the tokens it signed out of the cache.
@@ -294,6 +321,12 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
       knownHeaders.set(decoded.headerSegment, decoded.header);
     }
     const claims = checkClaimTypes(decoded.payload);
+    if (claims.exp - claims.iat > maxLifetime) {
+      throw new CognitoAuthError(
+        'TOKEN_LIFETIME_TOO_LONG',
+        `token lifetime (exp - iat) is longer than ${maxLifetime} seconds`,
+      );
+    }
     const t = now();
     const deadline = claims.exp * 1000 + skewMs;
     if (t >= deadline) throw new CognitoAuthError('TOKEN_EXPIRED', 'token has expired');

@@ -34,9 +34,9 @@ function fakeVerifier() {
   };
 }
 
-const req = (authorization?: string, extra: Record<string, string> = {}): RequestLike => ({
+const req = (authorization?: string, extra: Record<string, string> = {}, url = '/x?page=2'): RequestLike => ({
   method: 'GET',
-  url: '/x?access_token=good.token.sig',
+  url,
   header: (name) => (name === 'authorization' ? authorization : extra[name]),
 });
 
@@ -81,6 +81,14 @@ test('authenticate: header only, never the query string; access tokens by defaul
   const bearer = createBearerAuthenticator({ verifier });
   assert.equal(bearer.kind, 'bearer');
   assert.deepEqual(await bearer.authenticate(req(undefined)), { principal: null, setCookies: [] });
+  // A token in the query alone is never read (RFC 6750 2.3 is not supported)...
+  const queryOnly = req(undefined, {}, '/x?access_token=good.token.sig');
+  assert.deepEqual(await bearer.authenticate(queryOnly), { principal: null, setCookies: [] });
+  assert.equal(verifier.calls.length, 0);
+  // ...and beside a header token it is a second method: 400 (RFC 6750 3.1).
+  await assert.rejects(bearer.authenticate(req('Bearer good.token.sig', {}, '/x?access_token=x')), {
+    code: 'TOKEN_MULTIPLE_METHODS',
+  });
   assert.equal(verifier.calls.length, 0);
   const outcome = await bearer.authenticate(req('Bearer good.token.sig'));
   assert.equal(outcome.principal?.sub, 'user-1');

@@ -21,12 +21,25 @@ test('token errors: 401, invalid_token with a fixed description, body { error, m
 
 test('every TOKEN_* and JWKS_* code maps to invalid_token', () => {
   for (const code of ERROR_CODES.filter(
-    (c) => /^(TOKEN|JWKS)_/.test(c) && c !== 'TOKEN_MISSING' && c !== 'TOKEN_EXCHANGE_FAILED',
+    (c) =>
+      /^(TOKEN|JWKS)_/.test(c) &&
+      c !== 'TOKEN_MISSING' &&
+      c !== 'TOKEN_EXCHANGE_FAILED' &&
+      c !== 'TOKEN_MULTIPLE_METHODS',
   )) {
     const r = errorResponse(new CognitoAuthError(code, 'x'));
     assert.equal(r.status, 401, code);
     assert.match(r.headers['www-authenticate'] ?? '', /error="invalid_token"/, code);
   }
+});
+
+test('a token sent by two methods is 400 invalid_request (RFC 6750 section 3.1)', () => {
+  const r = errorResponse(new CognitoAuthError('TOKEN_MULTIPLE_METHODS', 'x'), { realm: 'shop' });
+  assert.equal(r.status, 400);
+  assert.match(
+    r.headers['www-authenticate'] ?? '',
+    /^Bearer realm="shop", error="invalid_request", error_description="/,
+  );
 });
 
 test('missing credentials: bare challenge, no error attribute', () => {

@@ -292,7 +292,7 @@ describe('JwksCache (injected fetch)', () => {
     await cache.preload();
     assert.deepEqual(removed, [[tp.accessKey.kid]]);
     off();
-    doc = { keys: [] };
+    doc = { keys: [tp.accessKey.jwk] };
     await cache.preload();
     assert.equal(removed.length, 1);
   });
@@ -333,7 +333,8 @@ describe('JwksCache (injected fetch)', () => {
     ];
     for (const jwk of bad) {
       const cache = new JwksCache({ jwksUri: 'https://example.test/jwks.json' });
-      cache.load({ keys: [jwk] });
+      // Beside a usable key: a document with no usable key at all is refused whole.
+      cache.load({ keys: [jwk, tp.idKey.jwk] });
       assert.throws(() => cache.getCached(k.kid), isCode('JWKS_INVALID'), JSON.stringify(jwk).slice(0, 60));
     }
     const ok = new JwksCache({ jwksUri: 'https://example.test/jwks.json' });
@@ -355,7 +356,7 @@ describe('JwksCache (injected fetch)', () => {
       jwksUri: 'https://example.test/jwks.json',
       now: clock.now,
       cooldownMs: 1000,
-      fetch: async () => jsonResponse({ keys: [] }),
+      fetch: async () => jsonResponse(tp.jwks()),
     });
     for (let i = 0; i < 5; i++) await assert.rejects(cache.getKey(`k${i}`), isCode('TOKEN_KID_UNKNOWN'));
     assert.equal(cache.fetchCount, 1);
