@@ -66,8 +66,10 @@ export async function fetchJwksDocument(uri: string, options: JwksFetchOptions =
       controller.abort();
       throw failed(uri, `response larger than ${maxBytes} bytes`);
     }
-    const text = await readCapped(response, maxBytes, controller, () =>
-      failed(uri, timedOut ? `body not received within ${timeoutMs} ms` : 'body read failed'),
+    const text = await readCapped(response, maxBytes, controller, (error) =>
+      isNotUtf8(error)
+        ? new CognitoAuthError('JWKS_INVALID', `JWKS from ${uri} is not UTF-8`)
+        : failed(uri, timedOut ? `body not received within ${timeoutMs} ms` : 'body read failed'),
     );
     if (text === undefined) throw failed(uri, `response larger than ${maxBytes} bytes`);
     try {
@@ -80,18 +82,22 @@ export async function fetchJwksDocument(uri: string, options: JwksFetchOptions =
   }
 }
 
-/** Reads the body up to `maxBytes`; returns undefined (after aborting) when it is larger. */
+function isNotUtf8(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ERR_ENCODING_INVALID_ENCODED_DATA';
+}
+
+/** Reads the body (strict UTF-8) up to `maxBytes`; returns undefined (after aborting) when it is larger. */
 async function readCapped(
   response: Response,
   maxBytes: number,
   controller: AbortController,
-  onError: () => CognitoAuthError,
+  onError: (error: unknown) => CognitoAuthError,
 ): Promise<string | undefined> {
   let text: string | undefined;
   try {
-    text = await readStreamCapped(response.body, maxBytes);
+    text = await readStreamCapped(response.body, maxBytes, true);
   } catch (error) {
-    const err = onError();
+    const err = onError(error);
     throw new CognitoAuthError(err.code, err.message, { cause: error });
   }
   if (text === undefined) controller.abort();

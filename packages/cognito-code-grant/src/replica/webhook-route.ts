@@ -61,7 +61,14 @@ async function readCapped(request: Request, max: number): Promise<string> {
   const declared = declaredLength(request.headers.get('content-length'));
   if (declared !== undefined && !(declared <= max))
     throw new CognitoAuthError('REQUEST_TOO_LARGE', 'event body too large');
-  const text = await readStreamCapped(request.body, max);
+  let text: string | undefined;
+  try {
+    // Strict: an event whose bytes are not UTF-8 is refused, not read with U+FFFD in it.
+    text = await readStreamCapped(request.body, max, true);
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== 'ERR_ENCODING_INVALID_ENCODED_DATA') throw error;
+    throw new CognitoAuthError('WEBHOOK_PAYLOAD_INVALID', 'event body is not UTF-8');
+  }
   if (text === undefined) throw new CognitoAuthError('REQUEST_TOO_LARGE', 'event body too large');
   return text;
 }

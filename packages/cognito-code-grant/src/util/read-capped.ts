@@ -3,10 +3,19 @@
  * is passed: an oversized or endless body is never buffered whole.
  */
 
-/** The body as UTF-8 text, or undefined (stream cancelled) when it is larger than `maxBytes`. */
+// RFC 8259 section 8.1: JSON exchanged between systems is UTF-8; bytes that are not are refused
+// rather than replaced with U+FFFD (two different bodies must not read as the same text).
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The body as UTF-8 text, or undefined (stream cancelled) when it is larger than `maxBytes`.
+ * With `strictUtf8`, bytes that are not UTF-8 throw a TypeError (`ERR_ENCODING_INVALID_ENCODED_DATA`)
+ * instead of becoming U+FFFD.
+ */
 export async function readStreamCapped(
   body: ReadableStream<Uint8Array> | null,
   maxBytes: number,
+  strictUtf8 = false,
 ): Promise<string | undefined> {
   if (!body) return '';
   const reader = body.getReader();
@@ -22,7 +31,8 @@ export async function readStreamCapped(
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks, total).toString('utf8');
+  const bytes = Buffer.concat(chunks, total);
+  return strictUtf8 ? STRICT_UTF8.decode(bytes) : bytes.toString('utf8');
 }
 
 /**
