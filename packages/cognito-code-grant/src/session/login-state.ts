@@ -1,6 +1,11 @@
 /**
  * The login-state cookie: `state`, `nonce`, the PKCE verifier and the return path, sealed
- * (AES-256-GCM) for about ten minutes, HttpOnly, scoped to the route prefix.
+ * (AES-256-GCM) for about ten minutes, HttpOnly.
+ *
+ * Host-only, and on https `__Host-` (so `Path=/`, no Domain), even when the session cookie is
+ * shared with a `cookieDomain`: a browser accepts a `__Host-` cookie only from this very host,
+ * so a login state planted from a sibling subdomain (`Domain=<parent>`, a name without the
+ * prefix) is never read, and cannot sign the victim into the attacker's account.
  *
  * Parallel logins (several tabs): each login gets its own cookie, named after a hash of its
  * `state` (`ccg-session-login.<hash>` with the default session cookie name), so one tab's login
@@ -27,11 +32,9 @@ export interface LoginState {
 }
 
 export interface LoginStateCookies {
-  /** Base name, e.g. `ccg-session-login` (the session cookie's name + `-login`); `__Secure-` is prepended on https. */
+  /** Base name, e.g. `ccg-session-login` (the session cookie's name + `-login`); `__Host-` is prepended on https. */
   readonly baseName: string;
   readonly secure: boolean;
-  /** The route prefix (`/auth`): sent to the login and callback routes only. */
-  readonly path: string;
   readonly ring: KeyRing;
   /** Maximum simultaneous logins per browser (default 5). */
   readonly maxParallel: number;
@@ -43,7 +46,7 @@ export type LoginStateResult =
   | { readonly kind: 'invalid'; readonly cookieName?: string };
 
 function namePrefix(c: LoginStateCookies): string {
-  return `${c.secure ? '__Secure-' : ''}${c.baseName}.`;
+  return `${c.secure ? '__Host-' : ''}${c.baseName}.`;
 }
 
 /** The cookie name for a given `state`. */
@@ -52,7 +55,7 @@ export function loginStateCookieName(c: LoginStateCookies, state: string): strin
 }
 
 function attrs(c: LoginStateCookies, maxAge: number): CookieAttributes {
-  return { maxAge, path: c.path, secure: c.secure, httpOnly: true, sameSite: 'Lax' };
+  return { maxAge, path: '/', secure: c.secure, httpOnly: true, sameSite: 'Lax' };
 }
 
 function parse(json: string | undefined): LoginState | undefined {

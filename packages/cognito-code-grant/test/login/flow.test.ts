@@ -48,8 +48,8 @@ for (const mode of ['cookie', 'store'] as Mode[]) {
       const cookies = res.headers.getSetCookie();
       assert.equal(cookies.length, 1);
       const c = cookies[0]!;
-      assert.match(c, /^__Secure-ccg-session-login\.[A-Za-z0-9_-]{16}=/);
-      assert.match(c, /; Max-Age=600; Path=\/auth; Secure; HttpOnly; SameSite=Lax$/);
+      assert.match(c, /^__Host-ccg-session-login\.[A-Za-z0-9_-]{16}=/);
+      assert.match(c, /; Max-Age=600; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
       // Nothing readable in the cookie: not the state, nonce or return path.
       const value = c.split(';')[0]!.split('=')[1]!;
       assert.ok(!value.includes(p.get('state')!));
@@ -66,7 +66,7 @@ for (const mode of ['cookie', 'store'] as Mode[]) {
       const session = set.find((c) => c.startsWith('__Host-ccg-session='));
       assert.ok(session, 'session cookie set');
       assert.match(session, /; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
-      assert.ok(set.some((c) => c.startsWith('__Secure-ccg-session-login.') && c.includes('Max-Age=0')));
+      assert.ok(set.some((c) => c.startsWith('__Host-ccg-session-login.') && c.includes('Max-Age=0')));
       assert.deepEqual(
         h.jar.names().filter((n) => n.includes('login')),
         [],

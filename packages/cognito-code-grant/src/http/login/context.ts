@@ -83,8 +83,6 @@ export function createLoginContext(config: LoginConfig): LoginContext {
   const loginCookies: LoginStateCookies = {
     baseName: `${config.cookieBase}-login`,
     secure: config.secure,
-    // Sent to the login route too, so that starting a login can bound the number of them.
-    path: prefix,
     ring: keys.loginState,
     maxParallel: 5,
   };
