@@ -3,7 +3,9 @@
  * - No `COGNITO_*` variable set: starts the Cognito emulator (demo pool and users) and the app on
  *   SQLite (`.data/articles.db`), and prints the URL and the demo users' passwords.
  * - `COGNITO_*`, `APP_URL`, `SESSION_SECRET` (and usually `DATABASE_URL`) set: a real user pool
- *   and database, no emulator. See `.env.example`.
+ *   and database, no emulator. See `.env.example`. The configuration is checked against the pool
+ *   first (the library's `checkConfiguration`); a mismatch stops the start unless
+ *   `--ignore-config-check` or `IGNORE_CONFIG_CHECK=true` is given.
  * The single-page app (`examples/articles-spa`, built with Vite on start when its build is missing
  * or stale) is served on its own port: always in demo mode, with a real pool when `SPA_CLIENT_ID`
  * is set (see `spa-settings.ts`).
@@ -14,7 +16,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { buildSpa, createSpaServer, DEFAULT_SPA_DIR, isSpaBuildCurrent } from 'articles-spa-example/server';
-import { webhookSecretsFromEnv } from 'cognito-code-grant';
+import { checkConfiguration, formatDoctorReport, webhookSecretsFromEnv } from 'cognito-code-grant';
 import { createDatabase } from 'cognito-code-grant/kysely';
 import { DEMO_PASSWORD, demoSeed } from 'cognito-code-grant-emulator';
 import { createApp } from './app.ts';
@@ -55,7 +57,34 @@ function ensureSqliteFolder(url: string): void {
   mkdirSync(dirname(resolve(path)), { recursive: true });
 }
 
+/** `npm start -- --ignore-config-check` or IGNORE_CONFIG_CHECK=true: start despite a mismatch. */
+function ignoreConfigCheck(): boolean {
+  return (
+    process.argv.includes('--ignore-config-check') ||
+    /^(1|true)$/i.test(process.env['IGNORE_CONFIG_CHECK'] ?? '')
+  );
+}
+
+/**
+ * The library's configuration check against the real pool: prints what is not right and refuses
+ * to start on a definite mismatch (sign-ins would fail with a 400 page and nothing in the log).
+ */
+async function checkPoolConfiguration(settings: Extract<Settings, { mode: 'real' }>): Promise<void> {
+  const report = await checkConfiguration({ pool: settings.env.pool, appUrl: settings.appUrl });
+  const notOk = report.findings.filter((f) => f.status !== 'ok');
+  if (notOk.length > 0) console.warn(formatDoctorReport({ ...report, findings: notOk }).trimEnd());
+  if (report.ok) return;
+  if (ignoreConfigCheck()) {
+    console.warn('articles: starting anyway (--ignore-config-check / IGNORE_CONFIG_CHECK)');
+    return;
+  }
+  throw new Error(
+    'the configuration does not match the user pool (see above); fix it, or start anyway with --ignore-config-check or IGNORE_CONFIG_CHECK=true',
+  );
+}
+
 async function startReal(settings: Extract<Settings, { mode: 'real' }>): Promise<() => Promise<void>> {
+  await checkPoolConfiguration(settings);
   const cors = readSpaSettings(process.env, { mode: 'real', apiClientIds: settings.env.pool.clientIds });
   ensureSqliteFolder(settings.databaseUrl);
   const db = await createDatabase(settings.databaseUrl);

@@ -81,6 +81,51 @@ describe('start-up with a database that cannot be reached', () => {
   });
 });
 
+describe('start-up configuration check (real mode)', () => {
+  let emulator: RunningEmulator;
+  before(async () => {
+    emulator = await start({ port: 0, host: '127.0.0.1' });
+  });
+  after(async () => {
+    await emulator?.stop();
+  });
+  const env = (appUrl: string) => ({
+    COGNITO_USER_POOL_ID: emulator.pool().userPoolId,
+    COGNITO_CLIENT_ID: DEMO_CLIENTS.web.clientId,
+    COGNITO_CLIENT_SECRET: DEMO_CLIENTS.web.clientSecret,
+    COGNITO_DOMAIN: emulator.url,
+    COGNITO_ISSUER: emulator.issuer(),
+    APP_URL: appUrl,
+    SESSION_SECRET: 'x'.repeat(48),
+    DATABASE_URL: ':memory:',
+    PORT: '0',
+    HOST: '127.0.0.1',
+  });
+
+  it('refuses to start when the callback URL is not registered, naming it and the fix', async () => {
+    const { output, code } = await runMain(env('https://articles.example.com'));
+    assert.equal(code, 1, output);
+    assert.match(
+      output,
+      /FAIL client\.callback-url: the callback URL https:\/\/articles\.example\.com\/auth\/callback is not registered/,
+    );
+    assert.match(output, /fix: add https:\/\/articles\.example\.com\/auth\/callback/);
+    assert.match(output, /--ignore-config-check/);
+    assert.doesNotMatch(output, /listening on/);
+    assert.ok(!output.includes(DEMO_CLIENTS.web.clientSecret));
+  });
+
+  it('starts anyway with IGNORE_CONFIG_CHECK=true, still printing the mismatch', async () => {
+    const { output } = await runMain(
+      { ...env('https://articles.example.com'), IGNORE_CONFIG_CHECK: 'true' },
+      /listening on/,
+    );
+    assert.match(output, /FAIL client\.callback-url/);
+    assert.match(output, /starting anyway/);
+    assert.match(output, /Articles is listening on/);
+  });
+});
+
 describe('demo mode banner', () => {
   const [, open] = databaseTargets('articles_banner').find(([name]) => name === 'postgres')!;
   it('never prints the database password', async () => {

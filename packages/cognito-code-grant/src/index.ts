@@ -18,6 +18,15 @@ export {
 } from './config/endpoints.ts';
 export { definePool, type PoolConfig, type PoolOptions, poolFromEnv } from './config/pool.ts';
 export { type EnvConfig, fromEnv } from './config/from-env.ts';
+export {
+  type CognitoApiClient,
+  checkConfiguration,
+  type DoctorFinding,
+  type DoctorOptions,
+  type DoctorReport,
+  type FindingStatus,
+  formatDoctorReport,
+} from './doctor/index.ts';
 export type {
   CognitoAccessTokenClaims,
   CognitoClaims,

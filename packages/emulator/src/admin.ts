@@ -368,6 +368,32 @@ const OPERATIONS: Record<string, Op> = {
   ListUsers: listUsers,
   ListGroups: listGroups,
   ListUsersInGroup: listUsersInGroup,
+  DescribeUserPoolClient(state, p) {
+    const pool = poolOf(state, p);
+    const clientId = str(p, 'ClientId', true);
+    const client = pool.clients.get(clientId);
+    if (!client)
+      throw new ApiError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
+    return {
+      UserPoolClient: {
+        UserPoolId: pool.userPoolId,
+        ClientId: client.clientId,
+        ClientName: client.clientName,
+        ...(client.clientSecret === undefined ? {} : { ClientSecret: client.clientSecret }),
+        CallbackURLs: [...client.callbackUrls],
+        LogoutURLs: [...client.logoutUrls],
+        AllowedOAuthFlows: [...client.allowedOAuthFlows],
+        AllowedOAuthScopes: [...client.allowedOAuthScopes],
+        AllowedOAuthFlowsUserPoolClient: client.allowedOAuthFlows.length > 0,
+        EnableTokenRevocation: client.enableTokenRevocation,
+        SupportedIdentityProviders: ['COGNITO'],
+        IdTokenValidity: client.idTokenValiditySeconds,
+        AccessTokenValidity: client.accessTokenValiditySeconds,
+        RefreshTokenValidity: client.refreshTokenValiditySeconds,
+        TokenValidityUnits: { IdToken: 'seconds', AccessToken: 'seconds', RefreshToken: 'seconds' },
+      },
+    };
+  },
   DescribeUserPool(state, p) {
     const pool = poolOf(state, p);
     return {

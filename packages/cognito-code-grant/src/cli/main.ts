@@ -1,9 +1,10 @@
 /**
- * `cognito-code-grant` command line: `migrate` and `sync`. Each command is an exported action over
+ * `cognito-code-grant` command line: `migrate`, `sync` and `doctor`. Each command is an exported action over
  * the library API, so it can be called (and tested) without spawning a process.
  */
 import { parseArgs } from 'node:util';
 import { isCognitoAuthError } from '../errors/errors.ts';
+import { doctorAction } from './doctor.ts';
 import { createDatabase } from '../store/kysely/database.ts';
 import { migrate } from '../store/kysely/migrations/index.ts';
 import type { SyncProgress, SyncReport } from '../sync/sync.ts';
@@ -23,6 +24,10 @@ const USAGE = `Usage:
   cognito-code-grant migrate [--database-url URL] [--table-prefix PREFIX]
   cognito-code-grant sync --user-pool-id ID [--endpoint URL] [--region R]
                           [--database-url URL] [--table-prefix PREFIX] [--dry-run] [--batch-size N]
+
+  cognito-code-grant doctor [--app-url URL] [--prefix /auth] [--endpoint URL]
+      checks COGNITO_* and APP_URL against the user pool (discovery, keys, domain) and, with
+      AWS credentials, the app client (DescribeUserPoolClient); exit 1 on a mismatch
 
 Environment: DATABASE_URL, COGNITO_USER_POOL_ID, AWS credentials and region as usual.
 Database URLs: sqlite:./app.db, postgres://..., mysql://... (mariadb://...).
@@ -170,8 +175,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         region: { type: 'string' },
         'dry-run': { type: 'boolean' },
         'batch-size': { type: 'string' },
+        'app-url': { type: 'string' },
+        prefix: { type: 'string' },
       },
     });
+    if (command === 'doctor') {
+      return await doctorAction(
+        { endpoint: values.endpoint, appUrl: values['app-url'], prefix: values.prefix },
+        io,
+      );
+    }
     if (command !== 'migrate' && command !== 'sync') throw new UsageError(`unknown command: ${command}`);
     const databaseUrl = values['database-url'] ?? io.env.DATABASE_URL;
     if (!databaseUrl) throw new UsageError('--database-url or DATABASE_URL is required');

@@ -1,0 +1,8 @@
+export { checkConfiguration, formatDoctorReport } from './doctor.ts';
+export type {
+  CognitoApiClient,
+  DoctorFinding,
+  DoctorOptions,
+  DoctorReport,
+  FindingStatus,
+} from './types.ts';
