@@ -9,6 +9,7 @@ import type { VerifiedToken } from '../../jwt/verified.ts';
 import { sessionPrincipal } from '../../principal/session-principal.ts';
 import { parseCookies } from '../../session/cookies.ts';
 import { type LoginState, clearLoginState, readLoginState } from '../../session/login-state.ts';
+import { pathOf } from '../server-errors.ts';
 import type { LoginContext } from './context.ts';
 import { redirect } from './responses.ts';
 import { endSession } from './session-end.ts';
@@ -69,12 +70,40 @@ export function createCallbackRoute(
   const { config, backend, oauth, verifier } = ctx;
   const { now, prefix, pool, hook, lifetimes } = config;
 
+  /**
+   * A token Cognito has just issued that our configuration refuses (wrong issuer or audience, an
+   * unknown key) is a server-side problem although the browser gets a 400: the operator hears of
+   * it, once per cause (token use and code; a bounded set), not once per sign-in.
+   */
+  const reportedCauses = new Set<string>();
+  function reportRefusedToken(request: Request, tokenUse: 'id' | 'access', refused: CognitoAuthError): void {
+    const cause = `${tokenUse}:${refused.code}`;
+    const listener = config.onServerError;
+    if (listener === undefined || reportedCauses.has(cause)) return;
+    reportedCauses.add(cause);
+    const problem = new CognitoAuthError(
+      'CALLBACK_INVALID',
+      `an ${tokenUse} token Cognito has just issued was refused (${refused.code}): the configuration does not match the user pool; run npx cognito-code-grant doctor (reported once per cause)`,
+      { cause: refused, details: { reason: refused.code } },
+    );
+    try {
+      listener(problem, { method: request.method, path: pathOf(request.url) });
+    } catch {
+      // A failing listener must not change the browser's answer.
+    }
+  }
+
   /** ID/access token failures at the callback are a bad callback (400), not a bad bearer (401). */
-  async function verifyAtCallback(token: string, tokenUse: 'id' | 'access'): Promise<VerifiedToken> {
+  async function verifyAtCallback(
+    request: Request,
+    token: string,
+    tokenUse: 'id' | 'access',
+  ): Promise<VerifiedToken> {
     try {
       return await verifier.verify(token, { tokenUse, clientId: pool.clientId });
     } catch (error) {
       if (isCognitoAuthError(error) && /^(TOKEN|JWKS)_/.test(error.code)) {
+        reportRefusedToken(request, tokenUse, error);
         throw new CognitoAuthError('CALLBACK_INVALID', `The ${tokenUse} token of the callback is invalid`, {
           cause: error,
           details: { reason: error.code },
@@ -131,13 +160,13 @@ export function createCallbackRoute(
         throw new CognitoAuthError('CALLBACK_INVALID', 'The callback carries no valid code');
 
       const tokens = await oauth.exchangeCode(code, login.codeVerifier, login.redirectUri);
-      const id = await verifyAtCallback(tokens.idToken!, 'id');
+      const id = await verifyAtCallback(request, tokens.idToken!, 'id');
       const nonce = id.claims['nonce'];
       if (typeof nonce !== 'string' || !sameText(nonce, login.nonce)) {
         throw new CognitoAuthError('NONCE_MISMATCH', 'The ID token nonce does not match this sign-in');
       }
       checkTokenResponse(tokens.scope, id, tokens.accessToken);
-      const access = await verifyAtCallback(tokens.accessToken, 'access');
+      const access = await verifyAtCallback(request, tokens.accessToken, 'access');
       if (access.claims.sub !== id.claims.sub) {
         throw new CognitoAuthError('CALLBACK_INVALID', 'The ID and access tokens belong to different users');
       }
