@@ -54,7 +54,9 @@ export interface MigrateCommand {
 
 /** `migrate`: applies pending migrations and prints their names. */
 export async function migrateAction(cmd: MigrateCommand, io: CliIo): Promise<number> {
-  const db = await createDatabase(cmd.databaseUrl, { poolSize: 1 });
+  // No query deadline: DDL on a large table, or waiting for another instance's migration lock,
+  // may take longer than a request would.
+  const db = await createDatabase(cmd.databaseUrl, { poolSize: 1, queryTimeoutMs: 0 });
   try {
     const result = await migrate(db, { tablePrefix: cmd.tablePrefix });
     if (result.applied.length === 0) io.out('schema is up to date\n');

@@ -50,6 +50,20 @@ export interface ReplicaOptions {
   readonly cacheTtlMs?: number;
   /** `last_seen_at` is written at most this often per user. Default 1 hour. */
   readonly lastSeenResolutionMs?: number;
+  /**
+   * What a token or session request gets when its user must be re-read (cache entry older than
+   * `cacheTtlMs`, or a change to write) and the database fails: `'fail-closed'` (default) throws
+   * STORE_FAILED, so a user disabled or deleted meanwhile is never let in;
+   * `{ serveLastKnownForMs }` answers from this process's last read of the user for up to that
+   * long after the read (a user disabled during the outage keeps access that long). See
+   * docs/replica.md.
+   */
+  readonly onStoreOutage?: 'fail-closed' | { readonly serveLastKnownForMs: number };
+  /**
+   * Told when a request was answered from the last known user because the database failed:
+   * once per outage (again after a read succeeded). Default: a one-line `console.warn`.
+   */
+  readonly onDegraded?: (error: unknown) => void;
 }
 
 interface CacheEntry {
@@ -74,6 +88,17 @@ interface Loaded {
   groups: string[];
 }
 
+function lastKnownWindow(outage: ReplicaOptions['onStoreOutage']): number {
+  if (outage === undefined || outage === 'fail-closed') return 0;
+  const ms = (outage as { serveLastKnownForMs?: unknown } | null)?.serveLastKnownForMs;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0)
+    throw new CognitoAuthError(
+      'CONFIG_INVALID',
+      'onStoreOutage must be "fail-closed" or { serveLastKnownForMs: a number > 0 }',
+    );
+  return ms;
+}
+
 /** Creates the replica over a migrated database (see `migrate`). */
 export function createReplica(options: ReplicaOptions): Replica {
   const store = new UserStore(options.db, options.tablePrefix ?? 'cognito_');
@@ -86,6 +111,14 @@ export function createReplica(options: ReplicaOptions): Replica {
   const cacheTtl = options.cacheTtlMs ?? 60_000;
   const seenResolution = options.lastSeenResolutionMs ?? 3_600_000;
   const hooks = options.hooks ?? {};
+  const serveLastKnownMs = lastKnownWindow(options.onStoreOutage);
+  const onDegraded =
+    options.onDegraded ??
+    ((error: unknown) =>
+      console.warn(
+        `[cognito-code-grant] replica database failed; serving last known users: ${(error as Error)?.message}`,
+      ));
+  let degraded = false;
   const cache = new Map<string, CacheEntry>();
   const inflight = new Map<string, Promise<Principal>>();
 
@@ -362,9 +395,36 @@ export function createReplica(options: ReplicaOptions): Replica {
     // One database round per user at a time in this process; racing processes meet at the unique key.
     const running = inflight.get(k);
     if (running) return withId(principal, (await running).replicaUserId as number);
-    const p = slowPath(principal, trigger).finally(() => inflight.delete(k));
+    let slow = slowPath(principal, trigger);
+    if (serveLastKnownMs > 0 && entry) slow = orLastKnown(slow, principal, entry, ts);
+    const p = slow.finally(() => inflight.delete(k));
     inflight.set(k, p);
     return p;
+  }
+
+  /** Degraded mode: a failed re-read answers from `entry` while it is recent enough. */
+  function orLastKnown(
+    slow: Promise<Principal>,
+    principal: Principal,
+    entry: CacheEntry,
+    ts: number,
+  ): Promise<Principal> {
+    return slow.then(
+      (result) => {
+        degraded = false;
+        return result;
+      },
+      (error: unknown) => {
+        const failed = (error as { code?: unknown } | null)?.code === 'STORE_FAILED';
+        if (!failed || ts - entry.checkedAt >= serveLastKnownMs) throw error;
+        refuse(entry.user);
+        if (!degraded) {
+          degraded = true;
+          onDegraded(error);
+        }
+        return withId(principal, entry.user.id);
+      },
+    );
   }
 
   const poolOf = (poolId: string | undefined): string => {

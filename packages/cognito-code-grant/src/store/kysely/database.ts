@@ -15,6 +15,7 @@ import {
   SqliteDialect,
 } from 'kysely';
 import { CognitoAuthError } from '../../errors/errors.ts';
+import { guardMysqlPool, guardPgPool } from './connection-guards.ts';
 
 export type SqlDialect = 'sqlite' | 'postgres' | 'mysql';
 
@@ -25,8 +26,44 @@ export interface CreateDatabaseOptions {
   readonly busyTimeoutMs?: number;
   readonly plugins?: readonly KyselyPlugin[];
   readonly log?: LogConfig;
-  /** PostgreSQL: told about errors of idle pooled connections (they are discarded and replaced). */
+  /**
+   * PostgreSQL, MySQL/MariaDB: told once about each lost connection, idle or in use (server
+   * restart, failover, admin termination, network reset). The calls running on it fail with
+   * STORE_FAILED, the connection is dropped and the pool opens a new one when needed. Default: a
+   * one-line `console.warn`.
+   */
   readonly onPoolError?: (error: Error) => void;
+  /**
+   * PostgreSQL, MySQL/MariaDB: milliseconds to open a connection, or to wait for a free one when
+   * all `poolSize` are busy. Default 5000; 0 waits forever.
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * PostgreSQL, MySQL/MariaDB: milliseconds one query may take. When it passes the call fails
+   * with STORE_FAILED and the connection is closed (a partitioned connection must not be handed
+   * out again). PostgreSQL also gets it as `statement_timeout`, so the server cancels the
+   * statement itself. Default 10000; 0 for none (long migrations on large tables).
+   */
+  readonly queryTimeoutMs?: number;
+}
+
+/** The defaults of `CreateDatabaseOptions` (docs/configuration.md explains the choice). */
+export const DATABASE_DEFAULTS = Object.freeze({
+  poolSize: 10,
+  busyTimeoutMs: 5000,
+  connectTimeoutMs: 5000,
+  queryTimeoutMs: 10_000,
+});
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new CognitoAuthError('CONFIG_INVALID', `${name} must be a number >= 0`);
+  return Math.floor(value);
+}
+
+function warnPoolError(error: Error): void {
+  console.warn(`[cognito-code-grant] database connection lost: ${error.message}`);
 }
 
 interface ParsedUrl {
@@ -78,7 +115,18 @@ async function importDriver<T>(name: string): Promise<T> {
  */
 export async function createDatabase(url: string, options: CreateDatabaseOptions = {}): Promise<Kysely<any>> {
   const { dialect, target } = parseDatabaseUrl(url);
-  const poolSize = options.poolSize ?? 10;
+  const poolSize = options.poolSize ?? DATABASE_DEFAULTS.poolSize;
+  const guards = {
+    connectTimeoutMs: nonNegative(
+      'connectTimeoutMs',
+      options.connectTimeoutMs,
+      DATABASE_DEFAULTS.connectTimeoutMs,
+    ),
+    queryTimeoutMs: nonNegative('queryTimeoutMs', options.queryTimeoutMs, DATABASE_DEFAULTS.queryTimeoutMs),
+    report: options.onPoolError ?? warnPoolError,
+  };
+  if (options.onPoolError !== undefined && typeof options.onPoolError !== 'function')
+    throw new CognitoAuthError('CONFIG_INVALID', 'onPoolError must be a function');
   const common = { plugins: options.plugins ? [...options.plugins] : [], log: options.log };
   if (dialect === 'sqlite') {
     const Database = await importDriver<typeof import('better-sqlite3')>('better-sqlite3');
@@ -97,12 +145,18 @@ export async function createDatabase(url: string, options: CreateDatabaseOptions
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === 20 && format !== 'binary' ? int8 : pg.types.getTypeParser(oid, format)) as never,
     };
-    const pool = new pg.Pool({ connectionString: target, max: poolSize, types });
-    // An idle client whose server connection dies (restart, failover, admin termination) emits
-    // 'error' on the pool; unhandled it would crash the process. The pool drops that client and
-    // the next query opens a new one.
-    pool.on('error', (error) => options.onPoolError?.(error));
-    return new Kysely<any>({ dialect: new PostgresDialect({ pool }), ...common });
+    const pool = new pg.Pool({
+      connectionString: target,
+      max: poolSize,
+      types,
+      connectionTimeoutMillis: guards.connectTimeoutMs,
+      // The server cancels a statement past the deadline itself (the connection stays usable).
+      ...(guards.queryTimeoutMs > 0 ? { statement_timeout: guards.queryTimeoutMs } : {}),
+      // A dead peer is noticed by TCP even while the pool is idle.
+      keepAlive: true,
+    });
+    const guarded = guardPgPool(pool as never, guards);
+    return new Kysely<any>({ dialect: new PostgresDialect({ pool: guarded as never }), ...common });
   }
   const mysql = await importDriver<typeof import('mysql2')>('mysql2');
   const pool = mysql.createPool({
@@ -113,8 +167,11 @@ export async function createDatabase(url: string, options: CreateDatabaseOptions
     flags: ['-FOUND_ROWS'],
     supportBigNumbers: true,
     bigNumberStrings: false,
+    ...(guards.connectTimeoutMs > 0 ? { connectTimeout: guards.connectTimeoutMs } : {}),
+    enableKeepAlive: true,
   });
-  return new Kysely<any>({ dialect: new MysqlDialect({ pool: pool as never }), ...common });
+  const guarded = guardMysqlPool(pool as never, guards);
+  return new Kysely<any>({ dialect: new MysqlDialect({ pool: guarded as never }), ...common });
 }
 
 /** The dialect family of a Kysely instance (from its adapter). */

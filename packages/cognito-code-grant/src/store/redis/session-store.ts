@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { watchRedisErrors, withStoreDeadlines } from './client-guard.ts';
 import {
   type SessionRecord,
   type SessionStore,
@@ -19,6 +20,17 @@ export interface RedisSessionStoreOptions {
   readonly prefix?: string;
   /** Clock in epoch ms, for expiry checks and TTLs. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Milliseconds one store call may take before it fails with STORE_FAILED (a partition, a
+   * refused server still being retried by ioredis). Default 2000; 0: none. See
+   * docs/configuration.md for the client settings that make a refused Redis fail faster.
+   */
+  readonly commandTimeoutMs?: number;
+  /**
+   * Told about the first connection error of each outage (again after the client is ready).
+   * Default: a one-line `console.warn`, unless the client already has an `'error'` listener.
+   */
+  readonly onConnectionError?: (error: Error) => void;
 }
 
 /** The ioredis methods this store uses (a Redis or Cluster client both fit). */
@@ -55,6 +67,7 @@ export function createRedisSessionStore(
   redis: RedisLike,
   options: RedisSessionStoreOptions = {},
 ): SessionStore {
+  watchRedisErrors(redis as never, options.onConnectionError);
   const prefix = options.prefix ?? 'ccg:';
   const now = options.now ?? Date.now;
   const key = (idHash: string) => `${prefix}session:{${idHash}}`;
@@ -87,7 +100,7 @@ export function createRedisSessionStore(
   }
   const FULL = ['d', 'u', 'e', 'v'];
   const HEAD = ['v', 'u', 'e'];
-  return nonEnumerableOptionals({
+  const store = nonEnumerableOptionals({
     async get(idHash) {
       return toRecord(await redis.hmget(key(idHash), ...FULL), now());
     },
@@ -189,4 +202,5 @@ export function createRedisSessionStore(
       await redis.eval(RELEASE_OWNED, 1, leaseKey(idHash), owner);
     },
   });
+  return withStoreDeadlines(store, options.commandTimeoutMs ?? 2000);
 }

@@ -1,0 +1,3 @@
+import { databaseFaults } from './database.faults.ts';
+
+databaseFaults('mysql', process.env['TEST_MYSQL_URL']);

@@ -1,0 +1,3 @@
+import { databaseFaults } from './database.faults.ts';
+
+databaseFaults('postgres', process.env['TEST_POSTGRES_URL']);
