@@ -1,5 +1,6 @@
 /** Entry point: fetch the runtime config, configure Amplify, render. */
 import '@aws-amplify/ui-react/styles.css';
+import './app.css';
 import { Amplify } from 'aws-amplify';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
