@@ -1,37 +1,15 @@
 /**
- * The admin API: AWS JSON 1.1 protocol (`POST /`, `X-Amz-Target:
- * AWSCognitoIdentityProviderService.<Op>`), as the AWS SDK v3 client speaks it. Signatures are
- * NOT checked: any credentials work. Errors are HTTP 400 `{"__type","message"}`; dates are epoch
- * seconds. Pagination tokens are opaque cursors over a stable order (creation order for users,
+ * The admin API (aws-json.ts carries the protocol), as the AWS SDK v3 client speaks it.
+ * Signatures are NOT checked: any credentials work. Dates are epoch seconds. Pagination tokens are opaque cursors over a stable order (creation order for users,
  * name order for groups), so paging a 50,000-user pool costs O(page) per call.
  */
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { attributeList, type Operation, type Params, str } from './aws-json.ts';
 import type { Faults } from './faults.ts';
-import { BodyTooLarge, readBody } from './http.ts';
 import { ApiError, type EmulatorState, type Group, groupJson, type PoolState, type User } from './state.ts';
 
-const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
 const MAX_LIMIT = 60;
 
-type Params = Record<string, unknown>;
 type Op = (state: EmulatorState, p: Params, faults: Faults) => unknown;
-
-function str(p: Params, name: string, required: true): string;
-function str(p: Params, name: string, required?: false): string | undefined;
-function str(p: Params, name: string, required = false): string | undefined {
-  const v = p[name];
-  if (v === undefined || v === null) {
-    if (required)
-      throw new ApiError(
-        'InvalidParameterException',
-        `1 validation error detected: ${name} must not be null`,
-      );
-    return undefined;
-  }
-  if (typeof v !== 'string') throw new ApiError('InvalidParameterException', `${name} must be a string`);
-  return v;
-}
 
 function limitOf(p: Params): number {
   const v = p['Limit'];
@@ -47,23 +25,6 @@ function limitOf(p: Params): number {
 
 function poolOf(state: EmulatorState, p: Params): PoolState {
   return state.pool(str(p, 'UserPoolId', true));
-}
-
-function attributeList(p: Params, name: string): Record<string, string> {
-  const raw = p[name];
-  if (raw === undefined || raw === null) return {};
-  if (!Array.isArray(raw)) throw new ApiError('InvalidParameterException', `${name} must be a list`);
-  const out: Record<string, string> = {};
-  for (const a of raw as { Name?: unknown; Value?: unknown }[]) {
-    if (typeof a?.Name !== 'string')
-      throw new ApiError('InvalidParameterException', 'Attribute name is required');
-    const value = a.Value ?? '';
-    if (typeof value !== 'string' || value.length > 2048) {
-      throw new ApiError('InvalidParameterException', `Invalid value for attribute ${a.Name.slice(0, 40)}`);
-    }
-    out[a.Name] = value;
-  }
-  return out;
 }
 
 function attrs(user: User, only?: Set<string>): { Name: string; Value: string }[] {
@@ -322,6 +283,21 @@ const OPERATIONS: Record<string, Op> = {
     state.setPassword(pool, user, str(p, 'Password', true), p['Permanent'] === true);
     return {};
   },
+  AdminConfirmSignUp(state, p) {
+    const pool = poolOf(state, p);
+    const user = state.getUser(pool, str(p, 'Username', true));
+    if (user.status !== 'UNCONFIRMED') {
+      throw new ApiError(
+        'NotAuthorizedException',
+        `User cannot be confirmed. Current status is ${user.status}`,
+      );
+    }
+    user.status = 'CONFIRMED';
+    user.updatedAt = state.now();
+    state.version++;
+    state.fire('PostConfirmation_ConfirmSignUp', pool, user, {});
+    return {};
+  },
   AdminUserGlobalSignOut(state, p) {
     const pool = poolOf(state, p);
     state.revokeUserTokens(state.getUser(pool, str(p, 'Username', true)).sub);
@@ -411,54 +387,15 @@ const OPERATIONS: Record<string, Op> = {
 /** Operation names the emulator implements. */
 export const ADMIN_OPERATIONS = Object.freeze(Object.keys(OPERATIONS));
 
-function sendAws(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.1',
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': randomUUID(),
-  });
-  res.end(text);
-}
-
-export async function handleAdmin(
-  state: EmulatorState,
-  faults: Faults,
-  req: IncomingMessage,
-  res: ServerResponse,
-  log: (line: string) => void,
-): Promise<void> {
-  const target = String(req.headers['x-amz-target'] ?? '');
-  const op = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+/** The admin operations bound to a state (the throttle fault applies to them only). */
+export function adminOperation(state: EmulatorState, faults: Faults, op: string): Operation | undefined {
   const fn = Object.hasOwn(OPERATIONS, op) ? OPERATIONS[op] : undefined;
-  let params: Params;
-  try {
-    const body = await readBody(req);
-    params = body ? (JSON.parse(body) as Params) : {};
-    if (!params || typeof params !== 'object' || Array.isArray(params))
-      throw new SyntaxError('not an object');
-  } catch (err) {
-    const type = err instanceof BodyTooLarge ? 'InvalidParameterException' : 'SerializationException';
-    return sendAws(res, 400, { __type: type, message: 'Could not parse the request body' });
-  }
-  if (!fn) {
-    return sendAws(res, 400, {
-      __type: 'UnknownOperationException',
-      message: `Unknown operation ${op.slice(0, 60)}`,
-    });
-  }
-  if (faults.adminThrottle > 0) {
-    faults.adminThrottle--;
-    return sendAws(res, 400, { __type: 'TooManyRequestsException', message: 'Too many requests' });
-  }
-  try {
-    sendAws(res, 200, fn(state, params, faults));
-  } catch (err) {
-    if (err instanceof ApiError) {
-      log(`admin ${op}: ${err.type}`);
-      return sendAws(res, 400, { __type: err.type, message: err.message });
+  if (!fn) return undefined;
+  return (p) => {
+    if (faults.adminThrottle > 0) {
+      faults.adminThrottle--;
+      throw new ApiError('TooManyRequestsException', 'Too many requests');
     }
-    log(`admin ${op}: internal error ${(err as Error).message}`);
-    sendAws(res, 500, { __type: 'InternalErrorException', message: 'Internal error' });
-  }
+    return fn(state, p, faults);
+  };
 }

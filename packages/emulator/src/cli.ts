@@ -18,7 +18,7 @@ const HELP = `Usage: cognito-code-grant-emulator [options]
   --key-file <file>      pin signing keys (created when missing; keep it out of git)
   --webhook-url <url>    POST signed trigger events here
   --webhook-secret <s>   HMAC secret for webhook signatures (or env COGNITO_WEBHOOK_SECRET)
-  --quiet                no request log
+  --quiet                no request log (confirmation and reset codes are still printed)
   -h, --help             this help
 `;
 
@@ -58,7 +58,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     keyFile: values['key-file'],
     webhook: values['webhook-url'] && secret ? { url: values['webhook-url'], secret } : undefined,
     log: (line) => {
-      if (!quiet) process.stdout.write(`[emulator] ${line}\n`);
+      // Codes (sign-up, reset) are how a developer gets past those steps: shown even when quiet.
+      if (!quiet || line.startsWith('code for ')) process.stdout.write(`[emulator] ${line}\n`);
     },
   });
 

@@ -1,8 +1,9 @@
 /**
  * cognito-code-grant-emulator: a local Amazon Cognito user pool (hosted login, OAuth 2.0
- * endpoints, JWKS, admin API, triggers) for development and tests.
+ * endpoints, JWKS, admin and user APIs, triggers) for development and tests.
  */
 export { ADMIN_OPERATIONS } from './admin.ts';
+export type { CodeDeliveryDetails, CodePurpose, DeliveredCode } from './codes.ts';
 export type { Faults } from './faults.ts';
 export type { PublicJwk } from './keys.ts';
 export { SESSION_COOKIE, XSRF_COOKIE } from './oauth.ts';
@@ -37,4 +38,5 @@ export {
   HostedSignInError,
   hostedSignIn,
 } from './testing.ts';
+export { USER_OPERATIONS } from './user-api/index.ts';
 export { buildTriggerEvent, type TriggerEvent, type TriggerRecord, type WebhookOptions } from './triggers.ts';

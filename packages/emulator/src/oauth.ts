@@ -3,9 +3,10 @@
  * /oauth2/userInfo, /logout and /error, with Cognito's parameters, statuses and error bodies
  * (cognito-facts.md §3).
  */
-import { createHash, createPublicKey, randomBytes, randomUUID, timingSafeEqual, verify } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { checkAccessToken } from './access-token.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Faults } from './faults.ts';
+import type { Context } from './context.ts';
 import {
   clearCookie,
   cookie,
@@ -17,34 +18,12 @@ import {
   withQuery,
 } from './http.ts';
 import { errorPage, loginPage, newPasswordPage } from './pages.ts';
-import {
-  ApiError,
-  type Client,
-  checkPassword,
-  digest,
-  type EmulatorState,
-  type PoolState,
-  type User,
-} from './state.ts';
-import {
-  mintClientToken,
-  mintUserTokens,
-  newRefreshToken,
-  releasedAttributes,
-  roleClaims,
-} from './tokens.ts';
+import { checkPassword } from './passwords.ts';
+import { ApiError, type Client, digest, type PoolState, type User } from './state.ts';
+import { issueUserTokens, preTokenEvent } from './issue.ts';
+import { mintClientToken, mintUserTokens, newRefreshToken, releasedAttributes } from './tokens.ts';
 
-export interface Context {
-  state: EmulatorState;
-  faults: Faults;
-  /** Base URL of the emulator (domain and admin endpoint). */
-  baseUrl(): string;
-  issuer(pool: PoolState): string;
-  now(): number;
-  log(line: string): void;
-  /** New-password challenges of FORCE_CHANGE_PASSWORD users, by digest(challenge id). */
-  challenges: Map<string, { poolId: string; sub: string; expiresAt: number }>;
-}
+export type { Context };
 
 /**
  * Cognito calls these `cognito` and `XSRF-TOKEN` on its own domain. Cookies are not isolated by
@@ -443,24 +422,6 @@ function verifyPkce(challenge: string, verifier: string): boolean {
   return safeEqual(createHash('sha256').update(verifier).digest('base64url'), challenge);
 }
 
-function preTokenEvent(ctx: Context, pool: PoolState, user: User, clientId: string, source: string) {
-  const groups = ctx.state.groupsOf(pool, user);
-  const roles = roleClaims(pool, groups);
-  ctx.state.fire(
-    source,
-    pool,
-    user,
-    {
-      groupConfiguration: {
-        groupsToOverride: groups,
-        iamRolesToOverride: (roles['cognito:roles'] as string[] | undefined) ?? [],
-        preferredRole: (roles['cognito:preferred_role'] as string | undefined) ?? null,
-      },
-    },
-    clientId,
-  );
-}
-
 function codeGrant(
   ctx: Context,
   res: ServerResponse,
@@ -491,36 +452,21 @@ function codeGrant(
   if (!user?.enabled) return tokenError(res, 'invalid_grant');
 
   preTokenEvent(ctx, pool, user, client.clientId, 'TokenGeneration_HostedAuth');
-  const originJti = randomUUID();
-  const nowMs = ctx.now();
-  const minted = mintUserTokens(ctx.state, {
+  const minted = issueUserTokens(ctx.state, {
     pool,
     client,
     user,
     scopes: rec.scopes,
     authTime: rec.authTime,
-    originJti,
     nonce: rec.nonce,
     issuer: ctx.issuer(pool),
-    nowMs,
-  });
-  const refreshToken = newRefreshToken();
-  ctx.state.addRefresh(digest(refreshToken), {
-    poolId: pool.userPoolId,
-    clientId: client.clientId,
-    username: user.username,
-    sub: user.sub,
-    scopes: rec.scopes,
-    authTime: rec.authTime,
-    originJti,
-    expiresAt: nowMs + client.refreshTokenValiditySeconds * 1000,
-    revoked: false,
+    nowMs: ctx.now(),
   });
   const body: Record<string, unknown> = {};
   if (minted.idToken) body['id_token'] = minted.idToken;
   Object.assign(body, {
     access_token: minted.accessToken,
-    refresh_token: refreshToken,
+    refresh_token: minted.refreshToken,
     expires_in: minted.expiresIn,
     token_type: 'Bearer',
   });
@@ -557,6 +503,7 @@ function refreshGrant(
     nonce: undefined,
     issuer: ctx.issuer(pool),
     nowMs,
+    api: rec.api === true,
   });
   const body: Record<string, unknown> = {};
   if (minted.idToken) body['id_token'] = minted.idToken;
@@ -634,41 +581,6 @@ function bearerError(res: ServerResponse, status: number, error: string, descrip
       'access-control-allow-origin': '*',
     },
   );
-}
-
-/** Verifies an access token minted here (signature, expiry, revocation); returns its claims. */
-export function checkAccessToken(
-  ctx: Context,
-  token: string,
-): { pool: PoolState; claims: Record<string, any> } | string {
-  const parts = token.split('.');
-  if (parts.length !== 3) return 'Invalid token';
-  let header: { kid?: string; alg?: string };
-  let claims: Record<string, any>;
-  try {
-    header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
-    claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
-  } catch {
-    return 'Invalid token';
-  }
-  const poolId =
-    typeof claims['iss'] === 'string' ? claims['iss'].slice(claims['iss'].lastIndexOf('/') + 1) : '';
-  const pool = ctx.state.pools.get(poolId);
-  if (!pool || claims['iss'] !== ctx.issuer(pool)) return 'Invalid token';
-  const key = pool.keys.find((k) => k.kid === header.kid && k.use === 'access');
-  if (!key || header.alg !== 'RS256') return 'Invalid token';
-  const ok = verify(
-    'sha256',
-    Buffer.from(`${parts[0]}.${parts[1]}`),
-    createPublicKey(key.privateKey),
-    Buffer.from(parts[2]!, 'base64url'),
-  );
-  if (!ok || claims['token_use'] !== 'access') return 'Invalid token';
-  if (typeof claims['exp'] !== 'number' || claims['exp'] * 1000 <= ctx.now())
-    return 'Access token has expired';
-  if (claims['origin_jti'] && ctx.state.revokedOrigins.has(claims['origin_jti']))
-    return 'Access token has been revoked';
-  return { pool, claims };
 }
 
 export function handleUserInfo(ctx: Context, req: IncomingMessage, res: ServerResponse) {

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { type StoredKey, storeKey } from './keys.ts';
+import type { SrpRecord } from './passwords.ts';
 import type { SeedPool } from './seed.ts';
 import type { EmulatorState, RefreshRecord } from './state.ts';
 
@@ -13,6 +14,7 @@ interface StateFile {
   pools: (SeedPool & {
     users: (NonNullable<SeedPool['users']>[number] & {
       passwordHash?: string;
+      srp?: SrpRecord;
       createdAt: number;
       updatedAt: number;
     })[];
@@ -41,6 +43,9 @@ export function saveState(state: EmulatorState, path: string): void {
       region: pool.region,
       name: pool.name,
       usernameCaseInsensitive: pool.caseInsensitive,
+      passwordPolicy: pool.passwordPolicy,
+      autoVerifiedAttributes: pool.autoVerifiedAttributes as ('email' | 'phone_number')[],
+      adminCreateUserOnly: pool.adminCreateUserOnly,
       resourceServers: pool.resourceServers.map((r) => ({
         identifier: r.identifier,
         name: r.name,
@@ -67,6 +72,7 @@ export function saveState(state: EmulatorState, path: string): void {
                 enabled: u.enabled,
                 status: u.status,
                 passwordHash: u.passwordHash,
+                srp: u.srp,
                 createdAt: u.createdAt,
                 updatedAt: u.updatedAt,
               },

@@ -4,6 +4,7 @@
  * fixed so the README and the example app can print them (they are demo values, not secrets).
  */
 import { readFileSync } from 'node:fs';
+import type { PasswordPolicy } from './passwords.ts';
 
 export type OAuthFlow = 'code' | 'implicit' | 'client_credentials';
 
@@ -29,6 +30,13 @@ export interface SeedClient {
   refreshTokenRotation?: boolean;
   /** Cognito's `EnableTokenRevocation`; default true. */
   enableTokenRevocation?: boolean;
+  /**
+   * The user API's sign-in flows (Cognito's `ExplicitAuthFlows`): `ALLOW_USER_SRP_AUTH`,
+   * `ALLOW_USER_PASSWORD_AUTH`, `ALLOW_REFRESH_TOKEN_AUTH`. Default: SRP and refresh.
+   */
+  explicitAuthFlows?: string[];
+  /** Unknown users answer like wrong passwords (Cognito's `PreventUserExistenceErrors`); default true. */
+  preventUserExistenceErrors?: boolean;
 }
 
 export interface SeedGroup {
@@ -64,6 +72,12 @@ export interface SeedPool {
   name?: string;
   /** Username matching ignores case (Cognito console default). Default true. */
   usernameCaseInsensitive?: boolean;
+  /** Cognito's password policy; default 8 characters with lower, upper, number and symbol. */
+  passwordPolicy?: Partial<PasswordPolicy>;
+  /** Where SignUp sends its code and which attribute ConfirmSignUp verifies; default `["email"]`. */
+  autoVerifiedAttributes?: ('email' | 'phone_number')[];
+  /** Only admins create users (Cognito's `AllowAdminCreateUserOnly`): SignUp is refused. Default false. */
+  adminCreateUserOnly?: boolean;
   resourceServers?: SeedResourceServer[];
   clients?: SeedClient[];
   groups?: SeedGroup[];
@@ -121,6 +135,7 @@ export const demoSeed: SeedFile = Object.freeze({
           logoutUrls: LOGOUTS,
           allowedOAuthFlows: ['code'],
           allowedOAuthScopes: ['openid', 'email', 'profile', 'articles/read', 'articles/write'],
+          explicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
         },
         {
           clientId: DEMO_CLIENTS.public.clientId,
@@ -129,6 +144,7 @@ export const demoSeed: SeedFile = Object.freeze({
           logoutUrls: LOGOUTS,
           allowedOAuthFlows: ['code'],
           allowedOAuthScopes: ['openid', 'email', 'profile', 'articles/read'],
+          explicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
         },
         {
           clientId: DEMO_CLIENTS.machine.clientId,
@@ -136,6 +152,7 @@ export const demoSeed: SeedFile = Object.freeze({
           clientSecret: DEMO_CLIENTS.machine.clientSecret,
           allowedOAuthFlows: ['client_credentials'],
           allowedOAuthScopes: ['articles/read', 'articles/write'],
+          explicitAuthFlows: [],
         },
       ],
       groups: [

@@ -3,10 +3,15 @@
  * the user pool domain (`/oauth2/*`, `/login`, `/logout`, `/error`) and the admin API endpoint
  * (`POST /` with `X-Amz-Target`).
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleAdmin } from './admin.ts';
+import { adminOperation } from './admin.ts';
+import { AuthSessions } from './auth-sessions.ts';
+import { handleAwsJson, preflightAws } from './aws-json.ts';
+import { issueUserTokens } from './issue.ts';
+import { type CodePurpose, CodeStore, type DeliveredCode } from './codes.ts';
+import { handleCodes } from './emulator-endpoints.ts';
 import { createFaults, type Faults } from './faults.ts';
 import { BodyTooLarge, sendJson } from './http.ts';
 import { generateSigningKey, type KeyUse, keyFromPrivate, loadKey } from './keys.ts';
@@ -23,9 +28,9 @@ import {
 } from './oauth.ts';
 import { loadKeyFile, loadState, saveKeyFile, saveState } from './persist.ts';
 import { loadSeed, type SeedFile } from './seed.ts';
-import { type Client, digest, EmulatorState, type PoolState } from './state.ts';
-import { mintUserTokens, newRefreshToken } from './tokens.ts';
+import { type Client, EmulatorState, type PoolState } from './state.ts';
 import { TriggerDispatcher, type TriggerRecord, type WebhookOptions } from './triggers.ts';
+import { userOperation } from './user-api/index.ts';
 
 export interface EmulatorOptions {
   /** 0 = a free port (tests). Default 9230. */
@@ -90,6 +95,11 @@ export interface RunningEmulator {
    * Default client: the pool's first client with the code flow; default scopes: all of its scopes.
    */
   issueTokens(options: IssueTokensOptions): TokenSet;
+  /**
+   * Live confirmation / reset / verification codes (what Cognito would have e-mailed), oldest
+   * first; the same list `GET /_emulator/codes` answers. Emulator-only.
+   */
+  codes(filter?: { username?: string; poolId?: string; purpose?: CodePurpose }): DeliveredCode[];
   stop(): Promise<void>;
 }
 
@@ -163,6 +173,8 @@ export async function start(options: EmulatorOptions = {}): Promise<RunningEmula
     now,
     log,
     challenges: new Map(),
+    codes: new CodeStore(now, log),
+    authSessions: new AuthSessions(now),
   };
 
   let savedVersion = state.version;
@@ -257,39 +269,27 @@ export async function start(options: EmulatorOptions = {}): Promise<RunningEmula
       const nowMs = now();
       const authTime = o.authTime ?? Math.floor(nowMs / 1000);
       const scopes = o.scopes ?? [...client.allowedOAuthScopes];
-      const originJti = randomUUID();
-      const minted = mintUserTokens(state, {
+      const minted = issueUserTokens(state, {
         pool,
         client,
         user,
         scopes,
         authTime,
-        originJti,
         nonce: o.nonce,
         issuer: issuerOf(pool),
         nowMs,
       });
-      const refreshToken = newRefreshToken();
-      state.addRefresh(digest(refreshToken), {
-        poolId: pool.userPoolId,
-        clientId: client.clientId,
-        username: user.username,
-        sub: user.sub,
-        scopes,
-        authTime,
-        originJti,
-        expiresAt: nowMs + client.refreshTokenValiditySeconds * 1000,
-        revoked: false,
-      });
       const out: TokenSet = {
         access_token: minted.accessToken,
-        refresh_token: refreshToken,
+        refresh_token: minted.refreshToken,
         expires_in: minted.expiresIn,
         token_type: 'Bearer',
       };
       if (minted.idToken) out.id_token = minted.idToken;
       return out;
     },
+    codes: (filter = {}) =>
+      ctx.codes.list(filter).filter((c) => !filter.purpose || c.purpose === filter.purpose),
     flushWebhooks: () => dispatcher.flush(),
     setWebhook: (w) => dispatcher.setWebhook(w),
     async stop() {
@@ -314,8 +314,15 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse) {
   const method = req.method ?? 'GET';
 
   if (path === '/' && method === 'POST' && req.headers['x-amz-target']) {
-    return handleAdmin(ctx.state, ctx.faults, req, res, ctx.log);
+    return handleAwsJson(
+      req,
+      res,
+      (op) => userOperation(ctx, op) ?? adminOperation(ctx.state, ctx.faults, op),
+      ctx.log,
+    );
   }
+  if (path === '/' && method === 'OPTIONS') return preflightAws(req, res);
+  if (path === '/_emulator/codes' && method === 'GET') return handleCodes(ctx, url, res);
   const wk = WELL_KNOWN.exec(path);
   if (wk && (method === 'GET' || method === 'HEAD')) return wellKnown(ctx, wk[1]!, wk[2]!, res);
 

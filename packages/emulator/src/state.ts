@@ -7,7 +7,17 @@
  * sequence array (deleted slots become holes) that gives ListUsers a stable order and O(page)
  * cursors for pools of tens of thousands of users.
  */
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { ApiError } from './api-error.ts';
+import { checkAttributeName } from './attributes.ts';
+import { digest } from './digest.ts';
+import {
+  checkPasswordPolicy,
+  DEFAULT_PASSWORD_POLICY,
+  type PasswordPolicy,
+  passwordRecord,
+  type SrpRecord,
+} from './passwords.ts';
 import type { SigningKey } from './keys.ts';
 import {
   type OAuthFlow,
@@ -18,14 +28,7 @@ import {
   type SeedUser,
 } from './seed.ts';
 
-export class ApiError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
 
 export interface Client {
   clientId: string;
@@ -40,6 +43,10 @@ export interface Client {
   refreshTokenValiditySeconds: number;
   refreshTokenRotation: boolean;
   enableTokenRevocation: boolean;
+  /** The user API's flows: `ALLOW_USER_SRP_AUTH`, `ALLOW_USER_PASSWORD_AUTH`, `ALLOW_REFRESH_TOKEN_AUTH`. */
+  explicitAuthFlows: string[];
+  /** Cognito's PreventUserExistenceErrors (ENABLED by default on new clients). */
+  preventUserExistenceErrors: boolean;
 }
 
 export interface User {
@@ -47,6 +54,8 @@ export interface User {
   sub: string;
   /** `sha256:{salt}:{hex}`; undefined = cannot sign in. Not a production hash: an emulator. */
   passwordHash: string | undefined;
+  /** For USER_SRP_AUTH (passwords.ts); undefined = no password, or one restored from an old state file. */
+  srp: SrpRecord | undefined;
   /** Attribute values as Cognito stores them: strings; `sub` included, first. */
   attributes: Record<string, string>;
   enabled: boolean;
@@ -81,6 +90,11 @@ export interface PoolState {
   region: string;
   name: string;
   caseInsensitive: boolean;
+  passwordPolicy: PasswordPolicy;
+  /** Attributes SignUp sends a code to and ConfirmSignUp verifies (`email`, `phone_number`). */
+  autoVerifiedAttributes: string[];
+  /** Cognito's AllowAdminCreateUserOnly: SignUp refused. */
+  adminCreateUserOnly: boolean;
   resourceServers: ResourceServer[];
   clients: Map<string, Client>;
   groups: Map<string, Group>;
@@ -117,6 +131,8 @@ export interface RefreshRecord {
   originJti: string;
   expiresAt: number;
   revoked: boolean;
+  /** Issued by the user API (InitiateAuth): its tokens keep the SDK shape on refresh. */
+  api?: boolean;
 }
 
 export interface HostedSession {
@@ -138,6 +154,9 @@ export interface StateEvent {
 
 const DAY = 86_400;
 
+/** CreateUserPoolClient's default when ExplicitAuthFlows is omitted (less ALLOW_CUSTOM_AUTH, not emulated). */
+const DEFAULT_AUTH_FLOWS = ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'];
+
 function normaliseClient(c: SeedClient): Client {
   return {
     clientId: c.clientId,
@@ -153,45 +172,15 @@ function normaliseClient(c: SeedClient): Client {
     refreshTokenValiditySeconds: c.refreshTokenValiditySeconds || 30 * DAY,
     refreshTokenRotation: c.refreshTokenRotation ?? false,
     enableTokenRevocation: c.enableTokenRevocation ?? true,
+    explicitAuthFlows: [...(c.explicitAuthFlows ?? DEFAULT_AUTH_FLOWS)],
+    preventUserExistenceErrors: c.preventUserExistenceErrors ?? true,
   };
 }
 
-export function hashPassword(password: string): string {
-  const salt = randomBytes(8).toString('hex');
-  return `sha256:${salt}:${createHash('sha256').update(`${salt}:${password}`).digest('hex')}`;
-}
-
-export function checkPassword(stored: string | undefined, password: string): boolean {
-  if (!stored) return false;
-  const [, salt, hex] = stored.split(':');
-  const expected = Buffer.from(hex ?? '', 'hex');
-  const given = createHash('sha256').update(`${salt}:${password}`).digest();
-  return expected.length === given.length && timingSafeEqual(expected, given);
-}
-
-/** SHA-256 hex: refresh tokens and codes are kept by hash, never verbatim. */
-export function digest(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}
+export { digest };
 
 function attrString(v: string | boolean | number): string {
   return typeof v === 'string' ? v : String(v);
-}
-
-/** Cognito's constraints on the password of AdminCreateUser/AdminSetUserPassword (default policy). */
-export function checkPasswordPolicy(password: string): void {
-  if (
-    password.length < 8 ||
-    !/[a-z]/.test(password) ||
-    !/[A-Z]/.test(password) ||
-    !/\d/.test(password) ||
-    !/[^a-zA-Z0-9]/.test(password)
-  ) {
-    throw new ApiError(
-      'InvalidPasswordException',
-      'Password does not conform to policy: needs 8 characters with upper, lower, digit and symbol',
-    );
-  }
 }
 
 export class EmulatorState {
@@ -229,6 +218,9 @@ export class EmulatorState {
       region: p.region ?? regionOf(p.userPoolId),
       name: p.name ?? p.userPoolId,
       caseInsensitive: p.usernameCaseInsensitive ?? true,
+      passwordPolicy: { ...DEFAULT_PASSWORD_POLICY, ...p.passwordPolicy },
+      autoVerifiedAttributes: [...(p.autoVerifiedAttributes ?? ['email'])],
+      adminCreateUserOnly: p.adminCreateUserOnly ?? false,
       resourceServers: (p.resourceServers ?? []).map((r) => ({
         identifier: r.identifier,
         name: r.name ?? r.identifier,
@@ -307,16 +299,26 @@ export class EmulatorState {
   /** Restores a persisted user (no triggers, timestamps and hash kept). */
   restoreUser(
     pool: PoolState,
-    u: SeedUser & { passwordHash?: string | undefined; createdAt: number; updatedAt: number },
+    u: SeedUser & {
+      passwordHash?: string | undefined;
+      srp?: SrpRecord | undefined;
+      createdAt: number;
+      updatedAt: number;
+    },
   ): void {
     this.seedUser(pool, { ...u, password: undefined, status: u.status ?? 'CONFIRMED' });
     const user = pool.bySub.get(u.sub ?? '')!;
-    Object.assign(user, { passwordHash: u.passwordHash, createdAt: u.createdAt, updatedAt: u.updatedAt });
+    Object.assign(user, {
+      passwordHash: u.passwordHash,
+      srp: u.srp,
+      createdAt: u.createdAt,
+      updatedAt: u.updatedAt,
+    });
   }
 
   private seedUser(pool: PoolState, u: SeedUser): void {
     const user = this.insertUser(pool, u.username, u.attributes ?? {}, u.sub);
-    if (u.password) user.passwordHash = hashPassword(u.password);
+    if (u.password) this.storePassword(pool, user, u.password);
     user.status = u.status ?? (u.password ? 'CONFIRMED' : 'FORCE_CHANGE_PASSWORD');
     user.enabled = u.enabled ?? true;
     for (const g of u.groups ?? []) {
@@ -326,7 +328,13 @@ export class EmulatorState {
     }
   }
 
-  private insertUser(
+  /** Stores both forms of a password (no policy check: callers check). */
+  storePassword(pool: PoolState, user: User, password: string): void {
+    Object.assign(user, passwordRecord(pool.userPoolId, user.username, password));
+  }
+
+  /** A new user (FORCE_CHANGE_PASSWORD, no password, no trigger); callers set the rest. */
+  insertUser(
     pool: PoolState,
     username: string,
     attributes: Record<string, string | boolean | number>,
@@ -346,6 +354,7 @@ export class EmulatorState {
       username,
       sub: id,
       passwordHash: undefined,
+      srp: undefined,
       attributes: attrs,
       enabled: true,
       status: 'FORCE_CHANGE_PASSWORD',
@@ -368,23 +377,28 @@ export class EmulatorState {
     temporaryPassword: string | undefined,
   ): User {
     for (const name of Object.keys(attributes)) checkAttributeName(name, true);
-    if (temporaryPassword !== undefined) checkPasswordPolicy(temporaryPassword);
+    if (temporaryPassword !== undefined) checkPasswordPolicy(temporaryPassword, pool.passwordPolicy);
     const user = this.insertUser(pool, username, attributes);
     // Without a temporary password Cognito e-mails a generated one; nobody can know it here, so the
     // user cannot sign in until AdminSetUserPassword.
-    user.passwordHash = temporaryPassword === undefined ? undefined : hashPassword(temporaryPassword);
+    if (temporaryPassword !== undefined) this.storePassword(pool, user, temporaryPassword);
     this.fire('Emulator_AdminCreateUser', pool, user, {});
     return user;
   }
 
-  updateAttributes(pool: PoolState, user: User, attributes: Record<string, string>): void {
+  updateAttributes(
+    pool: PoolState,
+    user: User,
+    attributes: Record<string, string>,
+    source = 'Emulator_AdminUpdateUserAttributes',
+  ): void {
     for (const [k, v] of Object.entries(attributes)) {
       checkAttributeName(k, false);
       user.attributes[k] = v;
     }
     user.updatedAt = this.now();
     this.version++;
-    this.fire('Emulator_AdminUpdateUserAttributes', pool, user, {});
+    this.fire(source, pool, user, {});
   }
 
   deleteUserAttributes(pool: PoolState, user: User, names: string[]): void {
@@ -409,8 +423,8 @@ export class EmulatorState {
   }
 
   setPassword(pool: PoolState, user: User, password: string, permanent: boolean): void {
-    checkPasswordPolicy(password);
-    user.passwordHash = hashPassword(password);
+    checkPasswordPolicy(password, pool.passwordPolicy);
+    this.storePassword(pool, user, password);
     const wasConfirmed = user.status === 'CONFIRMED';
     user.status = permanent ? 'CONFIRMED' : 'FORCE_CHANGE_PASSWORD';
     user.updatedAt = this.now();
@@ -420,15 +434,15 @@ export class EmulatorState {
 
   /** Hosted-login new-password step of a FORCE_CHANGE_PASSWORD user. */
   completeNewPassword(pool: PoolState, user: User, password: string, clientId: string): void {
-    checkPasswordPolicy(password);
-    user.passwordHash = hashPassword(password);
+    checkPasswordPolicy(password, pool.passwordPolicy);
+    this.storePassword(pool, user, password);
     user.status = 'CONFIRMED';
     user.updatedAt = this.now();
     this.version++;
     this.fire('PostConfirmation_ConfirmSignUp', pool, user, {}, clientId);
   }
 
-  deleteUser(pool: PoolState, user: User): void {
+  deleteUser(pool: PoolState, user: User, source = 'Emulator_AdminDeleteUser'): void {
     for (const g of user.groups) {
       const group = pool.groups.get(g);
       if (group) {
@@ -442,7 +456,7 @@ export class EmulatorState {
     this.revokeUserTokens(user.sub);
     for (const [id, s] of this.sessions) if (s.sub === user.sub) this.sessions.delete(id);
     this.version++;
-    this.fire('Emulator_AdminDeleteUser', pool, user, {});
+    this.fire(source, pool, user, {});
   }
 
   // ---- groups ----
@@ -583,42 +597,17 @@ export class EmulatorState {
   ): void {
     this.emit({ triggerSource, pool, user, userName: user?.username, clientId, request });
   }
-}
 
-const STANDARD_ATTRIBUTES = new Set([
-  'address',
-  'birthdate',
-  'email',
-  'email_verified',
-  'family_name',
-  'gender',
-  'given_name',
-  'locale',
-  'middle_name',
-  'name',
-  'nickname',
-  'phone_number',
-  'phone_number_verified',
-  'picture',
-  'preferred_username',
-  'profile',
-  'updated_at',
-  'website',
-  'zoneinfo',
-]);
-
-function checkAttributeName(name: string, creating: boolean): void {
-  if (name === 'sub') {
-    if (creating)
-      throw new ApiError('InvalidParameterException', 'Cannot modify an immutable attribute: sub');
-    throw new ApiError('InvalidParameterException', 'Cannot modify the non-mutable attribute sub');
+  /** An event about a user who does not exist yet (pre sign-up): attributes go in `request`. */
+  fireBefore(
+    triggerSource: string,
+    pool: PoolState,
+    userName: string,
+    request: Record<string, unknown>,
+    clientId: string,
+  ): void {
+    this.emit({ triggerSource, pool, user: undefined, userName, clientId, request });
   }
-  if (STANDARD_ATTRIBUTES.has(name)) return;
-  if (/^custom:[\w]{1,20}$/.test(name)) return;
-  throw new ApiError(
-    'InvalidParameterException',
-    `Attribute does not exist in the schema: ${name.slice(0, 40)}`,
-  );
 }
 
 /** GroupType as the admin API returns it (dates in epoch seconds). */

@@ -66,6 +66,11 @@ export interface UserTokenInput {
   nonce: string | undefined;
   issuer: string;
   nowMs: number;
+  /**
+   * User-API (InitiateAuth) tokens: an ID token whatever the scopes, with every attribute and no
+   * `at_hash` (only token-endpoint ID tokens carry it).
+   */
+  api?: boolean;
 }
 
 export interface IssuedTokens {
@@ -125,8 +130,9 @@ export function mintUserTokens(
   const accessToken = signJwt(currentKey(pool, 'access'), access);
 
   let idToken: string | undefined;
-  if (scopes.includes('openid')) {
-    const id: Record<string, unknown> = { at_hash: atHash(accessToken), sub: user.sub };
+  if (scopes.includes('openid') || input.api) {
+    const id: Record<string, unknown> = input.api ? {} : { at_hash: atHash(accessToken) };
+    id['sub'] = user.sub;
     if (groups.length > 0) id['cognito:groups'] = groups;
     Object.assign(id, roleClaims(pool, groups));
     const attrs = releasedAttributes(user, scopes);

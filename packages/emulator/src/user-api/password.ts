@@ -1,0 +1,98 @@
+/**
+ * ChangePassword (signed in, proves the old one), ForgotPassword (a reset code to the verified
+ * e-mail or phone) and ConfirmForgotPassword (code + new password; the user ends CONFIRMED and
+ * `PostConfirmation_ConfirmForgotPassword` fires, as in Cognito).
+ */
+import { ApiError } from '../api-error.ts';
+import { str, stringMap } from '../aws-json.ts';
+import type { Context } from '../context.ts';
+import { checkPassword, checkPasswordPolicy } from '../passwords.ts';
+import type { PoolState, User } from '../state.ts';
+import {
+  checkSecretHash,
+  clientOf,
+  findUser,
+  INCORRECT,
+  notAuthorized,
+  type UserOperation,
+  userOfAccessToken,
+} from './common.ts';
+import { sendCode } from './delivery.ts';
+
+const NOT_FOUND = 'Username/client id combination not found.';
+
+function setPassword(ctx: Context, pool: PoolState, user: User, password: string): void {
+  ctx.state.storePassword(pool, user, password);
+  user.updatedAt = ctx.now();
+  ctx.state.version++;
+}
+
+export const changePassword: UserOperation = (ctx, p) => {
+  const { pool, user } = userOfAccessToken(ctx, p);
+  const previous = str(p, 'PreviousPassword', true);
+  const proposed = str(p, 'ProposedPassword', true);
+  if (!checkPassword(user.passwordHash, previous)) throw notAuthorized(INCORRECT);
+  checkPasswordPolicy(proposed, pool.passwordPolicy);
+  setPassword(ctx, pool, user, proposed);
+  return {};
+};
+
+/** The verified attribute a reset code goes to (phone first, as Cognito). */
+function resetDestination(user: User): 'email' | 'phone_number' | undefined {
+  if (user.attributes['phone_number'] && user.attributes['phone_number_verified'] === 'true')
+    return 'phone_number';
+  if (user.attributes['email'] && user.attributes['email_verified'] === 'true') return 'email';
+  return undefined;
+}
+
+export const forgotPassword: UserOperation = (ctx, p) => {
+  const { pool, client } = clientOf(ctx, p);
+  const username = str(p, 'Username', true);
+  const user = findUser(ctx, pool, username);
+  checkSecretHash(client, str(p, 'SecretHash'), [username, ...(user ? [user.username, user.sub] : [])]);
+  if (!user) {
+    if (client.preventUserExistenceErrors) {
+      return {
+        CodeDeliveryDetails: { Destination: 'u***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' },
+      };
+    }
+    throw new ApiError('UserNotFoundException', NOT_FOUND);
+  }
+  if (!user.enabled) throw notAuthorized('User is disabled.');
+  const attribute = resetDestination(user);
+  if (!attribute) {
+    throw new ApiError(
+      'InvalidParameterException',
+      'Cannot reset password for the user as there is no registered/verified email or phone_number',
+    );
+  }
+  return { CodeDeliveryDetails: sendCode(ctx, pool, user, 'forgot_password', attribute) };
+};
+
+export const confirmForgotPassword: UserOperation = (ctx, p) => {
+  const { pool, client } = clientOf(ctx, p);
+  const username = str(p, 'Username', true);
+  const code = str(p, 'ConfirmationCode', true);
+  const password = str(p, 'Password', true);
+  const user = findUser(ctx, pool, username);
+  checkSecretHash(client, str(p, 'SecretHash'), [username, ...(user ? [user.username, user.sub] : [])]);
+  if (!user) {
+    if (client.preventUserExistenceErrors)
+      throw new ApiError('CodeMismatchException', 'Invalid verification code provided, please try again.');
+    throw new ApiError('UserNotFoundException', NOT_FOUND);
+  }
+  // A refused password leaves the code usable for the next try.
+  checkPasswordPolicy(password, pool.passwordPolicy);
+  ctx.codes.consume(pool.userPoolId, user.sub, 'forgot_password', code);
+  setPassword(ctx, pool, user, password);
+  user.status = 'CONFIRMED';
+  ctx.state.fire(
+    'PostConfirmation_ConfirmForgotPassword',
+    pool,
+    user,
+    { clientMetadata: stringMap(p, 'ClientMetadata') },
+    client.clientId,
+  );
+  ctx.log(`password reset: ${user.username}`);
+  return {};
+};
