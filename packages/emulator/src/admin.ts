@@ -362,6 +362,8 @@ const OPERATIONS: Record<string, Op> = {
         AllowedOAuthScopes: [...client.allowedOAuthScopes],
         AllowedOAuthFlowsUserPoolClient: client.allowedOAuthFlows.length > 0,
         EnableTokenRevocation: client.enableTokenRevocation,
+        ExplicitAuthFlows: [...client.explicitAuthFlows],
+        PreventUserExistenceErrors: client.preventUserExistenceErrors ? 'ENABLED' : 'LEGACY',
         SupportedIdentityProviders: ['COGNITO'],
         IdTokenValidity: client.idTokenValiditySeconds,
         AccessTokenValidity: client.accessTokenValiditySeconds,
