@@ -1,4 +1,5 @@
 /** Small node:http helpers: bodies, cookies, JSON/HTML/redirect answers. */
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export const MAX_BODY = 1024 * 1024;
@@ -92,4 +93,11 @@ export function withQuery(base: string, params: Record<string, string | undefine
   const text = q.toString();
   if (!text) return base;
   return `${base}${base.includes('?') ? '&' : '?'}${text}`;
+}
+
+/** Constant-time string comparison (secrets, CSRF tokens, PKCE). */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

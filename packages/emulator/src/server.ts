@@ -15,8 +15,8 @@ import { handleCodes } from './emulator-endpoints.ts';
 import { createFaults, type Faults } from './faults.ts';
 import { BodyTooLarge, sendJson } from './http.ts';
 import { generateSigningKey, type KeyUse, keyFromPrivate, loadKey } from './keys.ts';
+import type { Context } from './context.ts';
 import {
-  type Context,
   handleAuthorize,
   handleError,
   handleLoginGet,
