@@ -39,6 +39,7 @@ import {
 } from '../http/route-fallbacks.ts';
 import {
   describeServerError,
+  logServerError,
   pathOf,
   reportServerError,
   type ServerErrorListener,
@@ -94,10 +95,19 @@ export interface CognitoFastifyOptions extends AuthenticationOptions {
   onServerError?: ServerErrorListener;
 }
 
-/** Fastify's own request logger (silent unless the app enables `logger`). */
+/** True when the app configured a Fastify logger (its level may be `silent`: that is a choice). */
+function hasLogger(request: FastifyRequest): boolean {
+  return typeof (request.log as { level?: unknown }).level === 'string';
+}
+
+/**
+ * Fastify's request logger when the app has one; without any logger (Fastify's default), one
+ * `console.error` line instead, so a 500 is never silent. Either, never both.
+ */
 function fastifyLog(request: FastifyRequest): ServerErrorListener {
-  return (error, { method, path }) => {
-    request.log.error(`cognito-code-grant: ${method} ${path}: ${describeServerError(error)}`);
+  return (error, req) => {
+    if (!hasLogger(request)) return logServerError(error, req);
+    request.log.error(`cognito-code-grant: ${req.method} ${req.path}: ${describeServerError(error)}`);
   };
 }
 
@@ -285,7 +295,8 @@ export function cognitoErrorHandler(
   if (parser !== undefined) return replyError(request, reply, parser, undefined, undefined);
   const status = (error as Partial<FastifyError>).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return reply.send(error);
-  request.log.error({ err: error }, 'unhandled error');
+  if (hasLogger(request)) request.log.error({ err: error }, 'unhandled error');
+  else logServerError(error, { method: request.method, path: pathOf(request.url) });
   const answer = errorResponse(error, {});
   return reply.code(answer.status).headers(answer.headers).send(answer.body);
 }

@@ -11,7 +11,7 @@ import { afterEach, describe, test } from 'node:test';
 import express from 'express';
 import Fastify from 'fastify';
 import { cognitoAuth, errorHandler } from '../../src/adapters/express.ts';
-import { cognito } from '../../src/adapters/fastify.ts';
+import { cognito, cognitoErrorHandler } from '../../src/adapters/fastify.ts';
 import { routeRequest, withAuth } from '../../src/adapters/web.ts';
 import { CognitoAuthError, hasErrorCode } from '../../src/errors/errors.ts';
 import { describeServerError, pathOf, type ServerErrorRequest } from '../../src/http/server-errors.ts';
@@ -239,6 +239,41 @@ describe('onServerError', () => {
     await logging.close();
     assert.match(logged, /cognito-code-grant: GET \/down: STORE_FAILED/);
     assert.doesNotMatch(logged, /secret/);
+  });
+
+  test('Fastify: with a logger the 500 goes to it only; without any logger it reaches console.error once', async () => {
+    const lines: string[] = [];
+    console.error = (...args: unknown[]) => lines.push(args.join(' '));
+    const plain = Fastify();
+    plain.setErrorHandler(cognitoErrorHandler);
+    await plain.register(cognito, { authenticators: [failing('store')] });
+    plain.get('/down', async () => 'never');
+    plain.get('/bug', { config: { auth: 'public' } }, async () => {
+      throw new Error('secret detail of a bug');
+    });
+    assert.equal((await plain.inject({ url: '/down?code=secret-code' })).statusCode, 500);
+    assert.equal((await plain.inject({ url: '/bug' })).statusCode, 500);
+    await plain.close();
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(lines[0]!, /^cognito-code-grant: GET \/down: STORE_FAILED/);
+    assert.match(lines[1]!, /^cognito-code-grant: GET \/bug: INTERNAL_ERROR: Error$/);
+    for (const line of lines) assert.doesNotMatch(line, /secret/);
+
+    lines.length = 0;
+    let logged = '';
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        logged += String(chunk);
+        done();
+      },
+    });
+    const logging = Fastify({ logger: { level: 'error', stream } });
+    await logging.register(cognito, { authenticators: [failing('store')] });
+    logging.get('/down', async () => 'never');
+    await logging.inject({ url: '/down' });
+    await logging.close();
+    assert.equal(lines.length, 0, 'logged twice');
+    assert.equal(logged.match(/STORE_FAILED/g)?.length, 1);
   });
 
   test('Web: withAuth reports to onServerError', async () => {
