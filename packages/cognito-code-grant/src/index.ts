@@ -18,6 +18,7 @@ export {
 } from './config/endpoints.ts';
 export { definePool, type PoolConfig, type PoolOptions, poolFromEnv } from './config/pool.ts';
 export { type EnvConfig, fromEnv } from './config/from-env.ts';
+export * from './observability/index.ts';
 export {
   type CognitoApiClient,
   checkConfiguration,

@@ -11,6 +11,7 @@
  * Nothing is module-global: two verifiers never share state.
  */
 import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
+import { channels, codeOf } from '../observability/channels.ts';
 import { type JwksFetchOptions, fetchJwksDocument } from './fetch.ts';
 import { type PreparedKey, type RsaJwk, isPreparedKey, prepareJwk } from './key.ts';
 
@@ -191,13 +192,32 @@ export class JwksCache {
   #startFetch(): void {
     this.#fetchCount++;
     const run = async () => {
+      const started = this.#now();
       try {
         const doc = await fetchJwksDocument(this.jwksUri, this.#options);
         this.#replace(doc);
         this.#lastFetchAt = this.#now();
         this.#lastError = undefined;
         this.#reported = undefined;
+        if (channels.jwksFetch.hasSubscribers) {
+          const durationMs = this.#now() - started;
+          channels.jwksFetch.publish({
+            jwksUri: this.jwksUri,
+            outcome: 'success',
+            keys: this.#keys.size,
+            durationMs,
+          });
+        }
       } catch (error) {
+        if (channels.jwksFetch.hasSubscribers) {
+          const durationMs = this.#now() - started;
+          channels.jwksFetch.publish({
+            jwksUri: this.jwksUri,
+            outcome: 'failure',
+            code: codeOf(error),
+            durationMs,
+          });
+        }
         this.#lastError = error;
         this.#blockedUntil = this.#now() + this.#cooldownMs;
         this.#report(error);

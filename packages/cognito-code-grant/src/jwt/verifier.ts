@@ -11,6 +11,7 @@
  */
 import { verify as cryptoVerify } from 'node:crypto';
 import type { PoolConfig } from '../config/pool.ts';
+import { channels, codeOf } from '../observability/channels.ts';
 import { CognitoAuthError } from '../errors/errors.ts';
 import { describeServerError } from '../http/server-errors.ts';
 import { JwksCache, type JwksErrorListener, MIN_JWKS_COOLDOWN_MS } from '../jwks/cache.ts';
@@ -348,7 +349,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
     return verified;
   }
 
-  function verifySync(token: string, verifyOptions?: VerifyOptions): VerifiedToken {
+  function verifySyncUnobserved(token: string, verifyOptions?: VerifyOptions): VerifiedToken {
     if (typeof token === 'string' && token.length <= maxTokenLength) {
       const hit = fromCache(token, verifyOptions);
       if (hit !== undefined) return hit;
@@ -360,7 +361,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
     return finish(token, decoded, state, key, verifyOptions);
   }
 
-  async function verify(token: string, verifyOptions?: VerifyOptions): Promise<VerifiedToken> {
+  async function verifyUnobserved(token: string, verifyOptions?: VerifyOptions): Promise<VerifiedToken> {
     // Old keys are refetched in the background (verifySync does no I/O): a removed key then
     // leaves the cache, and the verified tokens it signed with it.
     for (const jwks of jwksList) jwks.refreshIfStale();
@@ -372,6 +373,27 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
     const kid = decoded.header.kid;
     const key = state.jwks.getCached(kid) ?? (await state.jwks.getKey(kid));
     return finish(token, decoded, state, key, verifyOptions);
+  }
+
+  // Refusals are published on the token:refused channel; without subscribers the unobserved
+  // functions run as they are (no wrapper, no extra promise on the hot path).
+  const refused = (error: unknown, verifyOptions: VerifyOptions | undefined) =>
+    channels.tokenRefused.publish({ code: codeOf(error), tokenUse: verifyOptions?.tokenUse ?? 'access' });
+  function verifySync(token: string, verifyOptions?: VerifyOptions): VerifiedToken {
+    if (!channels.tokenRefused.hasSubscribers) return verifySyncUnobserved(token, verifyOptions);
+    try {
+      return verifySyncUnobserved(token, verifyOptions);
+    } catch (error) {
+      refused(error, verifyOptions);
+      throw error;
+    }
+  }
+  function verify(token: string, verifyOptions?: VerifyOptions): Promise<VerifiedToken> {
+    if (!channels.tokenRefused.hasSubscribers) return verifyUnobserved(token, verifyOptions);
+    return verifyUnobserved(token, verifyOptions).catch((error: unknown) => {
+      refused(error, verifyOptions);
+      throw error;
+    });
   }
 
   return Object.freeze({

@@ -4,6 +4,7 @@
  * full sync (src/sync). A bounded in-memory cache of what was last written per user makes the
  * steady path (the same token again and again) cost no database read and no write.
  */
+import { channels } from '../observability/channels.ts';
 import type { Kysely, Transaction } from 'kysely';
 import { CognitoAuthError } from '../errors/errors.ts';
 import type { Principal, PrincipalHook } from '../principal/principal.ts';
@@ -137,6 +138,10 @@ export function createReplica(options: ReplicaOptions): Replica {
     name: K,
     event: Parameters<NonNullable<ReplicaHooks[K]>>[0],
   ) {
+    if (channels.replicaWrite.hasSubscribers) {
+      const { user, source } = event as { user: ReplicaUser; source: ReplicaSource };
+      channels.replicaWrite.publish({ operation: name, userPoolId: user.poolId, sub: user.sub, source });
+    }
     const fn = hooks[name] as ((e: typeof event) => unknown) | undefined;
     if (!fn) return;
     try {
@@ -152,7 +157,8 @@ export function createReplica(options: ReplicaOptions): Replica {
     userUpdated: (user, previous, source) => fire('userUpdated', { user, previous, source }),
     groupsChanged: (user, added, removed, source) => fire('groupsChanged', { user, added, removed, source }),
     userDeleted: (user, source) => fire('userDeleted', { user, source }),
-    has: (name) => typeof hooks[name] === 'function',
+    // Subscribers of the replica:write channel need the events too.
+    has: (name) => typeof hooks[name] === 'function' || channels.replicaWrite.hasSubscribers,
   };
 
   async function load(

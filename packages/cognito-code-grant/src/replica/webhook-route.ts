@@ -4,6 +4,7 @@
  * Order matters: size cap, signature, timestamp, shape, then the idempotence claim, then the
  * write. Every refusal happens before anything is written.
  */
+import { channels, codeOf } from '../observability/channels.ts';
 import { createHash } from 'node:crypto';
 import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
 import { SERVER_ERROR_MESSAGE } from '../http/error-response.ts';
@@ -267,10 +268,17 @@ export function createCognitoEventsRoute(options: CognitoEventsRouteOptions): Ro
           throw invalid('body is not JSON');
         }
         const action = interpretEvent(event, poolId);
-        if (action.kind === 'ignore') return json(200, { ok: true, ignored: true });
+        if (action.kind === 'ignore') {
+          if (channels.webhookEvent.hasSubscribers) channels.webhookEvent.publish({ outcome: 'ignored' });
+          return json(200, { ok: true, ignored: true });
+        }
         const hash = createHash('sha256').update(body).digest('hex');
         const claim = await replica.claimWebhookEvent(verified.eventId, hash, action.triggerSource);
-        if (claim === 'duplicate') return json(200, { ok: true, duplicate: true });
+        if (claim === 'duplicate') {
+          if (channels.webhookEvent.hasSubscribers)
+            channels.webhookEvent.publish({ outcome: 'duplicate', triggerSource: action.triggerSource });
+          return json(200, { ok: true, duplicate: true });
+        }
         if (claim === 'conflict')
           throw new CognitoAuthError('WEBHOOK_REPLAYED', 'event id was already used for another event');
         try {
@@ -279,8 +287,12 @@ export function createCognitoEventsRoute(options: CognitoEventsRouteOptions): Ro
           await replica.releaseWebhookEvent(verified.eventId).catch(() => {});
           throw error;
         }
+        if (channels.webhookEvent.hasSubscribers)
+          channels.webhookEvent.publish({ outcome: 'applied', triggerSource: action.triggerSource });
         return json(200, { ok: true, applied: action.triggerSource });
       } catch (error) {
+        if (channels.webhookEvent.hasSubscribers)
+          channels.webhookEvent.publish({ outcome: 'refused', code: codeOf(error) });
         // Like every 5xx answer, no message: it may name tables or rows (docs/errors.md).
         const response = !isCognitoAuthError(error)
           ? json(500, { error: 'STORE_FAILED', message: SERVER_ERROR_MESSAGE })

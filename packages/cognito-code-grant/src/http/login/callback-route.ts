@@ -9,6 +9,7 @@ import type { VerifiedToken } from '../../jwt/verified.ts';
 import { sessionPrincipal } from '../../principal/session-principal.ts';
 import { parseCookies } from '../../session/cookies.ts';
 import { type LoginState, clearLoginState, readLoginState } from '../../session/login-state.ts';
+import { channels, codeOf } from '../../observability/channels.ts';
 import { pathOf } from '../server-errors.ts';
 import type { LoginContext } from './context.ts';
 import { redirect } from './responses.ts';
@@ -205,8 +206,22 @@ export function createCallbackRoute(
       const base = login.redirectUri.endsWith(suffix)
         ? login.redirectUri.slice(0, -suffix.length)
         : config.appUrl;
+      if (channels.signIn.hasSubscribers)
+        channels.signIn.publish({
+          outcome: 'success',
+          userPoolId: pool.userPoolId,
+          clientId: pool.clientId,
+          sub: principal.sub,
+        });
       return noReferrer(redirect(base + login.returnTo, [...clear, ...created.setCookies]));
     } catch (error) {
+      if (channels.signIn.hasSubscribers)
+        channels.signIn.publish({
+          outcome: 'failure',
+          userPoolId: pool.userPoolId,
+          clientId: pool.clientId,
+          code: codeOf(error),
+        });
       return noReferrer(ctx.answerError(request, error, clear, `${prefix}/login`));
     }
   };

@@ -10,6 +10,7 @@ import { randomToken } from '../../oauth/random.ts';
 import { refreshedPrincipal, sessionPrincipal } from '../../principal/session-principal.ts';
 import type { Cookies } from '../../session/backends.ts';
 import type { SessionState } from '../../session/session-data.ts';
+import { channels, codeOf } from '../../observability/channels.ts';
 import { reportServerError } from '../server-errors.ts';
 import type { RequestLike } from '../types.ts';
 import type { LoginContext } from './context.ts';
@@ -78,7 +79,34 @@ export function createRefresher(ctx: LoginContext): Refresher {
     };
   }
 
-  async function performRefresh(
+  /** `refreshTokens`, published on the refresh channel when someone listens. */
+  function performRefresh(
+    state: SessionState,
+    cookies: Cookies,
+    request: RequestLike,
+  ): Promise<RefreshResult> {
+    if (!channels.refresh.hasSubscribers) return refreshTokens(state, cookies, request);
+    const started = now();
+    const sub = state.principal.sub;
+    return refreshTokens(state, cookies, request).then(
+      (result) => {
+        const outcome = result.state === state ? 'deferred' : 'success';
+        channels.refresh.publish({ outcome, sub, durationMs: now() - started });
+        return result;
+      },
+      (error: unknown) => {
+        channels.refresh.publish({
+          outcome: 'failure',
+          sub,
+          code: codeOf(error),
+          durationMs: now() - started,
+        });
+        throw error;
+      },
+    );
+  }
+
+  async function refreshTokens(
     state: SessionState,
     cookies: Cookies,
     request: RequestLike,

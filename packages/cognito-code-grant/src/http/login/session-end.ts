@@ -5,6 +5,7 @@
  */
 import type { Cookies } from '../../session/backends.ts';
 import type { SessionState } from '../../session/session-data.ts';
+import { channels } from '../../observability/channels.ts';
 import type { LoginContext } from './context.ts';
 
 export type SessionEndReason = 'logout' | 'expired' | 'refresh-refused' | 'replaced' | 'too-large';
@@ -21,8 +22,9 @@ export async function endSession(
   ctx: LoginContext,
   state: SessionState | undefined,
   cookies: Cookies,
-  _reason: SessionEndReason,
+  reason: SessionEndReason,
 ): Promise<SessionEnd> {
+  if (channels.signOut.hasSubscribers) channels.signOut.publish({ reason, sub: state?.principal.sub });
   try {
     return { setCookies: state ? await ctx.backend.destroy(state, cookies) : ctx.backend.clear(cookies) };
   } catch (error) {

@@ -1,0 +1,10 @@
+export {
+  CHANNELS,
+  type JwksFetchEvent,
+  type RefreshEvent,
+  type ReplicaWriteEvent,
+  type SignInEvent,
+  type SignOutEvent,
+  type TokenRefusedEvent,
+  type WebhookEventEvent,
+} from './channels.ts';
