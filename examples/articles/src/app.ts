@@ -37,7 +37,10 @@ export interface ArticlesAppConfig {
   readonly pool: PoolConfig;
   /** Public base URL, e.g. `https://articles.example.com` (`APP_URL`). */
   readonly appUrl: string;
-  /** `SESSION_SECRET` values; the first one seals, the others are still accepted. */
+  /**
+   * `SESSION_SECRET` values (the first seals the login-state cookie and derives CSRF tokens, the
+   * others are still accepted). Sessions themselves are stored in `db`.
+   */
   readonly sessionSecrets: readonly string[];
   /** The database shared by the replica and the `articles` table. The caller owns it. */
   readonly db: Kysely<any>;
@@ -87,13 +90,15 @@ function pageUser(principal: Principal): PageUser {
  * routes. Returns the Express app; the caller listens and owns `config.db`.
  */
 export async function createApp(config: ArticlesAppConfig): Promise<ArticlesApp> {
-  const { articles, verifier, replica } = await setUpArticles(config);
+  const { articles, verifier, replica, sessions } = await setUpArticles(config);
   const hook = replica.hook();
   const login = createCognitoLogin({
     pool: config.pool,
     appUrl: config.appUrl,
     verifier,
-    session: { mode: 'cookie', secrets: config.sessionSecrets },
+    // Store mode on the app's own database: a user in many groups has a session like anyone
+    // else's (a cookie holds about 14 KB), and a logout ends the session everywhere at once.
+    session: { mode: 'store', store: sessions, secrets: config.sessionSecrets },
     prefix: '/auth',
     hook,
     ...(config.fetch ? { fetch: config.fetch } : {}),

@@ -3,6 +3,7 @@
  * itself (its hidden memo slot, see jwt/verified.ts): the verifier's token cache returns the same
  * `VerifiedToken` for a reused token, so the same frozen principal comes back with no rebuild.
  */
+import type { CognitoClaims } from '../jwt/claims.ts';
 import type { VerifiedToken } from '../jwt/verified.ts';
 import { derivedMemoOf } from '../jwt/verified.ts';
 import type { Principal } from './principal.ts';
@@ -13,8 +14,21 @@ export function splitScopes(scope: unknown): readonly string[] {
   return Object.freeze(scope.split(' ').filter((s) => s !== ''));
 }
 
-function build(verified: VerifiedToken, source: 'bearer' | 'session'): Principal {
-  const { claims, pool } = verified;
+/** The pool a principal names: its issuer and user pool id. */
+export interface PrincipalPool {
+  readonly issuer: string;
+  readonly userPoolId: string;
+}
+
+/**
+ * The principal for claims that were verified (now, or when they were sealed into a session).
+ * Not memoised: `principalFromToken` is the cached path for verified tokens.
+ */
+export function principalFromClaims(
+  claims: Readonly<CognitoClaims>,
+  pool: PrincipalPool,
+  source: 'bearer' | 'session',
+): Principal {
   const isId = claims.token_use === 'id';
   const rawUsername = isId ? claims['cognito:username'] : claims['username'];
   const username = typeof rawUsername === 'string' ? rawUsername : null;
@@ -53,7 +67,7 @@ export function principalFromToken(verified: VerifiedToken, source: 'bearer' | '
     const cached = memo[slot] as Principal | undefined;
     if (cached !== undefined) return cached;
   }
-  const principal = build(verified, source);
+  const principal = principalFromClaims(verified.claims, verified.pool, source);
   if (memo !== undefined) memo[slot] = principal;
   return principal;
 }

@@ -2,8 +2,9 @@
  * The principal of a browser session: identity from the ID token, scopes and expiry from the
  * access token (the one the session presents to APIs).
  */
+import type { CognitoClaims } from '../jwt/claims.ts';
 import type { VerifiedToken } from '../jwt/verified.ts';
-import { principalFromToken, splitScopes } from './from-claims.ts';
+import { type PrincipalPool, principalFromClaims, principalFromToken, splitScopes } from './from-claims.ts';
 import type { Principal } from './principal.ts';
 
 /** Built at the callback and at a refresh that returned an ID token; keeps a replica id already set. */
@@ -27,4 +28,22 @@ export function refreshedPrincipal(previous: Principal, access: VerifiedToken): 
     scopes: splitScopes(access.claims['scope']),
     expiresAt: access.claims.exp,
   });
+}
+
+/**
+ * The session principal rebuilt from the claims a session keeps (ID-token claims, access-token
+ * claims), exactly as `sessionPrincipal` built it from the verified tokens.
+ */
+export function sessionPrincipalFromClaims(
+  idClaims: Readonly<CognitoClaims>,
+  accessClaims: Readonly<CognitoClaims>,
+  pool: PrincipalPool,
+  replicaUserId: string | number | undefined,
+): Principal {
+  const principal: Principal = {
+    ...principalFromClaims(idClaims, pool, 'session'),
+    scopes: splitScopes(accessClaims['scope']),
+    expiresAt: accessClaims.exp,
+  };
+  return Object.freeze(replicaUserId === undefined ? principal : { ...principal, replicaUserId });
 }

@@ -174,9 +174,13 @@ export function createCookieBackend(o: CookieBackendOptions): SessionBackend {
     const chunks = Math.ceil(sealed.length / CHUNK_SIZE);
     // A session the next request could not send back (413) would lock the browser out.
     if (sealed.length + chunks * (o.cookieName.length + 5) > maxSessionBytes) {
+      // The operator's report names the fix; the user sees a page saying it is not their fault.
       throw new CognitoAuthError(
         'SESSION_TOO_LARGE',
-        `The session (${sealed.length} bytes sealed) does not fit in a cookie: use store mode`,
+        `The session (${sealed.length} bytes sealed) does not fit in the ${maxSessionBytes} bytes of cookies ` +
+          `this app reads (maxCookieHeaderBytes ${maxHeader}, less room for other cookies): use store mode ` +
+          `(session: { mode: 'store', store }), or raise maxCookieHeaderBytes together with Node's --max-http-header-size`,
+        { details: { sealedBytes: sealed.length, limitBytes: maxSessionBytes } },
       );
     }
     return writeChunked(o.cookieName, sealed, attrs, cookies);

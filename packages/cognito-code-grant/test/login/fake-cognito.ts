@@ -30,6 +30,8 @@ export interface FakeCognito {
   lastTokenRequest: { authorization: string | null; body: URLSearchParams } | undefined;
   /** Extra claims of the ID tokens issued (given the access token issued with each). */
   idClaims: ((accessToken: string) => Record<string, unknown>) | undefined;
+  /** Length of the refresh tokens issued (Cognito's are encrypted JWTs of about 1 800 characters). */
+  refreshTokenLength: number;
   /** Extra members of the code-grant token response (a `scope`, say). */
   codeResponseExtra: Record<string, unknown> | undefined;
 }
@@ -70,6 +72,7 @@ export function createFakeCognito(options: {
     lifetime: 3600,
     lastTokenRequest: undefined,
     idClaims: undefined,
+    refreshTokenLength: 0,
     codeResponseExtra: undefined,
     authorize(location, user = {}, overrides = {}) {
       const url = new URL(location);
@@ -121,7 +124,7 @@ export function createFakeCognito(options: {
           if (challenge !== entry.challenge || body.get('redirect_uri') !== entry.redirectUri) {
             return json({ error: 'invalid_grant' }, 400);
           }
-          const refresh = `rt-${++counter}`;
+          const refresh = `rt-${++counter}`.padEnd(fake.refreshTokenLength, 'r');
           refreshTokens.set(refresh, entry.user);
           const accessToken = testPool.accessToken(entry.user, { claims: times });
           const extra = fake.idClaims?.(accessToken) ?? {};

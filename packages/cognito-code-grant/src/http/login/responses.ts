@@ -39,6 +39,17 @@ const TITLES: Partial<Record<CognitoAuthErrorCode, string>> = {
   OPENID_SCOPE_MISSING: 'Your sign-in could not be completed',
   TOKEN_EXCHANGE_FAILED: 'The sign-in service could not be reached',
   CSRF_INVALID: 'This request was refused',
+  SESSION_TOO_LARGE: 'Your account could not be signed in here',
+};
+
+/**
+ * What the user is told for the server-side failures that have a specific, safe explanation
+ * (other 5xx answers say only that something went wrong). The operator's report carries the fix.
+ */
+const USER_MESSAGES: Partial<Record<CognitoAuthErrorCode, string>> = {
+  SESSION_TOO_LARGE:
+    'Your account carries more information (such as group memberships) than this site can keep in a browser cookie. ' +
+    'Nothing is wrong with your account: the site operator has been told how to fix it.',
 };
 
 /**
@@ -55,7 +66,9 @@ export function errorAnswer(
   const known = isCognitoAuthError(error);
   const status = known ? error.status : 500;
   const code = known ? error.code : 'INTERNAL_ERROR';
-  const message = known && status < 500 ? error.message : SERVER_ERROR_MESSAGE;
+  const message = known
+    ? (USER_MESSAGES[error.code] ?? (status < 500 ? error.message : SERVER_ERROR_MESSAGE))
+    : SERVER_ERROR_MESSAGE;
   if (wantsJson(request)) return json({ error: code, message }, status, setCookies);
   const title = (known && TITLES[error.code]) || 'Something went wrong';
   const link = loginPath ? `<p><a href="${escapeHtml(loginPath)}">Sign in again</a></p>` : '';
