@@ -99,7 +99,15 @@ export {
   safeReturnTo,
 } from './http/login/index.ts';
 export { createMemorySessionStore, type MemorySessionStoreOptions } from './store/memory/index.ts';
-export type { SessionRecord, SessionStore, UnchangedRecord } from './session/store.ts';
+export type { DeniedOrigin, SessionRecord, SessionStore, UnchangedRecord } from './session/store.ts';
+export {
+  createOriginDenylist,
+  type DenylistEvent,
+  type OriginDenylist,
+  type OriginDenylistOptions,
+  type OriginDenyStore,
+} from './session/origin-denylist.ts';
+export type { PushChannel, PushListener, PushSubscription } from './session/push.ts';
 export * from './oauth/index.ts';
 export {
   type CognitoEventsRouteOptions,

@@ -19,6 +19,14 @@ export interface SessionRecord {
   readonly version?: string;
 }
 
+import type { PushChannel } from './push.ts';
+
+/** A token origin (`origin_jti`) this app ended, refused until `expiresAt` (epoch ms). */
+export interface DeniedOrigin {
+  readonly originJti: string;
+  readonly expiresAt: number;
+}
+
 /** A getMany answer when the caller's known version is still current: the data is not sent. */
 export interface UnchangedRecord {
   readonly unchanged: true;
@@ -67,15 +75,35 @@ export interface SessionStore {
   acquireLease(idHash: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Releases the lease if `owner` holds it. */
   releaseLease(idHash: string, owner: string): Promise<void>;
+  /**
+   * Optional: the store's push channel (see push.ts). A store that has one publishes every
+   * `set`, `replace` and `delete` of a session (not `touch`, which only moves an expiry later)
+   * and every `denyOrigin` on it. Store mode then keeps the sessions it served in memory and
+   * drops one when its message arrives; without a channel it reads the store on every request.
+   */
+  readonly subscribe?: PushChannel['subscribe'];
+  /**
+   * Optional: records a token origin in the shared deny-list until `expiresAt` (a later expiry
+   * wins over an earlier one), and publishes it when the store has a push channel.
+   */
+  denyOrigin?(originJti: string, expiresAt: number): Promise<void>;
+  /**
+   * Optional, with `denyOrigin`: the live deny-list entries; with `since` (epoch ms by the
+   * store's clock) a store may return only those recorded at or after it (polling).
+   */
+  deniedOrigins?(since?: number): Promise<DeniedOrigin[]>;
+  /** How often a consumer without a push channel polls `deniedOrigins` (ms); set by SQL stores. */
+  readonly pollIntervalMs?: number;
 }
 
 /**
- * Makes a store's optional `getMany` and `replace` non-enumerable, so `{ ...store, get: wrapped }`
- * or `{ ...store, set: wrapped }` does not carry them over: the wrapper's own `get` and `set`
- * then see every read and write instead of being bypassed by batched reads or refresh writes.
+ * Makes a store's optional `getMany`, `replace` and `subscribe` non-enumerable, so
+ * `{ ...store, get: wrapped }` or `{ ...store, set: wrapped }` does not carry them over: the
+ * wrapper's own `get` and `set` then see every read and write instead of being bypassed by
+ * batched reads, refresh writes, or a cache kept current by the original store's channel.
  */
 export function nonEnumerableOptionals<T extends SessionStore>(store: T): T {
-  for (const name of ['getMany', 'replace'] as const) {
+  for (const name of ['getMany', 'replace', 'subscribe'] as const) {
     if (store[name] !== undefined) {
       Object.defineProperty(store, name, { value: store[name], enumerable: false, writable: true });
     }

@@ -12,7 +12,13 @@ import { createMemorySessionStore } from '../../src/store/memory/session-store.t
 import { APP, SECRET, setup } from './harness.ts';
 
 // `replace` is left out: this store takes the port's fallback (get, then set) when a refresh saves.
-type Counts = Record<Exclude<keyof SessionStore, 'getMany' | 'inProcess' | 'replace'>, number>;
+type Counts = Record<
+  Exclude<
+    keyof SessionStore,
+    'getMany' | 'inProcess' | 'replace' | 'subscribe' | 'denyOrigin' | 'deniedOrigins' | 'pollIntervalMs'
+  >,
+  number
+>;
 
 /** A store that counts calls per method (the harness clock is plugged in after setup). */
 function countingStore(now: () => number): { store: SessionStore; calls: Counts } {

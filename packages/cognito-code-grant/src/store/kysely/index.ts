@@ -16,6 +16,7 @@ export {
   type SqlSessionStore,
   type SqlSessionStoreOptions,
 } from './session-store.ts';
+export type { PgListenClient, PgListenOptions } from './pg-channel.ts';
 export { createReplica, type ReplicaOptions } from '../../replica/replica.ts';
 export type {
   ApplyResult,

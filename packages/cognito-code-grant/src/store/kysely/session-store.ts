@@ -2,12 +2,19 @@
  * SessionStore over Kysely (SQLite, PostgreSQL, MySQL/MariaDB) on the `{prefix}sessions` table
  * of migrations/sessions.ts. All queries are parameterised; the lease is one conditional UPDATE,
  * atomic on every dialect.
+ *
+ * The deny-list of token origins is the `{prefix}denied_origins` table. PostgreSQL with `listen`
+ * has a push channel (LISTEN/NOTIFY, pg-channel.ts); the other dialects have none: consumers
+ * poll `deniedOrigins(since)` every `pollIntervalMs`, and store mode reads every request.
  */
 import { randomInt } from 'node:crypto';
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { dialectOf } from './database.ts';
+import { type PgListenOptions, pgChannel } from './pg-channel.ts';
+import { type PushListener, PushHub } from '../../session/push.ts';
 import { CognitoAuthError } from '../../errors/errors.ts';
 import {
+  type DeniedOrigin,
   type SessionRecord,
   type SessionStore,
   type UnchangedRecord,
@@ -19,11 +26,21 @@ export interface SqlSessionStoreOptions {
   readonly tablePrefix?: string;
   /** Clock in epoch ms. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * PostgreSQL only: the push channel's dedicated connection (`{ connectionString }`, or
+   * `{ connect }` returning a new `pg.Client`). Store mode then keeps served sessions in memory
+   * until a NOTIFY says otherwise, and the deny-list is pushed instead of polled.
+   */
+  readonly listen?: PgListenOptions | undefined;
+  /** How often consumers without a push channel poll the deny-list (ms). Default 1000. */
+  readonly pollIntervalMs?: number;
 }
 
 export interface SqlSessionStore extends SessionStore {
-  /** Deletes expired rows; returns how many. Run it now and then (expired rows are never read). */
+  /** Deletes expired rows (and deny-list entries); returns how many. Run it now and then. */
   deleteExpired(): Promise<number>;
+  /** Closes the LISTEN connection (`listen`); the Kysely instance stays yours to destroy. */
+  closeChannel(): Promise<void>;
 }
 
 const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$|^$/;
@@ -51,7 +68,13 @@ export function createSqlSessionStore(
   if (!PREFIX.test(prefix))
     throw new CognitoAuthError('CONFIG_INVALID', 'tablePrefix must be letters, digits or _');
   const table = `${prefix}sessions`;
+  const deniedTable = `${prefix}denied_origins`;
   const now = options.now ?? Date.now;
+  const dialect = dialectIfKnown(db);
+  if (options.listen !== undefined && dialect !== 'postgres')
+    throw new CognitoAuthError('CONFIG_INVALID', 'listen (LISTEN/NOTIFY) needs PostgreSQL');
+  const listen = options.listen;
+  const hub = listen ? new PushHub(() => pgChannel(`${prefix}events`, listen)) : undefined;
   // Every query on the per-request path is compiled once per shape, then run with fresh bound
   // parameters (never interpolated): building and compiling it each time costs more than the
   // round trip on a fast network.
@@ -98,7 +121,7 @@ export function createSqlSessionStore(
   // parse and plan cost does not grow with the batch as the IN list and CASE of `manySql` do
   // (about a third less server CPU per 20-id batch, and fewer parameters to serialise).
   const pgManySql =
-    dialectIfKnown(db) === 'postgres'
+    dialect === 'postgres'
       ? sql`select s.id_hash, s.user_sub, s.expires_at, s.version,
               case when s.version = k.v then null else s.data end as data
             from unnest(${[]}::varchar[], ${[]}::integer[]) as k(id, v)
@@ -234,9 +257,46 @@ export function createSqlSessionStore(
         .where('lease_owner', '=', owner)
         .execute();
     },
+    ...(hub ? { subscribe: (listener: PushListener) => hub.subscribe(listener) } : {}),
+    closeChannel: async () => hub?.close(),
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    async denyOrigin(originJti, expiresAt) {
+      const t = now();
+      const values = { origin_jti: originJti, expires_at: Math.floor(expiresAt), recorded_at: t };
+      const insert = db.insertInto(deniedTable).values(values);
+      // The later expiry wins; PostgreSQL's trigger notifies the row as written.
+      await (dialect === 'mysql'
+        ? insert.onDuplicateKeyUpdate({
+            expires_at: sql`greatest(expires_at, values(expires_at))`,
+            recorded_at: sql`values(recorded_at)`,
+          })
+        : insert.onConflict((oc: any) =>
+            oc.column('origin_jti').doUpdateSet({
+              expires_at: sql`case when excluded.expires_at > ${sql.ref(`${deniedTable}.expires_at`)} then excluded.expires_at else ${sql.ref(`${deniedTable}.expires_at`)} end`,
+              recorded_at: sql`excluded.recorded_at`,
+            }),
+          )
+      ).execute();
+    },
+    async deniedOrigins(since) {
+      let query = db
+        .selectFrom(deniedTable)
+        .select(['origin_jti', 'expires_at'])
+        .where('expires_at', '>', now());
+      if (since !== undefined) query = query.where('recorded_at', '>=', since);
+      const rows = await query.execute();
+      return rows.map(
+        (row: Record<string, unknown>): DeniedOrigin => ({
+          originJti: row['origin_jti'] as string,
+          expiresAt: num(row['expires_at']),
+        }),
+      );
+    },
     async deleteExpired() {
-      const result = await db.deleteFrom(table).where('expires_at', '<=', now()).executeTakeFirst();
-      return Number(result.numDeletedRows);
+      const t = now();
+      const result = await db.deleteFrom(table).where('expires_at', '<=', t).executeTakeFirst();
+      const origins = await db.deleteFrom(deniedTable).where('expires_at', '<=', t).executeTakeFirst();
+      return Number(result.numDeletedRows) + Number(origins.numDeletedRows);
     },
   });
 }

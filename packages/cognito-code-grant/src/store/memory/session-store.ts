@@ -1,11 +1,22 @@
-/** In-memory SessionStore for development and tests: bounded, single process only. */
-import { type SessionRecord, type SessionStore, nonEnumerableOptionals } from '../../session/store.ts';
+/**
+ * In-memory SessionStore for development and tests: bounded, single process only. Its push
+ * channel and deny-list are in-process (every app instance sharing this object sees them).
+ */
+import { inProcessChannel, originMessage, sessionMessage } from '../../session/push.ts';
+import {
+  type DeniedOrigin,
+  type SessionRecord,
+  type SessionStore,
+  nonEnumerableOptionals,
+} from '../../session/store.ts';
 
 export interface MemorySessionStoreOptions {
   /** Maximum sessions kept; the least recently written goes first (default 10 000). */
   maxSessions?: number;
   /** Clock in epoch ms (default Date.now). */
   now?: () => number;
+  /** Deny-list entries kept (default 100 000; the soonest to expire go first). */
+  maxDeniedOrigins?: number;
 }
 
 interface Entry {
@@ -22,6 +33,10 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
   const now = options.now ?? Date.now;
   const map = new Map<string, Entry>();
   let writes = 0;
+  const channel = inProcessChannel();
+  // origin_jti -> [expiresAt, recordedAt]
+  const denied = new Map<string, [number, number]>();
+  const maxDenied = options.maxDeniedOrigins ?? 100_000;
   const live = (idHash: string): Entry | undefined => {
     const e = map.get(idHash);
     if (e && e.record.expiresAt <= now()) {
@@ -45,6 +60,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
       if (previous.leaseUntil !== undefined) entry.leaseUntil = previous.leaseUntil;
     }
     map.set(idHash, entry);
+    channel.publish(sessionMessage(idHash));
   };
   return nonEnumerableOptionals({
     // getMany exists (the port's reference implementation) but reads are not gathered.
@@ -71,6 +87,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
     },
     async delete(idHash) {
       map.delete(idHash);
+      channel.publish(sessionMessage(idHash));
     },
     async touch(idHash, expiresAt) {
       const e = live(idHash);
@@ -91,6 +108,33 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
         delete e.leaseOwner;
         delete e.leaseUntil;
       }
+    },
+    subscribe: (listener) => channel.subscribe(listener),
+    async denyOrigin(originJti, expiresAt) {
+      const t = now();
+      const current = denied.get(originJti)?.[0] ?? 0;
+      if (expiresAt > current) {
+        if (!denied.has(originJti) && denied.size >= maxDenied) {
+          for (const [k, [until]] of denied) if (until <= t) denied.delete(k);
+          while (denied.size >= maxDenied) {
+            let soonest: string | undefined;
+            let min = Number.POSITIVE_INFINITY;
+            for (const [k, [until]] of denied) if (until < min) [soonest, min] = [k, until];
+            denied.delete(soonest!);
+          }
+        }
+        denied.set(originJti, [expiresAt, t]);
+      }
+      channel.publish(originMessage(originJti, Math.max(expiresAt, current)));
+    },
+    async deniedOrigins(since) {
+      const t = now();
+      const out: DeniedOrigin[] = [];
+      for (const [originJti, [expiresAt, at]] of denied) {
+        if (expiresAt <= t) denied.delete(originJti);
+        else if (since === undefined || at >= since) out.push({ originJti, expiresAt });
+      }
+      return out;
     },
     size: () => map.size,
   });

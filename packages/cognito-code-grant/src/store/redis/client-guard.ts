@@ -29,6 +29,8 @@ const STORE_METHODS = [
   'touch',
   'acquireLease',
   'releaseLease',
+  'denyOrigin',
+  'deniedOrigins',
 ] as const satisfies readonly (keyof SessionStore)[];
 
 /** Listens for the client's errors for its whole life and reports the first of each outage. */

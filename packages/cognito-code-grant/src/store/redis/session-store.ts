@@ -4,11 +4,18 @@
  * taken by a script that checks the owner and expiry, and released by a compare-and-delete
  * script. Both keys of a session carry its id as a hash tag (`{<idHash>}`), so on a Redis
  * Cluster they share a slot and the commands that touch both are accepted.
+ *
+ * With `push: true` every write also PUBLISHes on `<prefix>events` (in the same MULTI or script),
+ * and `subscribe` listens on a dedicated connection (redis-channel.ts); the deny-list of token
+ * origins is one sorted set, `<prefix>denied-origins`, scored by expiry.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { watchRedisErrors, withStoreDeadlines } from './client-guard.ts';
+import { type PushListener, PushHub, sessionMessage } from '../../session/push.ts';
+import { redisChannel } from './redis-channel.ts';
 import {
+  type DeniedOrigin,
   type SessionRecord,
   type SessionStore,
   type UnchangedRecord,
@@ -31,10 +38,20 @@ export interface RedisSessionStoreOptions {
    * Default: a one-line `console.warn`, unless the client already has an `'error'` listener.
    */
   readonly onConnectionError?: (error: Error) => void;
+  /**
+   * Publish every session write and deny-list entry on `<prefix>events` and offer `subscribe`
+   * (store mode then keeps served sessions in memory until told otherwise). Every process
+   * sharing the store must set it, and sessions must only be changed through the store (a raw
+   * `DEL` publishes nothing). Default false.
+   */
+  readonly push?: boolean;
+  /** Push: how often the subscriber connection is pinged; a missed answer counts as lost. Default 5000. */
+  readonly heartbeatMs?: number;
 }
 
 /** The ioredis methods this store uses (a Redis or Cluster client both fit). */
-export type RedisLike = Pick<Redis, 'hmget' | 'del' | 'multi' | 'eval'> & Partial<Pick<Redis, 'pipeline'>>;
+export type RedisLike = Pick<Redis, 'hmget' | 'del' | 'multi' | 'eval'> &
+  Partial<Pick<Redis, 'pipeline' | 'zrangebyscore'>>;
 
 const TOUCH =
   "if redis.call('exists', KEYS[1]) == 1 then redis.call('hset', KEYS[1], 'e', ARGV[1]); " +
@@ -55,7 +72,16 @@ const REPLACE_LIVE =
   'if not e or tonumber(e) <= tonumber(ARGV[6]) then return 0 end ' +
   "redis.call('del', KEYS[1]) " +
   "redis.call('hset', KEYS[1], 'd', ARGV[1], 'u', ARGV[2], 'e', ARGV[3], 'v', ARGV[4]) " +
-  "redis.call('pexpire', KEYS[1], ARGV[5]) return 1";
+  "redis.call('pexpire', KEYS[1], ARGV[5]) " +
+  "if ARGV[7] ~= '' then redis.call('publish', ARGV[7], ARGV[8]) end return 1";
+// Deny-list: the later expiry wins; expired members go; the entry is published when pushing.
+const DENY_ORIGIN =
+  "local cur = redis.call('zscore', KEYS[1], ARGV[1]) local e = tonumber(ARGV[2]) " +
+  'if cur and tonumber(cur) > e then e = tonumber(cur) end ' +
+  "redis.call('zadd', KEYS[1], e, ARGV[1]) " +
+  "redis.call('zremrangebyscore', KEYS[1], '-inf', ARGV[3]) " +
+  "local ttl = e - tonumber(ARGV[3]) if ttl > 0 and redis.call('pttl', KEYS[1]) < ttl then redis.call('pexpire', KEYS[1], ttl) end " +
+  "if ARGV[4] ~= '' then redis.call('publish', ARGV[4], 'o:' .. string.format('%d', e) .. ':' .. ARGV[1]) end return 1";
 const RELEASE_OWNED =
   "local cur = redis.call('get', KEYS[1]) " +
   "if cur and string.sub(cur, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. '|' then return redis.call('del', KEYS[1]) end return 0";
@@ -63,13 +89,22 @@ const RELEASE_OWNED =
 /** A fresh random version with every write: never one a reader holds for older data. */
 const newVersion = () => randomBytes(9).toString('base64url');
 
+export interface RedisSessionStore extends SessionStore {
+  /** Closes the push channel's subscriber connection (the client given stays yours to quit). */
+  closeChannel(): Promise<void>;
+}
+
 export function createRedisSessionStore(
   redis: RedisLike,
   options: RedisSessionStoreOptions = {},
-): SessionStore {
+): RedisSessionStore {
   watchRedisErrors(redis as never, options.onConnectionError);
   const prefix = options.prefix ?? 'ccg:';
   const now = options.now ?? Date.now;
+  const push = options.push === true;
+  const events = push ? `${prefix}events` : '';
+  const deniedKey = `${prefix}denied-origins`;
+  const hub = push ? new PushHub(() => redisChannel(redis, events, options.heartbeatMs ?? 5000)) : undefined;
   const key = (idHash: string) => `${prefix}session:{${idHash}}`;
   const leaseKey = (idHash: string) => `${prefix}lease:{${idHash}}`;
   /** The `u` field: '' (or absent) stands for no sub. */
@@ -144,7 +179,7 @@ export function createRedisSessionStore(
     async set(idHash, record: SessionRecord) {
       const ttl = Math.max(1, Math.ceil(record.expiresAt - now()));
       const k = key(idHash);
-      await redis
+      const multi = redis
         .multi()
         .del(k)
         .hset(
@@ -158,8 +193,9 @@ export function createRedisSessionStore(
           'v',
           newVersion(),
         )
-        .pexpire(k, ttl)
-        .exec();
+        .pexpire(k, ttl);
+      if (push) multi.publish(events, sessionMessage(idHash));
+      await multi.exec();
     },
     async replace(idHash, record: SessionRecord) {
       const t = now();
@@ -173,11 +209,17 @@ export function createRedisSessionStore(
         newVersion(),
         String(Math.max(1, Math.ceil(record.expiresAt - t))),
         String(t),
+        events,
+        sessionMessage(idHash),
       );
       return Number(result) === 1;
     },
     async delete(idHash) {
-      await redis.del(key(idHash), leaseKey(idHash));
+      if (!push) {
+        await redis.del(key(idHash), leaseKey(idHash));
+        return;
+      }
+      await redis.multi().del(key(idHash), leaseKey(idHash)).publish(events, sessionMessage(idHash)).exec();
     },
     async touch(idHash, expiresAt) {
       const ttl = Math.max(1, Math.ceil(expiresAt - now()));
@@ -200,6 +242,28 @@ export function createRedisSessionStore(
     },
     async releaseLease(idHash, owner) {
       await redis.eval(RELEASE_OWNED, 1, leaseKey(idHash), owner);
+    },
+    ...(hub ? { subscribe: (listener: PushListener) => hub.subscribe(listener) } : {}),
+    closeChannel: async () => hub?.close(),
+    async denyOrigin(originJti, expiresAt) {
+      await redis.eval(
+        DENY_ORIGIN,
+        1,
+        deniedKey,
+        originJti,
+        String(Math.floor(expiresAt)),
+        String(now()),
+        events,
+      );
+    },
+    async deniedOrigins() {
+      // The whole live list (a sorted set has no insertion time): push keeps consumers current,
+      // so this runs at start, at resynchronisation and while the channel is down.
+      const flat = (await redis.zrangebyscore!(deniedKey, `(${now()}`, '+inf', 'WITHSCORES')) as string[];
+      const out: DeniedOrigin[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        out.push({ originJti: flat[i]!, expiresAt: Number(flat[i + 1]) });
+      return out;
     },
   });
   return withStoreDeadlines(store, options.commandTimeoutMs ?? 2000);
