@@ -33,6 +33,7 @@ const TOKEN_DESCRIPTIONS: Partial<Record<CognitoAuthErrorCode, string>> = {
   TOKEN_CLIENT_INVALID: 'The token was issued to another client',
   TOKEN_CLAIM_INVALID: 'A token claim is invalid',
   TOKEN_LIFETIME_TOO_LONG: 'The token lifetime is longer than accepted',
+  TOKEN_REVOKED: 'The session of this token has ended',
   JWKS_FETCH_FAILED: 'The signing keys could not be fetched',
   JWKS_INVALID: 'The signing keys could not be read',
 };

@@ -62,6 +62,13 @@ export interface VerifierOptions {
    * JWKS stops verifying; 0 never).
    */
   jwks?: { timeoutMs?: number; maxBytes?: number; cooldownMs?: number; maxAgeMs?: number };
+  /**
+   * The origin deny-list (`createOriginDenylist`): a token whose `origin_jti` it holds is refused
+   * with TOKEN_REVOKED, on every verification and every cache hit. `has` is synchronous (an
+   * in-memory lookup kept current by the session store's push channel) and may throw
+   * DENYLIST_UNAVAILABLE. Tokens without `origin_jti` are not checked.
+   */
+  denylist?: { has(originJti: string): boolean } | undefined;
 }
 
 export interface VerifyOptions {
@@ -232,6 +239,16 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
   const maxLifetime = options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
   const onJwksError = options.onJwksError ?? logJwksError;
 
+  const denylist = options.denylist;
+  if (denylist !== undefined && typeof denylist?.has !== 'function')
+    configInvalid('denylist must come from createOriginDenylist()');
+  /** TOKEN_REVOKED when the token's origin is on the deny-list. */
+  function checkOrigin(claims: Readonly<CognitoClaims>): void {
+    const origin = claims.origin_jti;
+    if (typeof origin === 'string' && denylist!.has(origin))
+      throw new CognitoAuthError('TOKEN_REVOKED', 'the session this token was issued in has ended');
+  }
+
   const tokenCache = new Map<string, CacheEntry>();
   // Header segments that signed a valid token: parsed and checked once (a pool uses a handful).
   const knownHeaders = new Map<string, JwtHeader>();
@@ -284,6 +301,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
       throw new CognitoAuthError('TOKEN_EXPIRED', 'token has expired');
     }
     checkUseAndClient(entry.verified.claims, entry.verified.pool, verifyOptions);
+    if (denylist !== undefined) checkOrigin(entry.verified.claims);
     return entry.verified;
   }
 
@@ -346,6 +364,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
       tokenCache.set(token, { verified, deadline, kid: decoded.header.kid, jwks: state.jwks });
     }
     checkUseAndClient(claims, state.pool, verifyOptions);
+    if (denylist !== undefined) checkOrigin(claims);
     return verified;
   }
 

@@ -14,9 +14,15 @@ import { CognitoAuthError } from '../errors/errors.ts';
 import type { PushSubscription } from './push.ts';
 import type { SessionStore } from './store.ts';
 
-/** The store's deny-list part (the bundled memory, SQL and Redis stores all have it). */
-export type OriginDenyStore = Pick<SessionStore, 'subscribe' | 'pollIntervalMs'> &
-  Required<Pick<SessionStore, 'denyOrigin' | 'deniedOrigins'>>;
+/**
+ * The store's deny-list part: `denyOrigin` and `deniedOrigins` are required (the bundled memory,
+ * SQL and Redis stores all have them; CONFIG_INVALID otherwise), `subscribe` is used when present.
+ */
+export type OriginDenyStore = Pick<
+  SessionStore,
+  'subscribe' | 'pollIntervalMs' | 'denyOrigin' | 'deniedOrigins'
+>;
+type DenyStore = OriginDenyStore & Required<Pick<SessionStore, 'denyOrigin' | 'deniedOrigins'>>;
 
 export type DenylistEvent =
   | { readonly type: 'denied'; readonly originJti: string; readonly expiresAt: number }
@@ -61,18 +67,18 @@ export interface OriginDenylist {
 /** Re-read overlap when polling `since`: tolerates clock skew and commit delays between writers. */
 const POLL_OVERLAP_MS = 60_000;
 
-function isDenyStore(store: unknown): store is OriginDenyStore {
-  const s = store as Partial<OriginDenyStore> | null;
+function isDenyStore(store: unknown): store is DenyStore {
+  const s = store as Partial<DenyStore> | null;
   return typeof s?.denyOrigin === 'function' && typeof s.deniedOrigins === 'function';
 }
 
 export function createOriginDenylist(options: OriginDenylistOptions): OriginDenylist {
-  const store = options.store;
-  if (!isDenyStore(store))
+  if (!isDenyStore(options.store))
     throw new CognitoAuthError(
       'CONFIG_INVALID',
       'the deny-list needs a store with denyOrigin and deniedOrigins',
     );
+  const store: DenyStore = options.store;
   const now = options.now ?? Date.now;
   const pollMs = options.pollIntervalMs ?? store.pollIntervalMs ?? 1000;
   const failClosedAfterMs = options.failClosedAfterMs ?? 30_000;

@@ -34,6 +34,8 @@ export interface FakeCognito {
   refreshTokenLength: number;
   /** Extra members of the code-grant token response (a `scope`, say). */
   codeResponseExtra: Record<string, unknown> | undefined;
+  /** Every access token issued, last one last (they carry `origin_jti` as Cognito's do). */
+  readonly accessTokens: string[];
 }
 
 // RSA key generation is slow: one test pool per process, its clock pointed at the current test's.
@@ -57,6 +59,13 @@ export function createFakeCognito(options: {
   });
   const codes = new Map<string, { nonce: string; challenge: string; redirectUri: string; user: TestUser }>();
   const refreshTokens = new Map<string, TestUser>();
+  // As Cognito: every token issued from one refresh token (and its rotations) shares origin_jti.
+  const origins = new Map<string, string>();
+  const issue = (user: TestUser, claims: Record<string, unknown>, origin: string) => {
+    const token = testPool.accessToken(user, { claims: { ...claims, origin_jti: origin } });
+    fake.accessTokens.push(token);
+    return token;
+  };
   let counter = 0;
   const json = (body: unknown, status = 200) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -74,6 +83,7 @@ export function createFakeCognito(options: {
     idClaims: undefined,
     refreshTokenLength: 0,
     codeResponseExtra: undefined,
+    accessTokens: [],
     authorize(location, user = {}, overrides = {}) {
       const url = new URL(location);
       const p = url.searchParams;
@@ -126,10 +136,14 @@ export function createFakeCognito(options: {
           }
           const refresh = `rt-${++counter}`.padEnd(fake.refreshTokenLength, 'r');
           refreshTokens.set(refresh, entry.user);
-          const accessToken = testPool.accessToken(entry.user, { claims: times });
+          const origin = `origin-${counter}-${Math.random().toString(36).slice(2)}`;
+          origins.set(refresh, origin);
+          const accessToken = issue(entry.user, times, origin);
           const extra = fake.idClaims?.(accessToken) ?? {};
           return json({
-            id_token: testPool.idToken(entry.user, { claims: { nonce: entry.nonce, ...times, ...extra } }),
+            id_token: testPool.idToken(entry.user, {
+              claims: { nonce: entry.nonce, ...times, origin_jti: origin, ...extra },
+            }),
             access_token: accessToken,
             refresh_token: refresh,
             token_type: 'Bearer',
@@ -144,15 +158,17 @@ export function createFakeCognito(options: {
           if (fake.failRefresh) return json({ error: fake.failRefresh }, 400);
           const user = refreshTokens.get(rt);
           if (!user || fake.revoked.has(rt)) return json({ error: 'invalid_grant' }, 400);
+          const origin = origins.get(rt) ?? 'origin-unknown';
           const out: Record<string, unknown> = {
-            id_token: testPool.idToken(user, { claims: times }),
-            access_token: testPool.accessToken(user, { claims: times }),
+            id_token: testPool.idToken(user, { claims: { ...times, origin_jti: origin } }),
+            access_token: issue(user, times, origin),
             token_type: 'Bearer',
             expires_in: lifetime,
           };
           if (fake.rotate) {
             const next = `rt-${++counter}`;
             refreshTokens.set(next, user);
+            origins.set(next, origin);
             out['refresh_token'] = next;
           }
           return json(out);

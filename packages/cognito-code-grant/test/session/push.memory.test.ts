@@ -1,5 +1,5 @@
 import { createMemorySessionStore } from '../../src/store/memory/session-store.ts';
-import { runDenylistSuite, runPushSuite } from './push.suite.ts';
+import { runDenylistSuite, runPushSuite, runStoreModeSuite } from './push.suite.ts';
 
 // One store object shared by two app instances: its channel is in-process.
 const memory = {
@@ -10,3 +10,4 @@ const memory = {
 };
 runPushSuite('memory', memory);
 runDenylistSuite('memory', memory);
+runStoreModeSuite('memory', memory);

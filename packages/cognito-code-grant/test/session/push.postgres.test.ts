@@ -3,7 +3,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { PairBackend } from './push.suite.ts';
 import { sqlPair } from './push.pairs.ts';
-import { runDenylistSuite, runPushSuite } from './push.suite.ts';
+import { runDenylistSuite, runPushSuite, runStoreModeSuite } from './push.suite.ts';
 
 const url = process.env['TEST_POSTGRES_URL'];
 const skip = url ? undefined : 'TEST_POSTGRES_URL not set';
@@ -63,3 +63,4 @@ function postgresPair(): PairBackend {
 
 runPushSuite('postgres', postgresPair(), skip);
 runDenylistSuite('postgres', postgresPair(), skip);
+runStoreModeSuite('postgres', postgresPair(), skip);

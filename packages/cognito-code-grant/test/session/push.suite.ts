@@ -9,7 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import { hasErrorCode } from '../../src/errors/errors.ts';
 import { createOriginDenylist, type DenylistEvent } from '../../src/session/origin-denylist.ts';
 import type { PushListener } from '../../src/session/push.ts';
+import { hashSessionId } from '../../src/session/session-id.ts';
 import type { SessionStore } from '../../src/session/store.ts';
+import { backend, jar, sessionOf } from './backend-fixture.ts';
 
 export interface PairBackend {
   /** Two stores on one backend through separate connections. */
@@ -193,7 +195,7 @@ export function runDenylistSuite(name: string, backend: PairBackend, skip?: stri
     test('a deny in one process is refused by the deny-list of another (pushed or polled)', async () => {
       const events = denylistEvents();
       const list = createOriginDenylist({
-        store: b as Parameters<typeof createOriginDenylist>[0]['store'],
+        store: b,
         now: () => t,
         pollIntervalMs: 20,
         onEvent: events.onEvent,
@@ -203,7 +205,7 @@ export function runDenylistSuite(name: string, backend: PairBackend, skip?: stri
         const o = origin();
         assert.equal(list.has(o), false);
         const pushed = b.subscribe ? events.next((e) => e.type === 'denied' && e.originJti === o) : undefined;
-        const writer = createOriginDenylist({ store: a as never, now: () => t, pollIntervalMs: 1000 });
+        const writer = createOriginDenylist({ store: a, now: () => t, pollIntervalMs: 1000 });
         await writer.ready();
         await writer.deny(o, t + 60_000);
         assert.equal(writer.has(o), true, 'the writer refuses it at once');
@@ -226,7 +228,7 @@ export function runDenylistSuite(name: string, backend: PairBackend, skip?: stri
     test('entries recorded before a process starts are loaded before it answers', async () => {
       const o = origin();
       await a.denyOrigin!(o, t + 60_000);
-      const list = createOriginDenylist({ store: b as never, now: () => t, pollIntervalMs: 1000 });
+      const list = createOriginDenylist({ store: b, now: () => t, pollIntervalMs: 1000 });
       try {
         assert.throws(
           () => list.has(o),
@@ -238,5 +240,72 @@ export function runDenylistSuite(name: string, backend: PairBackend, skip?: stri
         await list.close();
       }
     });
+  });
+}
+
+/** Store mode over a real channel: two app instances (backends) on two stores of one backend. */
+export function runStoreModeSuite(name: string, pair: PairBackend, skip?: string): void {
+  describe(`store mode with push invalidation: ${name}`, { skip }, () => {
+    const t = Date.now();
+    let a: SessionStore;
+    let b: SessionStore;
+    let close: () => Promise<void> = async () => {};
+    before(async () => {
+      ({ a, b, close } = await pair.openPair(() => t));
+    });
+    after(() => close());
+
+    test('a logout in one instance is refused by the other once the message arrives', async () => {
+      const pushEvents = recorder();
+      const up = pushEvents.next((e) => e.type === 'up');
+      const second = backend(b, () => t, {
+        onPush: (e) => pushEvents.listener[e.type]?.(undefined as never),
+      });
+      await up;
+      const first = backend(a, () => t, { push: false });
+      const { state, setCookies } = await first.create(sessionOf('u1', t), new Map(), t);
+      const cookies = jar(setCookies);
+      assert.equal((await second.read(cookies))?.state.sid, state.sid);
+      // Subscribed after `second`: when this listener has the message, `second` has it too.
+      const messages = recorder();
+      const sub = await b.subscribe!(messages.listener);
+      try {
+        const idHash = hashSessionId(state.sid);
+        const got = messages.next((e) => e.type === 'session' && e.idHash === idHash);
+        await first.destroy(state, cookies);
+        await got;
+        assert.equal(await second.read(cookies), undefined);
+      } finally {
+        await sub.close();
+      }
+    });
+
+    if (pair.killSubscriber) {
+      test('a killed channel falls back to reads; after the reconnect no session is stale', async () => {
+        const pushEvents = recorder();
+        let up = pushEvents.next((e) => e.type === 'up');
+        const second = backend(b, () => t, {
+          onPush: (e) => (e.type === 'up' ? pushEvents.listener.up!() : pushEvents.listener.down!(e.error)),
+        });
+        await up;
+        const first = backend(a, () => t, { push: false });
+        const one = await first.create(sessionOf('u2', t), new Map(), t);
+        const two = await first.create(sessionOf('u3', t), new Map(), t);
+        const [c1, c2] = [jar(one.setCookies), jar(two.setCookies)];
+        assert.ok(await second.read(c1));
+        assert.ok(await second.read(c2));
+        const down = pushEvents.next((e) => e.type === 'down');
+        up = pushEvents.next((e) => e.type === 'up');
+        await pair.killSubscriber!();
+        await down;
+        // Down: the logout is refused at once (read per request), message or not.
+        await first.destroy(one.state, c1);
+        assert.equal(await second.read(c1), undefined);
+        // Ended while down, before any read here: its message may be lost.
+        await first.destroy(two.state, c2);
+        await up;
+        assert.equal(await second.read(c2), undefined, 'no stale session after the reconnect');
+      });
+    }
   });
 }

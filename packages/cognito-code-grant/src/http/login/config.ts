@@ -91,6 +91,8 @@ function checkCookieDomain(option: string | undefined, appHost: string): string 
 function checkSession(session: SessionOptions, random: RandomBytes): readonly string[] {
   if (typeof session !== 'object' || session === null)
     invalid("session must be { mode: 'cookie' | 'store', ... }");
+  if (session.denylist !== undefined && typeof session.denylist?.deny !== 'function')
+    invalid('session.denylist must come from createOriginDenylist()');
   if (session.mode === 'cookie') {
     const secrets = validateSecrets(session.secrets, 'session.secrets (SESSION_SECRET)');
     if (session.revocationStore !== undefined && !isRevocationStore(session.revocationStore))
@@ -103,6 +105,8 @@ function checkSession(session: SessionOptions, random: RandomBytes): readonly st
       invalid('session.store is not a SessionStore');
     integer('session.revalidateAfterMs', session.revalidateAfterMs, 0, 0, 60_000);
     integer('session.cacheSize', session.cacheSize, 1000, 0, 1_000_000);
+    if (session.push !== undefined && typeof session.push !== 'boolean')
+      invalid('session.push must be a boolean');
     return session.secrets === undefined
       ? [randomToken(random, 48)]
       : validateSecrets(session.secrets, 'session.secrets (SESSION_SECRET)');

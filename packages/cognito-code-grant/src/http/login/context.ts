@@ -56,6 +56,7 @@ function createBackend(config: LoginConfig, keys: SessionKeys): SessionBackend {
         now,
         maxCookieHeaderBytes: config.maxCookieHeader,
         revocations: session.revocationStore ? revocationList(session.revocationStore) : undefined,
+        origins: session.denylist,
       })
     : createStoreBackend({
         cookieName,
@@ -66,6 +67,8 @@ function createBackend(config: LoginConfig, keys: SessionKeys): SessionBackend {
         store: session.store,
         revalidateAfterMs: session.revalidateAfterMs ?? 0,
         cacheSize: session.cacheSize ?? 1000,
+        push: session.push !== false,
+        origins: session.denylist,
       });
 }
 

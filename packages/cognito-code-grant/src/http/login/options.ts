@@ -9,6 +9,7 @@ import type { RandomBytes } from '../../oauth/random.ts';
 import type { PrincipalHook } from '../../principal/principal.ts';
 import type { SameSite } from '../../session/cookies.ts';
 import type { RevocationStore } from '../../session/revocation.ts';
+import type { SessionOrigins } from '../../session/session-origin.ts';
 import type { SessionStore } from '../../session/store.ts';
 import type { HeaderSource } from '../request-like.ts';
 import type { ServerErrorListener } from '../server-errors.ts';
@@ -33,6 +34,11 @@ export type SessionOptions =
        * need a logout to take effect everywhere at once: use store mode or set this.
        */
       readonly revocationStore?: RevocationStore | undefined;
+      /**
+       * The origin deny-list (`createOriginDenylist`): every session this app ends puts the
+       * `origin_jti` of its tokens there, and verifiers given the same list refuse them.
+       */
+      readonly denylist?: SessionOrigins | undefined;
     }
   | {
       readonly mode: 'store';
@@ -60,6 +66,18 @@ export type SessionOptions =
        * Default 1000; 0 disables (every read parses the store's JSON again).
        */
       readonly cacheSize?: number | undefined;
+      /**
+       * Use the store's push channel when it has one (Redis with `push: true`, PostgreSQL with
+       * `listen`, the memory store). Default true: a served session is then kept in memory and
+       * dropped when the channel announces its logout or refresh; while the channel is down
+       * every request reads the store.
+       */
+      readonly push?: boolean | undefined;
+      /**
+       * The origin deny-list (`createOriginDenylist`): every session this app ends puts the
+       * `origin_jti` of its tokens there, and verifiers given the same list refuse them.
+       */
+      readonly denylist?: SessionOrigins | undefined;
     };
 
 export interface CognitoLoginOptions {
