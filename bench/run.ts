@@ -11,6 +11,7 @@ import type { BenchRow } from './lib.ts';
 
 const sections: Record<string, () => Promise<BenchRow[]>> = {
   verify: async () => (await import('./verify.bench.ts')).benchVerify(),
+  denylist: async () => (await import('./denylist.bench.ts')).benchDenylist(),
   http: async () => (await import('./http.bench.ts')).benchHttp(),
   session: async () => (await import('./session.bench.ts')).benchSession(),
   replica: async () => (await import('./replica.bench.ts')).benchReplica(),

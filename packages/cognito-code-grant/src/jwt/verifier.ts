@@ -66,9 +66,11 @@ export interface VerifierOptions {
    * The origin deny-list (`createOriginDenylist`): a token whose `origin_jti` it holds is refused
    * with TOKEN_REVOKED, on every verification and every cache hit. `has` is synchronous (an
    * in-memory lookup kept current by the session store's push channel) and may throw
-   * DENYLIST_UNAVAILABLE. Tokens without `origin_jti` are not checked.
+   * DENYLIST_UNAVAILABLE. Tokens without `origin_jti` are not checked. With `onChange` (called
+   * whenever an answer of `has` could change from false), a cached token found clean is not
+   * looked up again until then: the lookup leaves the cache-hit path.
    */
-  denylist?: { has(originJti: string): boolean } | undefined;
+  denylist?: { has(originJti: string): boolean; onChange?(listener: () => void): unknown } | undefined;
 }
 
 export interface VerifyOptions {
@@ -102,6 +104,10 @@ interface CacheEntry {
   readonly deadline: number;
   readonly kid: string;
   readonly jwks: JwksCache;
+  /** The token's `origin_jti` (undefined without one). */
+  readonly origin: string | undefined;
+  /** The deny-list generation in which the origin was last found clean (-1: never). */
+  cleanAt: number;
 }
 
 function configInvalid(message: string): never {
@@ -242,6 +248,13 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
   const denylist = options.denylist;
   if (denylist !== undefined && typeof denylist?.has !== 'function')
     configInvalid('denylist must come from createOriginDenylist()');
+  // Bumped by the list on every change that could refuse a token found clean before.
+  let denyGeneration = 0;
+  const denyTracked = typeof denylist?.onChange === 'function';
+  if (denyTracked)
+    denylist!.onChange!(() => {
+      denyGeneration++;
+    });
   /** TOKEN_REVOKED when the token's origin is on the deny-list. */
   function checkOrigin(claims: Readonly<CognitoClaims>): void {
     const origin = claims.origin_jti;
@@ -301,7 +314,12 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
       throw new CognitoAuthError('TOKEN_EXPIRED', 'token has expired');
     }
     checkUseAndClient(entry.verified.claims, entry.verified.pool, verifyOptions);
-    if (denylist !== undefined) checkOrigin(entry.verified.claims);
+    if (denylist !== undefined && entry.origin !== undefined && entry.cleanAt !== denyGeneration) {
+      if (denylist.has(entry.origin))
+        throw new CognitoAuthError('TOKEN_REVOKED', 'the session this token was issued in has ended');
+      // Without onChange the lookup runs on every hit (cleanAt stays -1).
+      if (denyTracked) entry.cleanAt = denyGeneration;
+    }
     return entry.verified;
   }
 
@@ -361,7 +379,15 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
         const oldest = tokenCache.keys().next();
         if (!oldest.done) tokenCache.delete(oldest.value);
       }
-      tokenCache.set(token, { verified, deadline, kid: decoded.header.kid, jwks: state.jwks });
+      const origin = typeof claims.origin_jti === 'string' ? claims.origin_jti : undefined;
+      tokenCache.set(token, {
+        verified,
+        deadline,
+        kid: decoded.header.kid,
+        jwks: state.jwks,
+        origin,
+        cleanAt: -1,
+      });
     }
     checkUseAndClient(claims, state.pool, verifyOptions);
     if (denylist !== undefined) checkOrigin(claims);

@@ -60,6 +60,13 @@ export interface OriginDenylist {
   ready(): Promise<void>;
   /** True while the push channel is subscribed and the copy resynchronised. */
   readonly live: boolean;
+  /**
+   * Calls `listener` whenever an answer of `has` could change from false: an entry added, the
+   * copy stale or fresh again (entries that expire only turn answers from true to false). The
+   * verifier uses it to skip the lookup for a cached token already found clean. Returns a
+   * function that removes the listener.
+   */
+  onChange(listener: () => void): () => void;
   /** Stops the timers and the subscription. */
   close(): Promise<void>;
 }
@@ -108,9 +115,16 @@ export function createOriginDenylist(options: OriginDenylistOptions): OriginDeny
   let epoch = 0;
   let closed = false;
 
+  const changeListeners = new Set<() => void>();
+  const bump = () => {
+    for (const l of changeListeners) l();
+  };
   const add = (originJti: string, expiresAt: number) => {
     const current = entries.get(originJti);
-    if (current === undefined || expiresAt > current) entries.set(originJti, expiresAt);
+    if (current === undefined || expiresAt > current) {
+      entries.set(originJti, expiresAt);
+      bump();
+    }
   };
 
   async function load(full: boolean): Promise<void> {
@@ -120,6 +134,7 @@ export function createOriginDenylist(options: OriginDenylistOptions): OriginDeny
     pollFrom = started - POLL_OVERLAP_MS;
     syncedAt = started;
     loaded = true;
+    if (stale) bump();
     stale = false;
   }
 
@@ -177,16 +192,14 @@ export function createOriginDenylist(options: OriginDenylistOptions): OriginDeny
     if (live) syncedAt = t;
     if (syncedAt !== undefined && t - syncedAt > failClosedAfterMs && !stale) {
       stale = true;
+      bump();
       emit({ type: 'stale' });
     }
   }, pollMs);
   timer.unref();
 
-  first = start();
-  first.catch((error: unknown) => options.onError?.(error));
-
-  return {
-    has(originJti) {
+  const list: OriginDenylist = {
+    has(originJti: string) {
       if (stale) {
         throw new CognitoAuthError(
           'DENYLIST_UNAVAILABLE',
@@ -205,10 +218,17 @@ export function createOriginDenylist(options: OriginDenylistOptions): OriginDeny
     get live() {
       return live;
     },
+    onChange(listener) {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
     async close() {
       closed = true;
       clearInterval(timer);
       await subscription?.close();
     },
   };
+  first = start();
+  first.catch((error: unknown) => options.onError?.(error));
+  return list;
 }

@@ -48,3 +48,27 @@ test('a denylist without has() is CONFIG_INVALID', () => {
     (e: unknown) => hasErrorCode(e, 'CONFIG_INVALID'),
   );
 });
+
+test('with onChange, a cached token found clean is looked up again only after a change', async () => {
+  const denied = new Set<string>();
+  let lookups = 0;
+  let changed: () => void = () => {};
+  const f = fixture({
+    denylist: {
+      has: (origin: string) => {
+        lookups++;
+        return denied.has(origin);
+      },
+      onChange: (listener: () => void) => {
+        changed = listener;
+      },
+    },
+  });
+  const token = f.test.accessToken({}, { claims: { origin_jti: 'origin-3' } });
+  for (let i = 0; i < 5; i++) assert.ok(await f.verifier.verify(token));
+  assert.equal(lookups, 2, 'at verification and at the first cache hit, then not again');
+  denied.add('origin-3');
+  changed();
+  await assert.rejects(f.verifier.verify(token), revoked);
+  await assert.rejects(f.verifier.verify(token), revoked);
+});
