@@ -16,6 +16,7 @@ import { createFaults, type Faults } from './faults.ts';
 import { BodyTooLarge, sendJson } from './http.ts';
 import { generateSigningKey, type KeyUse, keyFromPrivate, loadKey } from './keys.ts';
 import type { Context } from './context.ts';
+import { handleAccountPage } from './oauth/account-pages.ts';
 import {
   handleAuthorize,
   handleError,
@@ -333,6 +334,14 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse) {
     case '/login':
       if (method === 'GET') return handleLoginGet(ctx, url, req, res);
       if (method === 'POST') return handleLoginPost(ctx, url, req, res);
+      break;
+    case '/signup':
+    case '/confirmUser':
+    case '/forgotPassword':
+    case '/confirmForgotPassword':
+      if (method === 'GET' || method === 'POST') {
+        return handleAccountPage(ctx, path.slice(1) as 'signup', url, req, res);
+      }
       break;
     case '/oauth2/token':
       if (method === 'OPTIONS') return preflight(res);

@@ -168,3 +168,26 @@ export function handleAuthorize(ctx: Context, url: URL, req: IncomingMessage, re
   }
   redirect(res, `${ctx.baseUrl()}/login?${url.searchParams.toString()}`);
 }
+
+const AUTHORIZE_PARAMS = [
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'identity_provider',
+  'idp_identifier',
+  'prompt',
+  'login_hint',
+  'lang',
+];
+
+/** The authorize request's own parameters, carried from page to page (sign-in, sign-up, reset). */
+export function authorizeParams(url: URL): URLSearchParams {
+  const out = new URLSearchParams();
+  for (const [k, v] of url.searchParams) if (AUTHORIZE_PARAMS.includes(k)) out.append(k, v);
+  return out;
+}

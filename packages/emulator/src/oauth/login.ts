@@ -7,46 +7,50 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '../api-error.ts';
 import type { Context } from '../context.ts';
 import { digest } from '../digest.ts';
-import { cookie, parseCookies, readBody, safeEqual, sendHtml } from '../http.ts';
+import { cookie, readBody, sendHtml } from '../http.ts';
 import { loginPage, newPasswordPage } from '../pages.ts';
 import { checkPassword } from '../passwords.ts';
 import type { User } from '../state.ts';
 import {
   type AuthorizeRequest,
+  authorizeParams,
   issueCode,
   SESSION_COOKIE,
   SESSION_SECONDS,
   validateAuthorize,
-  XSRF_COOKIE,
 } from './authorize.ts';
+import { csrfFor, csrfValid, EXPIRED_FORM } from './csrf.ts';
 
 const CHALLENGE_MS = 3 * 60 * 1000;
 
 // ---------------------------------------------------------------------------------------------
 // GET|POST /login
 
-function renderLogin(
+/** The sign-in form (also shown after a password reset, with a notice). */
+export function renderLogin(
   url: URL,
   req: IncomingMessage,
   res: ServerResponse,
   r: AuthorizeRequest,
-  opts: { status?: number; error?: string; username?: string } = {},
+  opts: { status?: number; error?: string; notice?: string; username?: string } = {},
 ) {
-  // Double-submit CSRF token, as Cognito's hosted UI does with its XSRF-TOKEN cookie and `_csrf` field.
-  const existing = parseCookies(req).get(XSRF_COOKIE);
-  const csrf = existing && /^[\w-]{20,}$/.test(existing) ? existing : randomBytes(24).toString('base64url');
+  const { token, setCookie } = csrfFor(req);
+  const params = authorizeParams(url);
   sendHtml(
     res,
     opts.status ?? 200,
     loginPage({
-      action: `/login?${url.searchParams.toString()}`,
-      csrf,
+      action: `/login?${params}`,
+      signUpHref: `/signup?${params}`,
+      forgotHref: `/forgotPassword?${params}`,
+      csrf: token,
       clientName: r.client.clientName,
       poolId: r.pool.userPoolId,
       username: opts.username ?? r.loginHint,
       error: opts.error,
+      notice: opts.notice,
     }),
-    { 'set-cookie': cookie(XSRF_COOKIE, csrf, SESSION_SECONDS) },
+    { 'set-cookie': setCookie },
   );
 }
 
@@ -61,14 +65,8 @@ export async function handleLoginPost(ctx: Context, url: URL, req: IncomingMessa
   if (!v.ok) return v.respond(res);
   const r = v.req;
   const form = new URLSearchParams(await readBody(req, 64 * 1024));
-  const xsrf = parseCookies(req).get(XSRF_COOKIE);
   const sent = form.get('_csrf') ?? '';
-  if (!xsrf || !safeEqual(xsrf, sent)) {
-    return renderLogin(url, req, res, r, {
-      status: 403,
-      error: 'Your session has expired. Please sign in again.',
-    });
-  }
+  if (!csrfValid(req, form)) return renderLogin(url, req, res, r, { status: 403, error: EXPIRED_FORM });
   const pool = r.pool;
 
   // New-password step of a FORCE_CHANGE_PASSWORD user.
@@ -142,7 +140,8 @@ export async function handleLoginPost(ctx: Context, url: URL, req: IncomingMessa
   completeSignIn(ctx, res, r, user);
 }
 
-function completeSignIn(ctx: Context, res: ServerResponse, r: AuthorizeRequest, user: User) {
+/** A proven user: the hosted-login session cookie, post authentication, a code to the app. */
+export function completeSignIn(ctx: Context, res: ServerResponse, r: AuthorizeRequest, user: User) {
   const authTime = Math.floor(ctx.now() / 1000);
   const sid = randomBytes(32).toString('base64url');
   ctx.state.sessions.set(digest(sid), {

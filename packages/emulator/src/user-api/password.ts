@@ -7,7 +7,8 @@ import { ApiError } from '../api-error.ts';
 import { str, stringMap } from '../aws-json.ts';
 import type { Context } from '../context.ts';
 import { checkPassword, checkPasswordPolicy } from '../passwords.ts';
-import type { PoolState, User } from '../state.ts';
+import type { CodeDeliveryDetails } from '../codes.ts';
+import type { Client, PoolState, User } from '../state.ts';
 import {
   checkSecretHash,
   clientOf,
@@ -45,6 +46,38 @@ function resetDestination(user: User): 'email' | 'phone_number' | undefined {
   return undefined;
 }
 
+/** A reset code to the verified phone or e-mail (the API and the hosted page). */
+export function startPasswordReset(ctx: Context, pool: PoolState, user: User): CodeDeliveryDetails {
+  if (!user.enabled) throw notAuthorized('User is disabled.');
+  const attribute = resetDestination(user);
+  if (!attribute) {
+    throw new ApiError(
+      'InvalidParameterException',
+      'Cannot reset password for the user as there is no registered/verified email or phone_number',
+    );
+  }
+  return sendCode(ctx, pool, user, 'forgot_password', attribute);
+}
+
+/** Code + new password: the user ends CONFIRMED; `PostConfirmation_ConfirmForgotPassword` fires. */
+export function finishPasswordReset(
+  ctx: Context,
+  pool: PoolState,
+  client: Client,
+  user: User,
+  code: string,
+  password: string,
+  clientMetadata: Record<string, string>,
+): void {
+  // A refused password leaves the code usable for the next try.
+  checkPasswordPolicy(password, pool.passwordPolicy);
+  ctx.codes.consume(pool.userPoolId, user.sub, 'forgot_password', code);
+  setPassword(ctx, pool, user, password);
+  user.status = 'CONFIRMED';
+  ctx.state.fire('PostConfirmation_ConfirmForgotPassword', pool, user, { clientMetadata }, client.clientId);
+  ctx.log(`password reset: ${user.username}`);
+}
+
 export const forgotPassword: UserOperation = (ctx, p) => {
   const { pool, client } = clientOf(ctx, p);
   const username = str(p, 'Username', true);
@@ -58,15 +91,7 @@ export const forgotPassword: UserOperation = (ctx, p) => {
     }
     throw new ApiError('UserNotFoundException', NOT_FOUND);
   }
-  if (!user.enabled) throw notAuthorized('User is disabled.');
-  const attribute = resetDestination(user);
-  if (!attribute) {
-    throw new ApiError(
-      'InvalidParameterException',
-      'Cannot reset password for the user as there is no registered/verified email or phone_number',
-    );
-  }
-  return { CodeDeliveryDetails: sendCode(ctx, pool, user, 'forgot_password', attribute) };
+  return { CodeDeliveryDetails: startPasswordReset(ctx, pool, user) };
 };
 
 export const confirmForgotPassword: UserOperation = (ctx, p) => {
@@ -81,18 +106,6 @@ export const confirmForgotPassword: UserOperation = (ctx, p) => {
       throw new ApiError('CodeMismatchException', 'Invalid verification code provided, please try again.');
     throw new ApiError('UserNotFoundException', NOT_FOUND);
   }
-  // A refused password leaves the code usable for the next try.
-  checkPasswordPolicy(password, pool.passwordPolicy);
-  ctx.codes.consume(pool.userPoolId, user.sub, 'forgot_password', code);
-  setPassword(ctx, pool, user, password);
-  user.status = 'CONFIRMED';
-  ctx.state.fire(
-    'PostConfirmation_ConfirmForgotPassword',
-    pool,
-    user,
-    { clientMetadata: stringMap(p, 'ClientMetadata') },
-    client.clientId,
-  );
-  ctx.log(`password reset: ${user.username}`);
+  finishPasswordReset(ctx, pool, client, user, code, password, stringMap(p, 'ClientMetadata'));
   return {};
 };
