@@ -10,16 +10,17 @@ export const COGNITO_SDK = '@aws-sdk/client-cognito-identity-provider';
 
 export type CognitoSdk = typeof import('@aws-sdk/client-cognito-identity-provider');
 
-/** Imports the SDK. Throws `CONFIG_INVALID` naming the package (and what needs it) when it is not installed. */
+/**
+ * Imports the SDK. Throws `CONFIG_INVALID` naming the package and what needs it when it is not
+ * installed, worded as a missing database driver is (`the "pg" package is required for ...`).
+ */
 export async function importCognitoSdk(purpose: string): Promise<CognitoSdk> {
   try {
     return (await import(COGNITO_SDK)) as CognitoSdk;
   } catch (cause) {
-    throw new CognitoAuthError(
-      'CONFIG_INVALID',
-      `the "${COGNITO_SDK}" package is required ${purpose} (npm install ${COGNITO_SDK})`,
-      { cause },
-    );
+    throw new CognitoAuthError('CONFIG_INVALID', `the "${COGNITO_SDK}" package is required ${purpose}`, {
+      cause,
+    });
   }
 }
 

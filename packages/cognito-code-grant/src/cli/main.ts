@@ -4,7 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import { isCognitoAuthError } from '../errors/errors.ts';
+import { importCognitoSdk } from '../aws/cognito-sdk.ts';
 import { doctorAction } from './doctor.ts';
+import { progressFrame, progressLine } from './progress.ts';
 import { createDatabase } from '../store/kysely/database.ts';
 import { migrate } from '../store/kysely/migrations/index.ts';
 import type { SyncProgress, SyncReport } from '../sync/sync.ts';
@@ -80,17 +82,10 @@ export interface SyncCommand {
 function progressBar(io: CliIo): (p: SyncProgress) => void {
   let last = '';
   return (p) => {
-    if (io.isTTY) {
-      const spin = '|/-\\'[Math.floor(p.usersSeen / 60) % 4];
-      const line = `\r${spin} ${p.phase.padEnd(11)} users ${String(p.usersSeen).padStart(9)}  groups ${String(p.groupsSeen).padStart(6)}`;
-      if (line !== last) io.out(line);
-      last = line;
-      if (p.phase === 'done') io.out('\n');
-    } else {
-      const line = `${p.phase} users=${p.usersSeen} groups=${p.groupsSeen}\n`;
-      if (line !== last) io.out(line);
-      last = line;
-    }
+    const line = io.isTTY ? progressFrame(p) : progressLine(p);
+    if (line !== last) io.out(line);
+    last = line;
+    if (io.isTTY && p.phase === 'done') io.out('\n');
   };
 }
 
@@ -128,7 +123,7 @@ export async function syncAction(cmd: SyncCommand, io: CliIo): Promise<number> {
     let client: { send(c: unknown): Promise<any>; destroy(): void } | undefined;
     // Against a local emulator no AWS account is needed: dummy credentials when none are set.
     if (cmd.endpoint && isLoopback(cmd.endpoint) && !io.env.AWS_ACCESS_KEY_ID && !io.env.AWS_PROFILE) {
-      const sdk = await import('@aws-sdk/client-cognito-identity-provider');
+      const sdk = await importCognitoSdk('for the sync');
       client = new sdk.CognitoIdentityProviderClient({
         region: cmd.region ?? cmd.userPoolId.split('_')[0] ?? 'us-east-1',
         endpoint: cmd.endpoint,

@@ -5,6 +5,7 @@
  * ListUsers chain completed (mark-and-sweep on `seen_run`, so memory does not grow with the pool).
  */
 import { randomUUID } from 'node:crypto';
+import { importCognitoSdk } from '../aws/cognito-sdk.ts';
 import type { Kysely, Transaction } from 'kysely';
 import { CognitoAuthError } from '../errors/errors.ts';
 import {
@@ -27,6 +28,14 @@ export interface SyncProgress {
   readonly phase: 'users' | 'groups' | 'memberships' | 'sweep' | 'done';
   readonly usersSeen: number;
   readonly groupsSeen: number;
+  /**
+   * The pool's `EstimatedNumberOfUsers` (DescribeUserPool) at the start; undefined when it could
+   * not be read (no `cognito-idp:DescribeUserPool` permission, say). An estimate: `usersSeen`
+   * may pass it.
+   */
+  readonly usersTotal: number | undefined;
+  /** Milliseconds since the run started, by the run's clock (`now`). */
+  readonly elapsedMs: number;
 }
 
 export interface SyncOptions {
@@ -105,14 +114,8 @@ function regionOf(poolId: string): string {
   return i > 0 ? poolId.slice(0, i) : 'us-east-1';
 }
 
-async function loadSdk(): Promise<Sdk> {
-  try {
-    return await import('@aws-sdk/client-cognito-identity-provider');
-  } catch (cause) {
-    throw new CognitoAuthError('CONFIG_INVALID', 'the sync needs @aws-sdk/client-cognito-identity-provider', {
-      cause,
-    });
-  }
+function loadSdk(): Promise<Sdk> {
+  return importCognitoSdk('for the sync');
 }
 
 /**
@@ -166,8 +169,15 @@ export async function syncPool(options: SyncOptions): Promise<SyncReport> {
     retries: 0,
   };
   let groupsSeen = 0;
+  let usersTotal: number | undefined;
   const progress = (phase: SyncProgress['phase']) =>
-    options.onProgress?.({ phase, usersSeen: counts.usersSeen, groupsSeen });
+    options.onProgress?.({
+      phase,
+      usersSeen: counts.usersSeen,
+      groupsSeen,
+      usersTotal,
+      elapsedMs: now() - started,
+    });
 
   async function call<T>(command: unknown): Promise<T> {
     for (let attempt = 0; ; attempt++) {
@@ -191,6 +201,11 @@ export async function syncPool(options: SyncOptions): Promise<SyncReport> {
 
   const wantsUserEvents = events !== undefined && (events.has('userCreated') || events.has('userUpdated'));
   const seenSubs = dryRun ? new Set<string>() : undefined;
+  // Dry run: what the real run would have written, so its report matches the real run's. Users
+  // it would create get placeholder ids (negative: never a row id) to count their memberships;
+  // users it would sweep lose their memberships with them, as the real sweep does.
+  const plannedIds = dryRun ? new Map<string, number>() : undefined;
+  const sweptIds = dryRun ? new Set<number>() : undefined;
   let insertedSinceAnalyze = 0;
   let analyzedAt = 0;
 
@@ -229,6 +244,7 @@ export async function syncPool(options: SyncOptions): Promise<SyncReport> {
       const row = existing.get(u.sub);
       if (!row) {
         counts.created++;
+        plannedIds?.set(u.sub, -(plannedIds.size + 1));
         inserts.push({
           pool_id: poolId,
           sub: u.sub,
@@ -299,6 +315,19 @@ export async function syncPool(options: SyncOptions): Promise<SyncReport> {
   }
 
   try {
+    // 0. The pool's size, for a progress bar with a total (best effort: an estimate, and it needs
+    // its own IAM permission).
+    if (options.onProgress !== undefined) {
+      try {
+        const described = (await client.send(new sdk.DescribeUserPoolCommand({ UserPoolId: poolId }))) as {
+          UserPool?: { EstimatedNumberOfUsers?: unknown };
+        };
+        const n = described?.UserPool?.EstimatedNumberOfUsers;
+        if (typeof n === 'number' && Number.isInteger(n) && n >= 0) usersTotal = n;
+      } catch {
+        // No total: the bar shows a count only.
+      }
+    }
     // 1. Users.
     progress('users');
     // Producer/consumer: pages keep arriving while a batch is written; the queue holds at most
@@ -424,6 +453,7 @@ export async function syncPool(options: SyncOptions): Promise<SyncReport> {
       afterId = Number(rows[rows.length - 1]?.id);
       const gone = dryRun ? rows.filter((r) => !seenSubs?.has(r.sub as string)) : rows;
       counts.deleted += gone.length;
+      for (const r of gone) sweptIds?.add(Number(r.id));
       if (dryRun || gone.length === 0) continue;
       const ts = now();
       const ids = gone.map((r) => Number(r.id));
@@ -472,11 +502,9 @@ export async function syncPool(options: SyncOptions): Promise<SyncReport> {
     for (const g of local) {
       if (names.has(String(g.name))) continue;
       counts.groupsDeleted++;
-      const members = await store.db
-        .selectFrom(t.userGroups)
-        .select(['user_id'])
-        .where('group_id', '=', g.id)
-        .execute();
+      const members = (
+        await store.db.selectFrom(t.userGroups).select(['user_id']).where('group_id', '=', g.id).execute()
+      ).filter((m) => !sweptIds?.has(Number(m.user_id)));
       counts.membershipsRemoved += members.length;
       if (dryRun) continue;
       await store.transaction(async (trx) => {
@@ -570,8 +598,23 @@ export async function syncPool(options: SyncOptions): Promise<SyncReport> {
         if (sub) subs.push(sub);
       }
       // Users created after the ListUsers pass are not in the replica yet: the next run adds them.
-      for (const row of await store.idsBySubs(store.db, poolId, subs)) {
-        if (row.deleted_at === null || row.deleted_at === undefined || dryRun) members.add(Number(row.id));
+      if (!dryRun) {
+        for (const row of await store.idsBySubs(store.db, poolId, subs)) {
+          if (row.deleted_at === null || row.deleted_at === undefined) members.add(Number(row.id));
+        }
+        continue;
+      }
+      // Dry run: the rows as the real run would have left them after the users pass (a deleted
+      // user seen again is restored; a new one has its placeholder id).
+      const found = new Set<string>();
+      for (const row of await store.findBySubs(store.db, poolId, subs)) {
+        found.add(row.sub as string);
+        const live = row.deleted_at === null || row.deleted_at === undefined;
+        if (live || seenSubs?.has(row.sub as string)) members.add(Number(row.id));
+      }
+      for (const sub of subs) {
+        const planned = found.has(sub) ? undefined : plannedIds?.get(sub);
+        if (planned !== undefined) members.add(planned);
       }
     }
     const have = new Set<number>();
@@ -591,7 +634,8 @@ export async function syncPool(options: SyncOptions): Promise<SyncReport> {
         for (const r of rows) {
           const id = Number(r.user_id);
           if (members.has(id)) have.add(id);
-          else removed.push(id);
+          // Dry run: a swept user's memberships went with it (not counted here, as in a real run).
+          else if (!sweptIds?.has(id)) removed.push(id);
         }
         after = Number(rows[rows.length - 1]?.user_id);
       }

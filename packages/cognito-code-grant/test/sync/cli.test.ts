@@ -65,6 +65,9 @@ test('migrate, then sync (dry run, then real) from DATABASE_URL and COGNITO_USER
     assert.equal(await main(['sync', '--endpoint', emu.url], real.io), 0);
     const text = real.out.join('');
     assert.match(text, /\r. users/); // progress bar on a terminal
+    // With the pool's size (DescribeUserPool's EstimatedNumberOfUsers): a total and a percentage.
+    assert.match(text, /users +\d+\/150 \d+%/);
+    assert.match(text, /done +users 150\/150 100%/);
     assert.match(text, /memberships added\s+75/);
     assert.equal(await count(db, 'cognito_users'), 150);
   } finally {
