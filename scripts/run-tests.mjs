@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Finds every *.test.ts under the workspaces and runs them with Node's test runner.
-// Node 20's runner takes no globs, so the list is built here. TypeScript runs through tsx,
-// and the `ccg-source` export condition makes workspace packages resolve to their sources.
+// The list is built here (not a --test glob) so node_modules and dist are skipped and --only
+// narrows it. TypeScript runs through tsx, and the `ccg-source` export condition makes
+// workspace packages resolve to their sources.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
