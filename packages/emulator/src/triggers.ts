@@ -5,7 +5,7 @@
  * gives up after 3) and the same event id on every attempt.
  */
 import { randomUUID } from 'node:crypto';
-import { signWebhook } from '../../cognito-code-grant/src/replica/webhook-signature.ts';
+import { signWebhook } from 'cognito-code-grant';
 import type { EmulatorState, StateEvent, User } from './state.ts';
 
 export interface WebhookOptions {
