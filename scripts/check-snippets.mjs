@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Type-checks every ```ts block in README.md and docs/**/*.md (or the Markdown files given as
-// arguments) with the project's compiler settings, so the docs cannot drift from the code.
+// Type-checks every ```ts block in README.md, the library's README and docs/**/*.md (or the
+// Markdown files given as arguments) with the project's compiler settings, so the docs cannot
+// drift from the code.
 //
 // Each block becomes its own module in a git-ignored folder inside the repository (.data/), so
 // `import ... from 'cognito-code-grant/express'` resolves exactly as it does for the examples
@@ -39,7 +40,8 @@ export function extractSnippets(markdown) {
 }
 
 function defaultFiles() {
-  const files = [join(root, 'README.md')];
+  // The published library's README too: npm shows it, so its examples must compile.
+  const files = [join(root, 'README.md'), join(root, 'packages', 'cognito-code-grant', 'README.md')];
   const walk = (dir) => {
     let names;
     try {
