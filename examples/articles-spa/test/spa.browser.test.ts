@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildSpa } from 'articles-spa-example/server';
-import { DEMO_PASSWORD } from 'cognito-code-grant-emulator';
+import { DEMO_CLIENTS, DEMO_PASSWORD } from 'cognito-code-grant-emulator';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type RunningDemo, startDemo } from '../../articles/src/demo.ts';
 
@@ -185,6 +185,26 @@ describe('the single-page app in a real browser', () => {
     }, demo.appUrl);
     assert.equal(answer.status, 401);
     assert.match(answer.challenge ?? '', /^Bearer /);
+  });
+
+  it('reads a 403 across origins, with the token where the docs say Amplify keeps it', async () => {
+    const key = `CognitoIdentityServiceProvider.${DEMO_CLIENTS.public.clientId}.${NEW_USER}.accessToken`;
+    const answer = await page.evaluate(
+      async ({ apiUrl, key }) => {
+        const res = await fetch(`${apiUrl}/api/articles`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${localStorage.getItem(key)}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ title: 'not an editor' }),
+        });
+        return { status: res.status, body: await res.text() };
+      },
+      { apiUrl: demo.appUrl, key },
+    );
+    assert.equal(answer.status, 403);
+    assert.match(answer.body, /GROUP_REQUIRED/);
   });
 
   it('lets an editor sign in and create an article, and shows validation errors', async () => {
