@@ -28,7 +28,7 @@ import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import { databaseHealth } from './database-check.ts';
-import { contentSecurityPolicy, type PageUser, renderPage } from './page.ts';
+import { contentSecurityPolicy, type PageUser, renderErrorPage, renderPage } from './page.ts';
 import { setUpArticles } from './setup.ts';
 import { validateArticle } from './validation.ts';
 
@@ -101,6 +101,8 @@ export async function createApp(config: ArticlesAppConfig): Promise<ArticlesApp>
     session: { mode: 'store', store: sessions, secrets: config.sessionSecrets },
     prefix: '/auth',
     hook,
+    // Sign-in errors (an expired or replayed callback, say) in the app's look.
+    renderErrorPage,
     ...(config.fetch ? { fetch: config.fetch } : {}),
   });
   // Bearer first: an API client's explicit token wins over a browser cookie it may also carry.

@@ -3,6 +3,8 @@
  * buttons, and a strict Content-Security-Policy (scripts and styles only with this response's
  * nonce). Every value that comes from a user, a token or the database goes through `escapeHtml`.
  */
+import { randomBytes } from 'node:crypto';
+import type { ErrorPage } from 'cognito-code-grant';
 import type { Article } from './articles.ts';
 
 export interface PageUser {
@@ -221,4 +223,38 @@ ${user ? signedIn(model, user) : signedOut(model)}
 </body>
 </html>
 `;
+}
+
+/**
+ * The login routes' error pages (a refused callback, a failed CSRF check...) in the app's look:
+ * `createCognitoLogin({ renderErrorPage })`. Every value is escaped; the CSP is the page's own.
+ */
+export function renderErrorPage(page: ErrorPage): { html: string; headers: Record<string, string> } {
+  const nonce = randomBytes(16).toString('base64');
+  const again = page.loginPath
+    ? `<p><a class="button" href="${escapeHtml(page.loginPath)}">Sign in again</a></p>`
+    : '<p><a href="/">Back to Articles</a></p>';
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(page.title)} - Articles</title>
+<style nonce="${escapeHtml(nonce)}">${CSS}</style>
+</head>
+<body>
+<header><div class="bar"><span class="brand"><span class="logo" aria-hidden="true">A</span>Articles</span></div></header>
+<main>
+  <section class="card" id="error">
+    <h2>${escapeHtml(page.title)}</h2>
+    <p>${escapeHtml(page.message)}</p>
+    <p class="muted">Error code <code>${escapeHtml(page.code)}</code></p>
+    ${again}
+  </section>
+</main>
+</body>
+</html>
+`;
+  return { html, headers: { 'content-security-policy': contentSecurityPolicy(nonce) } };
 }

@@ -168,3 +168,26 @@ describe('/healthz', () => {
     }
   });
 });
+
+describe('sign-in error page', () => {
+  it("is the app's page (its header and styles, a nonce CSP), not the library's plain one", async () => {
+    const demo = await startDemo({ port: 0, emulatorPort: 0, host: '127.0.0.1', databaseUrl: ':memory:' });
+    try {
+      const res = await fetch(`${demo.appUrl}/auth/callback?code=abc&state=forged`);
+      assert.equal(res.status, 400);
+      const html = await res.text();
+      assert.match(html, /<span class="brand">.*Articles<\/span>/);
+      assert.match(html, /<section class="card" id="error">\s*<h2>Your sign-in could not be completed<\/h2>/);
+      assert.match(html, /<code>LOGIN_STATE_MISSING<\/code>/);
+      assert.match(html, /<a class="button" href="\/auth\/login">Sign in again<\/a>/);
+      const nonce = /<style nonce="([^"]+)">/.exec(html)?.[1];
+      assert.ok(nonce);
+      assert.match(
+        res.headers.get('content-security-policy') ?? '',
+        new RegExp(`style-src 'nonce-${nonce.replace(/[+/]/g, '\\$&')}'`),
+      );
+    } finally {
+      await demo.close();
+    }
+  });
+});

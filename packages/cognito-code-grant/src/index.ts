@@ -92,6 +92,8 @@ export {
   type CognitoLogin,
   type CognitoLoginOptions,
   createCognitoLogin,
+  type ErrorPage,
+  type ErrorPageRenderer,
   type HeaderSource,
   type RevocationPort,
   type RevocationStore,

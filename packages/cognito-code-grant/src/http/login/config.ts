@@ -16,6 +16,15 @@ import { isRevocationStore } from '../../session/revocation.ts';
 import type { Lifetimes } from '../../session/session-data.ts';
 import { type ServerErrorListener, logServerError, serverErrorListener } from '../server-errors.ts';
 import type { CognitoLoginOptions, SessionOptions } from './options.ts';
+import type { ErrorPageRenderer } from './responses.ts';
+
+/** `renderErrorPage` as given, checked once. */
+function errorPageRenderer(value: unknown): ErrorPageRenderer | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function')
+    throw new CognitoAuthError('CONFIG_INVALID', 'renderErrorPage must be a function');
+  return value as ErrorPageRenderer;
+}
 
 export interface LoginConfig {
   readonly pool: PoolConfig;
@@ -51,6 +60,7 @@ export interface LoginConfig {
   readonly random: RandomBytes;
   readonly hook: PrincipalHook | undefined;
   readonly onServerError: ServerErrorListener | undefined;
+  readonly renderErrorPage: ErrorPageRenderer | undefined;
   readonly verifier: Pick<CognitoVerifier, 'verify'> | undefined;
   readonly fetch: FetchLike | undefined;
   readonly oauthTimeoutMs: number | undefined;
@@ -191,6 +201,7 @@ export function resolveLoginConfig(options: CognitoLoginOptions): LoginConfig {
     random,
     hook: options.hook,
     onServerError: serverErrorListener(options.onServerError, logServerError),
+    renderErrorPage: errorPageRenderer(options.renderErrorPage),
     verifier: options.verifier,
     fetch: options.fetch,
     oauthTimeoutMs: options.oauthTimeoutMs,

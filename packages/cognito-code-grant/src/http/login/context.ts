@@ -102,7 +102,7 @@ export function createLoginContext(config: LoginConfig): LoginContext {
     loginCookies,
     loginPath,
     answerError(request, error, setCookies, path) {
-      const response = errorAnswer(request, error, setCookies, path);
+      const response = errorAnswer(request, error, setCookies, path, config.renderErrorPage);
       reportServerError(config.onServerError, response.status, error, request.method, request.url);
       return response;
     },

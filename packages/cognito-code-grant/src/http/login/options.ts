@@ -14,6 +14,7 @@ import type { SessionStore } from '../../session/store.ts';
 import type { HeaderSource } from '../request-like.ts';
 import type { ServerErrorListener } from '../server-errors.ts';
 import type { Authenticator, RouteHandler } from '../types.ts';
+import type { ErrorPageRenderer } from './responses.ts';
 
 export type { HeaderSource } from '../request-like.ts';
 
@@ -137,6 +138,13 @@ export interface CognitoLoginOptions {
    * code, message and cause, never a token, and the path without its query.
    */
   readonly onServerError?: ServerErrorListener | undefined;
+  /**
+   * Renders the HTML error pages of the login routes (a refused callback, a failed CSRF check,
+   * Cognito unreachable) in the app's look: `(page) => html` or `{ html, headers }`. `page`
+   * holds plain text (`status`, `code`, `title`, `message`, `loginPath`): escape it. JSON answers
+   * (`Accept: application/json`) are unchanged. Default: the library's plain page.
+   */
+  readonly renderErrorPage?: ErrorPageRenderer | undefined;
   readonly fetch?: FetchLike | undefined;
   /** Clock in epoch ms. Default `Date.now`. */
   readonly now?: (() => number) | undefined;

@@ -52,6 +52,56 @@ const USER_MESSAGES: Partial<Record<CognitoAuthErrorCode, string>> = {
     'Nothing is wrong with your account: the site operator has been told how to fix it.',
 };
 
+/** What an app's error page is given: plain text (escape it when writing HTML). */
+export interface ErrorPage {
+  readonly status: number;
+  /** The error code, e.g. `LOGIN_STATE_INVALID`. */
+  readonly code: string;
+  /** A short title for the page, e.g. "Your sign-in could not be completed". */
+  readonly title: string;
+  /** What happened, safe to show (never a token, a secret or text from the identity provider). */
+  readonly message: string;
+  /** Where to send the user to sign in again, when that helps. */
+  readonly loginPath: string | undefined;
+}
+
+/**
+ * Renders the login routes' HTML error pages in the app's look: the page's HTML, or the HTML
+ * and headers (a `content-security-policy` of your own, say). The status, `Set-Cookie`,
+ * `content-type` and `cache-control: no-store` are the library's. A renderer that throws gets
+ * the library's page instead.
+ */
+export type ErrorPageRenderer = (
+  page: ErrorPage,
+) => string | { readonly html: string; readonly headers?: Readonly<Record<string, string>> };
+
+/** The CSP of an app-rendered page unless it sets one: its own stylesheets, images and fonts only. */
+const APP_PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'";
+
+function escapedPage(page: ErrorPage): string {
+  const link = page.loginPath ? `<p><a href="${escapeHtml(page.loginPath)}">Sign in again</a></p>` : '';
+  return (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">' +
+    `<title>${escapeHtml(page.title)}</title></head><body><h1>${escapeHtml(page.title)}</h1>` +
+    `<p>${escapeHtml(page.message)}</p><p><code>${escapeHtml(page.code)}</code></p>${link}</body></html>`
+  );
+}
+
+/** The app's page, or undefined when the renderer fails (the library's page is used). */
+function appPage(
+  render: ErrorPageRenderer,
+  page: ErrorPage,
+): { html: string; headers: Readonly<Record<string, string>> } | undefined {
+  try {
+    const out = render(page);
+    if (typeof out === 'string') return { html: out, headers: {} };
+    if (out && typeof out.html === 'string') return { html: out.html, headers: out.headers ?? {} };
+  } catch {
+    // Fall through: a broken template must not hide the sign-in error behind a 500.
+  }
+  return undefined;
+}
+
 /**
  * The error answer: status from the error code, `{ error, message }` JSON or a small HTML page
  * with a link back to the login. Unknown errors become a bare 500. Messages never carry tokens,
@@ -62,6 +112,7 @@ export function errorAnswer(
   error: unknown,
   setCookies: readonly string[] = [],
   loginPath?: string,
+  render?: ErrorPageRenderer,
 ): Response {
   const known = isCognitoAuthError(error);
   const status = known ? error.status : 500;
@@ -71,18 +122,15 @@ export function errorAnswer(
     : SERVER_ERROR_MESSAGE;
   if (wantsJson(request)) return json({ error: code, message }, status, setCookies);
   const title = (known && TITLES[error.code]) || 'Something went wrong';
-  const link = loginPath ? `<p><a href="${escapeHtml(loginPath)}">Sign in again</a></p>` : '';
-  const html =
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">' +
-    `<title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>` +
-    `<p>${escapeHtml(message)}</p><p><code>${escapeHtml(code)}</code></p>${link}</body></html>`;
-  const headers = withCookies(
-    new Headers({
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'content-security-policy': "default-src 'none'",
-    }),
-    setCookies,
-  );
-  return new Response(html, { status, headers });
+  const page: ErrorPage = Object.freeze({ status, code, title, message, loginPath });
+  const custom = render === undefined ? undefined : appPage(render, page);
+  const headers = new Headers({ 'content-security-policy': custom ? APP_PAGE_CSP : "default-src 'none'" });
+  for (const [name, value] of Object.entries(custom?.headers ?? {})) headers.set(name, value);
+  headers.set('content-type', 'text/html; charset=utf-8');
+  headers.set('cache-control', 'no-store');
+  headers.delete('set-cookie');
+  return new Response(custom?.html ?? escapedPage(page), {
+    status,
+    headers: withCookies(headers, setCookies),
+  });
 }
