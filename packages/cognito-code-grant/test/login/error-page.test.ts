@@ -5,14 +5,14 @@ import { hasErrorCode } from '../../src/errors/errors.ts';
 import type { ErrorPage } from '../../src/http/login/responses.ts';
 import { setup } from './harness.ts';
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeText = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 test("renderErrorPage: a refused callback is the app's page, with the library's status and headers", async () => {
   const pages: ErrorPage[] = [];
   const h = setup('cookie', {
     renderErrorPage: (page) => {
       pages.push(page);
-      return `<!doctype html><link rel="stylesheet" href="/app.css"><main class="app"><h1>${escape(page.title)}</h1><p>${escape(page.message)}</p><a href="${escape(page.loginPath ?? '/')}">Try again</a></main>`;
+      return `<!doctype html><link rel="stylesheet" href="/app.css"><main class="app"><h1>${escapeText(page.title)}</h1><p>${escapeText(page.message)}</p><a href="${escapeText(page.loginPath ?? '/')}">Try again</a></main>`;
     },
   });
   const res = await h.call('GET', '/auth/callback?code=abc&state=forged');
