@@ -4,7 +4,7 @@
  * Content-Security-Policy naming the API and Cognito, and index.html for client-side routes.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,13 @@ describe('the single-page app build and server', () => {
     const out = join(dir, 'dist');
     assert.ok(isSpaBuildCurrent(out));
     assert.equal(isSpaBuildCurrent(join(dir, 'nothing-here')), false);
+    // A build older than a source (here: dated 1970) is stale, so npm start rebuilds it.
+    const index = join(out, 'index.html');
+    utimesSync(index, 0, 0);
+    assert.equal(isSpaBuildCurrent(out), false);
+    const now = new Date();
+    utimesSync(index, now, now);
+    assert.ok(isSpaBuildCurrent(out));
     const assets = readdirSync(join(out, 'assets'));
     assert.ok(assets.some((f) => /^index-[\w-]+\.js$/.test(f)));
     assert.ok(assets.some((f) => /\.css$/.test(f)));
