@@ -47,6 +47,38 @@ export function opsPerCpuSecond(fn: () => void, ms = 500): number {
   return n / ((used.user + used.system) / 1e6);
 }
 
+/** `opsPerCpuSecond` for an async operation awaited one at a time (CPU time of every thread). */
+export async function opsPerCpuSecondAsync(fn: () => Promise<unknown>, ms = 500): Promise<number> {
+  let n = 0;
+  const startCpu = process.cpuUsage();
+  const end = process.hrtime.bigint() + BigInt(ms) * 1_000_000n;
+  while (process.hrtime.bigint() < end) {
+    for (let i = 0; i < 20; i++) await fn();
+    n += 20;
+  }
+  const used = process.cpuUsage(startCpu);
+  return n / ((used.user + used.system) / 1e6);
+}
+
+/** Operations per wall-clock second with `inFlight` async operations kept running at once. */
+export async function opsPerSecondConcurrent(
+  fn: () => Promise<unknown>,
+  ms: number,
+  inFlight: number,
+): Promise<number> {
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(ms) * 1_000_000n;
+  const worker = async () => {
+    while (process.hrtime.bigint() < end) {
+      await fn();
+      n++;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return n / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
 export async function opsPerSecondAsync(fn: () => Promise<unknown>, ms = 500): Promise<number> {
   let n = 0;
   const start = process.hrtime.bigint();

@@ -29,7 +29,9 @@ import {
   type AuthMode,
   authorize,
   type RouteRequirements,
+  type AuthResult,
   resolveAuth,
+  resolveAuthSync,
   resolveRequirements,
 } from '../http/guards.ts';
 import type { RouteHandler } from '../http/types.ts';
@@ -103,7 +105,7 @@ export function cognitoAuth(options: CognitoAuthOptions): RequestHandler {
       return;
     }
     const request = nodeRequestLike(req.method, req.originalUrl, req.headers);
-    resolveAuth(request, authenticators, requirements).then((result) => {
+    const done = (result: AuthResult) => {
       if (result.setCookies.length > 0) res.append('set-cookie', [...result.setCookies]);
       if (result.ok) {
         // A form field is seen only when a body parser ran before this middleware.
@@ -119,7 +121,11 @@ export function cognitoAuth(options: CognitoAuthOptions): RequestHandler {
       } else {
         sendError(req, res, result.error, options);
       }
-    }, next);
+    };
+    // A reused token (cached) is answered without a promise.
+    const sync = resolveAuthSync(request, authenticators, requirements);
+    if (sync !== undefined) done(sync);
+    else resolveAuth(request, authenticators, requirements).then(done, next);
   };
 }
 

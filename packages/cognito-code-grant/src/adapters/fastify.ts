@@ -49,7 +49,9 @@ import {
   type AuthMode,
   type ResolvedRequirements,
   type RouteRequirements,
+  type AuthResult,
   resolveAuth,
+  resolveAuthSync,
   resolveRequirements,
 } from '../http/guards.ts';
 import type { RouteHandler } from '../http/types.ts';
@@ -156,23 +158,21 @@ const cognitoPlugin: FastifyPluginCallback<CognitoFastifyOptions> = (fastify, op
       byRoute.set(config, requirements);
     }
     if (requirements.mode === 'public') return next();
-    resolveAuth(
-      nodeRequestLike(request.method, request.url, request.headers),
-      authenticators,
-      requirements,
-    ).then(
-      (result) => {
-        if (result.setCookies.length > 0) reply.header('set-cookie', [...result.setCookies]);
-        if (result.ok) {
-          request.auth = result.principal;
-          next();
-        } else {
-          // Answered here; not calling next() ends the request (Fastify hook contract).
-          replyError(request, reply, result.error, realm, onServerError);
-        }
-      },
-      (error: Error) => next(error),
-    );
+    const like = nodeRequestLike(request.method, request.url, request.headers);
+    const done = (result: AuthResult) => {
+      if (result.setCookies.length > 0) reply.header('set-cookie', [...result.setCookies]);
+      if (result.ok) {
+        request.auth = result.principal;
+        next();
+      } else {
+        // Answered here; not calling next() ends the request (Fastify hook contract).
+        replyError(request, reply, result.error, realm, onServerError);
+      }
+    };
+    // A reused token (cached) is answered without a promise.
+    const sync = resolveAuthSync(like, authenticators, requirements);
+    if (sync !== undefined) return done(sync);
+    resolveAuth(like, authenticators, requirements).then(done, (error: Error) => next(error));
   });
   // The body is parsed after onRequest: an `access_token` form field beside the header token
   // (RFC 6750 section 3.1) is refused once it is.

@@ -17,6 +17,11 @@ export type BearerTokenUse = 'access' | 'id' | 'any';
 /** The slice of the verifier (src/jwt/verifier.ts) this module needs. */
 export interface BearerTokenVerifier {
   verify(token: string, options?: { tokenUse?: BearerTokenUse; clientId?: string }): Promise<VerifiedToken>;
+  /** A cached result for exactly this token, or undefined (the verifier's fast path; optional). */
+  verifyCached?(
+    token: string,
+    options?: { tokenUse?: BearerTokenUse; clientId?: string },
+  ): VerifiedToken | undefined;
 }
 
 export interface BearerAuthenticatorOptions {
@@ -40,6 +45,11 @@ export interface BearerAuthenticator extends Authenticator {
   readonly kind: 'bearer';
   readonly tokenUse: BearerTokenUse;
   authenticate(request: RequestLike, context?: BearerAuthenticateContext): Promise<AuthOutcome>;
+  /**
+   * The outcome without a promise when it needs no I/O (no credentials, or a reused token the
+   * verifier has cached and no hook), else undefined: call `authenticate`. Throws as it does.
+   */
+  authenticateSync(request: RequestLike, context?: BearerAuthenticateContext): AuthOutcome | undefined;
 }
 
 const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
@@ -146,18 +156,38 @@ export function createBearerAuthenticator(options: BearerAuthenticatorOptions): 
   };
   const hookContext = Object.freeze({ trigger: 'bearer' as const });
 
+  /** The header's token (null when none), refusing a second method in the query. */
+  function tokenOf(request: RequestLike): string | null {
+    const token = parseBearerHeader(request.header('authorization'), maxHeaderBytes);
+    if (token !== null && queryHasAccessToken(request.url)) throw multipleMethods('query');
+    return token;
+  }
+
   async function authenticate(
     request: RequestLike,
     context?: BearerAuthenticateContext,
   ): Promise<AuthOutcome> {
-    const token = parseBearerHeader(request.header('authorization'), maxHeaderBytes);
+    const token = tokenOf(request);
     if (token === null) return ANONYMOUS;
-    if (queryHasAccessToken(request.url)) throw multipleMethods('query');
     const verified = await verifier.verify(token, verifyOptions[context?.tokenUse ?? tokenUse]);
     let principal: Principal = principalFromToken(verified, 'bearer');
     if (hook !== undefined) principal = await hook(principal, hookContext);
     return { principal, setCookies: NO_COOKIES };
   }
 
-  return Object.freeze({ kind: 'bearer' as const, tokenUse, authenticate });
+  const verifyCached = verifier.verifyCached?.bind(verifier);
+  function authenticateSync(
+    request: RequestLike,
+    context?: BearerAuthenticateContext,
+  ): AuthOutcome | undefined {
+    const token = tokenOf(request);
+    if (token === null) return ANONYMOUS;
+    // A hook may do I/O (the replica): only the promise path runs it.
+    if (hook !== undefined || verifyCached === undefined) return undefined;
+    const verified = verifyCached(token, verifyOptions[context?.tokenUse ?? tokenUse]);
+    if (verified === undefined) return undefined;
+    return { principal: principalFromToken(verified, 'bearer'), setCookies: NO_COOKIES };
+  }
+
+  return Object.freeze({ kind: 'bearer' as const, tokenUse, authenticate, authenticateSync });
 }

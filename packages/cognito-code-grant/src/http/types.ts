@@ -27,6 +27,11 @@ export interface AuthOutcome {
 export interface Authenticator {
   readonly kind: 'bearer' | 'session';
   authenticate(request: RequestLike): Promise<AuthOutcome>;
+  /**
+   * Optional fast path: the same outcome without a promise when no I/O is needed, else
+   * undefined (the caller then awaits `authenticate`). Throws as `authenticate` rejects.
+   */
+  authenticateSync?(request: RequestLike): AuthOutcome | undefined;
 }
 
 /** A browser or webhook route served by the core, mounted by an adapter under its `path`. */

@@ -3,21 +3,23 @@
  * 1. strict decode and header checks (RS256 only, no key-bearing headers);
  * 2. `iss` must EXACTLY equal a configured pool issuer, before any key is chosen or fetched, so a
  *    token from someone else's pool never makes us fetch anything;
- * 3. the key by `kid` from THAT pool's JWKS, then one-shot `crypto.verify` with a prepared KeyObject;
+ * 3. the key by `kid` from THAT pool's JWKS, then one-shot `crypto.verify` with a prepared KeyObject
+ *    (`verify()` hands it to the thread pool when verifications overlap, signature.ts);
  * 4. claim types, `exp` / `nbf` / `iat` with skew, then per call `token_use` and the app client.
  *
  * Verified tokens are cached by the exact token string until `exp`; a hit re-checks `exp` and the
  * per-call options only, which makes a reused token nearly free.
  */
-import { verify as cryptoVerify } from 'node:crypto';
 import type { PoolConfig } from '../config/pool.ts';
 import { channels, codeOf } from '../observability/channels.ts';
 import { CognitoAuthError } from '../errors/errors.ts';
 import { describeServerError } from '../http/server-errors.ts';
 import { JwksCache, type JwksErrorListener, MIN_JWKS_COOLDOWN_MS } from '../jwks/cache.ts';
-import type { PreparedKey } from '../jwks/key.ts';
 import type { CognitoClaims } from './claims.ts';
+import { checkClaimTypes, checkUseAndClient, deepFreeze } from './claim-checks.ts';
 import { DEFAULT_MAX_TOKEN_LENGTH, type DecodedJwt, type JwtHeader, decodeJwt } from './decode.ts';
+import { SignatureScheduler, verifySignature } from './signature.ts';
+import { TokenCache } from './token-cache.ts';
 import { type VerifiedToken, createVerifiedToken } from './verified.ts';
 
 export type { VerifiedToken } from './verified.ts';
@@ -85,6 +87,12 @@ export interface CognitoVerifier {
   verify(token: string, options?: VerifyOptions): Promise<VerifiedToken>;
   /** Verifies with cached keys only; `TOKEN_KID_UNKNOWN` when the key is not cached (see `preload`). */
   verifySync(token: string, options?: VerifyOptions): VerifiedToken;
+  /**
+   * The result of an earlier verification of exactly this token, still valid (expiry, the
+   * deny-list and the per-call options re-checked), or undefined: no decoding, no crypto. Lets
+   * an adapter answer a reused token without a promise.
+   */
+  verifyCached(token: string, options?: VerifyOptions): VerifiedToken | undefined;
   /** Fetches every pool's JWKS. */
   preload(): Promise<void>;
   /** issuer -> JWKS document of the cached keys, for `loadJwks` in a later (serverless) process. */
@@ -96,18 +104,6 @@ export interface CognitoVerifier {
 interface PoolState {
   readonly pool: PoolConfig;
   readonly jwks: JwksCache;
-}
-
-interface CacheEntry {
-  readonly verified: VerifiedToken;
-  /** Epoch ms after which the token is expired, skew included. */
-  readonly deadline: number;
-  readonly kid: string;
-  readonly jwks: JwksCache;
-  /** The token's `origin_jti` (undefined without one). */
-  readonly origin: string | undefined;
-  /** The deny-list generation in which the origin was last found clean (-1: never). */
-  cleanAt: number;
 }
 
 function configInvalid(message: string): never {
@@ -125,90 +121,6 @@ function checkNumberOption(name: string, value: unknown, min: number, max: numbe
   ) {
     configInvalid(`${name} must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max}`);
   }
-}
-
-function claimInvalid(claim: string, expected: string): never {
-  throw new CognitoAuthError('TOKEN_CLAIM_INVALID', `token claim "${claim}" must be ${expected}`);
-}
-
-/** Freezes a freshly parsed JSON value and everything inside it. */
-function deepFreeze<T extends object>(value: T): T {
-  Object.freeze(value);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      if (typeof item === 'object' && item !== null) deepFreeze(item);
-    }
-  } else {
-    for (const key in value) {
-      const item: unknown = value[key];
-      if (typeof item === 'object' && item !== null) deepFreeze(item);
-    }
-  }
-  return value;
-}
-
-/** Claim type checks (TOKEN_CLAIM_INVALID); returns the claims typed. */
-function checkClaimTypes(payload: Record<string, unknown>): CognitoClaims {
-  const { exp, iat, nbf, auth_time: authTime, sub, token_use: use, scope } = payload;
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) claimInvalid('exp', 'a number');
-  if (typeof iat !== 'number' || !Number.isFinite(iat)) claimInvalid('iat', 'a number');
-  if (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf)))
-    claimInvalid('nbf', 'a number');
-  if (authTime !== undefined && (typeof authTime !== 'number' || !Number.isFinite(authTime))) {
-    claimInvalid('auth_time', 'a number');
-  }
-  if (typeof sub !== 'string' || sub.length === 0) claimInvalid('sub', 'a non-empty string');
-  if (use === 'id') {
-    if (typeof payload['aud'] !== 'string') claimInvalid('aud', 'a string in an ID token');
-  } else if (use === 'access') {
-    if (typeof payload['client_id'] !== 'string') claimInvalid('client_id', 'a string in an access token');
-  } else {
-    claimInvalid('token_use', '"id" or "access"');
-  }
-  const groups = payload['cognito:groups'];
-  if (groups !== undefined) {
-    if (!Array.isArray(groups)) claimInvalid('cognito:groups', 'an array of strings');
-    for (let i = 0; i < groups.length; i++) {
-      if (typeof groups[i] !== 'string') claimInvalid('cognito:groups', 'an array of strings');
-    }
-  }
-  if (scope !== undefined && typeof scope !== 'string') claimInvalid('scope', 'a string');
-  return payload as CognitoClaims;
-}
-
-/** Per-call checks, run on every verification and on every cache hit. */
-function checkUseAndClient(
-  claims: Readonly<CognitoClaims>,
-  pool: PoolConfig,
-  options: VerifyOptions | undefined,
-): void {
-  const expected = options?.tokenUse ?? 'access';
-  if (expected !== claims.token_use && expected !== 'any') {
-    if (expected !== 'id' && expected !== 'access') configInvalid('tokenUse must be "access", "id" or "any"');
-    if (expected === 'access' && claims.token_use === 'id') {
-      throw new CognitoAuthError(
-        'TOKEN_USE_INVALID',
-        "An ID token was sent where an access token is expected: send the access token, or accept ID tokens on this route (tokenUse: 'id' or 'any')",
-      );
-    }
-    throw new CognitoAuthError('TOKEN_USE_INVALID', `expected an ${expected} token`);
-  }
-  // Access tokens carry the client in client_id; their aud (when present) is a resource URL.
-  const client = claims.token_use === 'id' ? claims.aud : claims.client_id;
-  const clientIds = pool.clientIds;
-  let ok = false;
-  for (let i = 0; i < clientIds.length; i++) {
-    if (clientIds[i] === client) {
-      ok = true;
-      break;
-    }
-  }
-  const narrow = options?.clientId;
-  if (ok && narrow !== undefined)
-    ok = typeof narrow === 'string' ? narrow === client : narrow.includes(client);
-  if (!ok)
-    throw new CognitoAuthError('TOKEN_CLIENT_INVALID', 'token was not issued to an allowed app client');
 }
 
 /**
@@ -262,7 +174,8 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
       throw new CognitoAuthError('TOKEN_REVOKED', 'the session this token was issued in has ended');
   }
 
-  const tokenCache = new Map<string, CacheEntry>();
+  const tokenCache = new TokenCache(cacheSize);
+  const signatures = new SignatureScheduler();
   // Header segments that signed a valid token: parsed and checked once (a pool uses a handful).
   const knownHeaders = new Map<string, JwtHeader>();
   const byIssuer = new Map<string, PoolState>();
@@ -291,11 +204,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
       });
       const cache = jwks;
       // A key that leaves the JWKS takes the tokens it signed out of the cache.
-      cache.onKeysRemoved((kids) => {
-        for (const [token, entry] of tokenCache) {
-          if (entry.jwks === cache && kids.includes(entry.kid)) tokenCache.delete(token);
-        }
-      });
+      cache.onKeysRemoved((kids) => tokenCache.dropSignedBy(cache, kids));
       byJwksUri.set(pool.jwksUri, jwks);
     }
     byIssuer.set(pool.issuer, { pool, jwks });
@@ -305,12 +214,10 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
 
   /** The cache hit path: re-check expiry and per-call options only. */
   function fromCache(token: string, verifyOptions: VerifyOptions | undefined): VerifiedToken | undefined {
-    // An empty cache (or a disabled one) costs no hashing of the token string.
-    if (tokenCache.size === 0) return undefined;
     const entry = tokenCache.get(token);
     if (entry === undefined) return undefined;
     if (now() >= entry.deadline) {
-      tokenCache.delete(token);
+      tokenCache.delete(entry);
       throw new CognitoAuthError('TOKEN_EXPIRED', 'token has expired');
     }
     checkUseAndClient(entry.verified.claims, entry.verified.pool, verifyOptions);
@@ -333,26 +240,15 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
     return { decoded, state };
   }
 
-  /** Steps 3-4 with the key in hand; caches and returns the result. */
-  function finish(
+  /** Step 4, once the signature was checked: claims, cache, per-call checks. */
+  function accept(
     token: string,
     decoded: DecodedJwt,
     state: PoolState,
-    key: PreparedKey,
+    signatureOk: boolean,
     verifyOptions: VerifyOptions | undefined,
   ): VerifiedToken {
-    const signature = Buffer.from(decoded.signature, 'base64url');
-    if (
-      signature.length !== key.modulusBytes ||
-      !cryptoVerify(
-        'RSA-SHA256',
-        Buffer.from(token.slice(0, decoded.signingInputEnd), 'latin1'),
-        key.keyObject,
-        signature,
-      )
-    ) {
-      throw new CognitoAuthError('TOKEN_SIGNATURE_INVALID', 'token signature is invalid');
-    }
+    if (!signatureOk) throw new CognitoAuthError('TOKEN_SIGNATURE_INVALID', 'token signature is invalid');
     if (!knownHeaders.has(decoded.headerSegment)) {
       if (knownHeaders.size >= 64) knownHeaders.clear();
       knownHeaders.set(decoded.headerSegment, decoded.header);
@@ -373,22 +269,16 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
     if (claims.iat * 1000 - skewMs > t)
       throw new CognitoAuthError('TOKEN_NOT_YET_VALID', 'token iat is in the future');
     const verified = createVerifiedToken(deepFreeze(claims), state.pool);
-    if (cacheSize > 0) {
-      if (tokenCache.size >= cacheSize) {
-        // Evict the oldest insertion (FIFO is enough: hits never reorder, which keeps them cheap).
-        const oldest = tokenCache.keys().next();
-        if (!oldest.done) tokenCache.delete(oldest.value);
-      }
-      const origin = typeof claims.origin_jti === 'string' ? claims.origin_jti : undefined;
-      tokenCache.set(token, {
-        verified,
-        deadline,
-        kid: decoded.header.kid,
-        jwks: state.jwks,
-        origin,
-        cleanAt: -1,
-      });
-    }
+    const origin = typeof claims.origin_jti === 'string' ? claims.origin_jti : undefined;
+    tokenCache.set({
+      token,
+      verified,
+      deadline,
+      kid: decoded.header.kid,
+      jwks: state.jwks,
+      origin,
+      cleanAt: -1,
+    });
     checkUseAndClient(claims, state.pool, verifyOptions);
     if (denylist !== undefined) checkOrigin(claims);
     return verified;
@@ -403,7 +293,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
     const key = state.jwks.getCached(decoded.header.kid);
     if (key === undefined)
       throw new CognitoAuthError('TOKEN_KID_UNKNOWN', 'no cached JWKS key with this kid');
-    return finish(token, decoded, state, key, verifyOptions);
+    return accept(token, decoded, state, verifySignature(token, decoded, key), verifyOptions);
   }
 
   async function verifyUnobserved(token: string, verifyOptions?: VerifyOptions): Promise<VerifiedToken> {
@@ -417,7 +307,9 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
     const { decoded, state } = decodeForPool(token);
     const kid = decoded.header.kid;
     const key = state.jwks.getCached(kid) ?? (await state.jwks.getKey(kid));
-    return finish(token, decoded, state, key, verifyOptions);
+    // Inline when alone; on the thread pool when verifications overlap (signature.ts).
+    const ok = signatures.verify(token, decoded, key);
+    return accept(token, decoded, state, typeof ok === 'boolean' ? ok : await ok, verifyOptions);
   }
 
   // Refusals are published on the token:refused channel; without subscribers the unobserved
@@ -441,9 +333,27 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
     });
   }
 
+  function verifyCachedUnobserved(token: string, verifyOptions?: VerifyOptions): VerifiedToken | undefined {
+    // As verify() does: a hot cache must not keep a removed key's tokens past maxAgeMs.
+    for (const jwks of jwksList) jwks.refreshIfStale();
+    return typeof token === 'string' && token.length <= maxTokenLength
+      ? fromCache(token, verifyOptions)
+      : undefined;
+  }
+  function verifyCached(token: string, verifyOptions?: VerifyOptions): VerifiedToken | undefined {
+    if (!channels.tokenRefused.hasSubscribers) return verifyCachedUnobserved(token, verifyOptions);
+    try {
+      return verifyCachedUnobserved(token, verifyOptions);
+    } catch (error) {
+      refused(error, verifyOptions);
+      throw error;
+    }
+  }
+
   return Object.freeze({
     verify,
     verifySync,
+    verifyCached,
     async preload(): Promise<void> {
       await Promise.all([...byJwksUri.values()].map((jwks) => jwks.preload()));
     },

@@ -6,6 +6,7 @@ import type { RequestLike } from '../../../src/http/types.ts';
 import { createVerifiedToken, type VerifiedToken } from '../../../src/jwt/verified.ts';
 import { createCognitoVerifier } from '../../../src/jwt/verifier.ts';
 import type { Principal } from '../../../src/principal/principal.ts';
+import { createTestPool } from '../../../src/testing/tokens.ts';
 
 const pool = definePool({ userPoolId: 'eu-west-1_AbC123xyz', clientId: 'client1' });
 const claims = {
@@ -168,4 +169,33 @@ test('options are validated at creation', () => {
       JSON.stringify(options),
     );
   }
+});
+
+test('authenticateSync: anonymous without a header, a cached token without a promise, else undefined', async () => {
+  const pool2 = createTestPool();
+  const real = createCognitoVerifier({
+    pools: definePool({ userPoolId: pool2.userPoolId, clientId: pool2.clientId, issuer: pool2.issuer }),
+  });
+  real.loadJwks(pool2.issuer, pool2.jwks());
+  const bearer = createBearerAuthenticator({ verifier: real });
+  const token = pool2.accessToken({ sub: 'fast' });
+  assert.deepEqual(bearer.authenticateSync(req(undefined)), { principal: null, setCookies: [] });
+  assert.equal(bearer.authenticateSync(req(`Bearer ${token}`)), undefined, 'not cached yet');
+  const slow = await bearer.authenticate(req(`Bearer ${token}`));
+  const fast = bearer.authenticateSync(req(`Bearer ${token}`));
+  assert.equal(fast?.principal, slow.principal, 'the same memoised principal');
+  assert.throws(() => bearer.authenticateSync(req(`Bearer ${token}`, {}, '/x?access_token=a')), {
+    code: 'TOKEN_MULTIPLE_METHODS',
+  });
+  assert.throws(() => bearer.authenticateSync(req(`Bearer ${token}`), { tokenUse: 'id' }), {
+    code: 'TOKEN_USE_INVALID',
+  });
+  // A hook may do I/O: only the promise path runs it.
+  const hooked = createBearerAuthenticator({ verifier: real, hook: async (p) => p });
+  assert.equal(hooked.authenticateSync(req(`Bearer ${token}`)), undefined);
+  // A verifier without verifyCached has no fast path.
+  assert.equal(
+    createBearerAuthenticator({ verifier: fakeVerifier() }).authenticateSync(req('Bearer a.b.c')),
+    undefined,
+  );
 });

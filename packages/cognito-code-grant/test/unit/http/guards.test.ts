@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CognitoAuthError } from '../../../src/errors/errors.ts';
-import { authorize, resolveAuth, resolveRequirements } from '../../../src/http/guards.ts';
+import { authorize, resolveAuth, resolveAuthSync, resolveRequirements } from '../../../src/http/guards.ts';
 import type { Authenticator, RequestLike } from '../../../src/http/types.ts';
 import type { Principal } from '../../../src/principal/principal.ts';
 
@@ -109,4 +109,28 @@ test('resolveAuth: never throws; errors and unmet requirements come back as resu
     resolveRequirements({ groups: ['x'] }),
   );
   assert.equal(!forbidden.ok && (forbidden.error as CognitoAuthError).code, 'GROUP_REQUIRED');
+});
+
+test('resolveAuthSync: answers only when every authenticator it asks can answer without I/O', () => {
+  const required = resolveRequirements('required');
+  const sync = (result: Principal | null | Error | undefined): Authenticator => ({
+    kind: 'bearer',
+    authenticate: async () => ({ principal: null, setCookies: [] }),
+    authenticateSync() {
+      if (result instanceof Error) throw result;
+      return result === undefined ? undefined : { principal: result, setCookies: [] };
+    },
+  });
+  const p = principal();
+  // No fast path on the session authenticator: the promise path decides.
+  assert.equal(resolveAuthSync(request, [fixed('session', null), sync(p)], required), undefined);
+  assert.equal(resolveAuthSync(request, [sync(undefined)], required), undefined);
+  assert.deepEqual(resolveAuthSync(request, [sync(p)], required), { ok: true, principal: p, setCookies: [] });
+  // The first principal wins; a later authenticator is not asked.
+  assert.equal(resolveAuthSync(request, [sync(p), sync(undefined)], required)?.ok, true);
+  const refused = resolveAuthSync(request, [sync(new CognitoAuthError('TOKEN_EXPIRED', 'x'))], required);
+  assert.equal(refused?.ok, false);
+  const missing = resolveAuthSync(request, [sync(null)], required);
+  assert.equal(missing?.ok === false && (missing.error as CognitoAuthError).code, 'TOKEN_MISSING');
+  assert.equal(resolveAuthSync(request, [sync(undefined)], resolveRequirements('public'))?.ok, true);
 });

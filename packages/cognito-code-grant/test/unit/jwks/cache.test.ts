@@ -123,6 +123,32 @@ describe('JWKS over HTTP (local server)', () => {
     assert.throws(() => verifier.verifySync(token), isCode('TOKEN_KID_UNKNOWN'));
   });
 
+  test("the adapters' fast path (verifyCached) also refetches old keys: a hot cache does not keep a removed key alive", {
+    timeout: 30_000,
+  }, async () => {
+    const { tp, verifier, clock } = setup({ maxAgeMs: 60_000 }, true);
+    const answer = server.handler;
+    let refetch!: () => void;
+    const refetched = new Promise<void>((r) => {
+      refetch = r;
+    });
+    server.handler = (req, res) => {
+      if (server.requests >= 2) refetch();
+      answer(req, res);
+    };
+    const token = tp.accessToken();
+    await verifier.verify(token);
+    tp.rotateKeys();
+    tp.retireOldKeys();
+    clock.advance(61_000);
+    // Only cache hits from now on, as a busy API with one reused token sees.
+    assert.equal(verifier.verifyCached(token)?.tokenUse, 'access');
+    await refetched; // the hit started the refetch
+    await verifier.preload(); // joins it
+    assert.equal(server.requests, 2);
+    assert.equal(verifier.verifyCached(token), undefined);
+  });
+
   test('a flood of 1000 random unknown kids causes at most one fetch per cooldown window', async () => {
     const { tp, verifier, clock } = setup();
     await verifier.preload();

@@ -385,6 +385,33 @@ describe('verifier: verified-token cache', () => {
     assert.notEqual(verifier.verifySync(a), ra);
   });
 
+  test('verifyCached: undefined until verified, then the same result; expiry and options re-checked', () => {
+    const { test: tp, verifier, clock } = fixture();
+    const token = tp.accessToken();
+    assert.equal(verifier.verifyCached(token), undefined);
+    const verified = verifier.verifySync(token);
+    // A new string with the same content (as each HTTP request brings) hits.
+    assert.equal(verifier.verifyCached(Buffer.from(token).toString('latin1')), verified);
+    assert.throws(() => verifier.verifyCached(token, { tokenUse: 'id' }), isCode('TOKEN_USE_INVALID'));
+    assert.equal(verifier.verifyCached('x'.repeat(20_000)), undefined);
+    clock.advance(3600 * 1000 + 5000);
+    assert.throws(() => verifier.verifyCached(token), isCode('TOKEN_EXPIRED'));
+    assert.equal(verifier.verifyCached(token), undefined);
+  });
+
+  test('a token ending like a cached one is a miss, verified in full', () => {
+    const { test: tp, verifier } = fixture();
+    const token = tp.accessToken({ sub: 'real' });
+    verifier.verifySync(token);
+    // Same signature segment (so the same cache key), another payload: not the cached token.
+    const [, , signature] = token.split('.');
+    const [header, payload] = tp.accessToken({ sub: 'forged' }).split('.');
+    const forged = `${header}.${payload}.${signature}`;
+    assert.equal(verifier.verifyCached(forged), undefined);
+    assert.throws(() => verifier.verifySync(forged), isCode('TOKEN_SIGNATURE_INVALID'));
+    assert.equal(verifier.verifySync(token).claims.sub, 'real');
+  });
+
   test('refused tokens are not cached', () => {
     const { test: tp, verifier } = fixture();
     const token = tp.accessToken({}, { claims: { client_id: 'other' } });
