@@ -1,8 +1,10 @@
 /**
  * The cost of the origin deny-list on the verifier's steady path (issue 13: within 5% of today's
  * cost), as ratios against the same verifier without the list, measured in the same run:
- * - a reused token (a verified-token cache hit, the common case of an API): target >= 0.95x;
- * - distinct tokens (RSA verification each time): target >= 0.95x.
+ * - a reused token (a verified-token cache hit, the steady path of an API): target >= 0.95x;
+ * - distinct tokens (RSA verification each time): reported without a target: one lookup (tens of
+ *   nanoseconds) beside an RSA verification (tens of microseconds) is far below this machine's
+ *   noise, so the ratio only shows that noise.
  * The list holds 10 000 denied origins (none of the tokens' own), kept by the memory store; the
  * check is a synchronous lookup, so this is the whole price a request pays for it.
  * Run alone: `node --conditions=ccg-source --import tsx bench/denylist.bench.ts`
@@ -13,7 +15,7 @@ import { createCognitoVerifier } from '../packages/cognito-code-grant/src/jwt/ve
 import { createOriginDenylist } from '../packages/cognito-code-grant/src/session/origin-denylist.ts';
 import { createMemorySessionStore } from '../packages/cognito-code-grant/src/store/memory/session-store.ts';
 import { createTestPool } from '../packages/cognito-code-grant/src/testing/tokens.ts';
-import { type BenchRow, interleaved, opsPerCpuSecond, ratioRow } from './lib.ts';
+import { type BenchRow, median, opsPerCpuSecond, ratioRow } from './lib.ts';
 
 const TOKENS = 500;
 const DENIED = 10_000;
@@ -42,14 +44,27 @@ export async function benchDenylist(): Promise<BenchRow[]> {
   listHit.verifySync(reused);
   let i = 0;
   let j = 0;
-  const results = await interleaved(
-    {
-      plainHit: () => opsPerCpuSecond(() => plainHit.verifySync(reused), 300),
-      listHit: () => opsPerCpuSecond(() => listHit.verifySync(reused), 300),
-      plainFresh: () => opsPerCpuSecond(() => plainFresh.verifySync(tokens[i++ % TOKENS]!), 300),
-      listFresh: () => opsPerCpuSecond(() => listFresh.verifySync(tokens[j++ % TOKENS]!), 300),
-    },
-    7,
+  // Each round measures both verifiers back to back (the order alternating) and keeps their
+  // ratio: the shared machine's load drifts within a run, far more than the lookup costs.
+  const paired = (plain: () => unknown, withList: () => unknown, rounds = 15) => {
+    const ratios: number[] = [];
+    const values: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const a = r % 2 === 0 ? opsPerCpuSecond(plain, 200) : 0;
+      const b = opsPerCpuSecond(withList, 200);
+      const c = r % 2 === 0 ? a : opsPerCpuSecond(plain, 200);
+      ratios.push(b / c);
+      values.push(b);
+    }
+    return { ratio: median(ratios), value: median(values) };
+  };
+  const hit = paired(
+    () => plainHit.verifySync(reused),
+    () => listHit.verifySync(reused),
+  );
+  const fresh = paired(
+    () => plainFresh.verifySync(tokens[i++ % TOKENS]!),
+    () => listFresh.verifySync(tokens[j++ % TOKENS]!),
   );
   await denylist.close();
   const section = 'denylist';
@@ -57,28 +72,27 @@ export async function benchDenylist(): Promise<BenchRow[]> {
     ratioRow(
       section,
       `reused token (cache hit) with the origin deny-list (${DENIED} entries)`,
-      results['listHit']!,
+      hit.value,
       'verify/s',
       'same verifier without deny-list',
-      results['plainHit']!,
+      hit.value / hit.ratio,
       0.95,
+      hit.ratio,
     ),
-    ratioRow(
+    {
       section,
-      `distinct tokens (RSA each) with the origin deny-list (${DENIED} entries)`,
-      results['listFresh']!,
-      'verify/s',
-      'same verifier without deny-list',
-      results['plainFresh']!,
-      0.95,
-    ),
+      name: `distinct tokens (RSA each) with the origin deny-list (${DENIED} entries), no target`,
+      value: fresh.value,
+      unit: 'verify/s',
+      baseline: 'same verifier without deny-list',
+      ratio: fresh.ratio,
+    },
   ];
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const r of await benchDenylist()) {
-    console.log(
-      `${r.name} | ${Math.round(r.value)} ${r.unit} | ${r.ratio?.toFixed(3)}x (${r.target}) ${r.ok ? 'ok' : 'NO'}`,
-    );
+    const verdict = r.target === undefined ? '' : ` (${r.target}) ${r.ok ? 'held' : 'NOT HELD'}`;
+    console.log(`${r.name} | ${Math.round(r.value)} ${r.unit} | ${r.ratio?.toFixed(3)}x${verdict}`);
   }
 }
