@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as nodeModule from 'node:module';
 import { test } from 'node:test';
 
-/** `module.registerHooks` (Node 22.15+, 23.5+; not in the Node 20 types this repo compiles with). */
+/** `module.registerHooks` (Node 22.15+, 23.5+: why the repository's engines ask for 22.15). */
 type ResolveNext = (specifier: string, context: unknown) => unknown;
 const { registerHooks } = nodeModule as unknown as {
   registerHooks(hooks: { resolve(specifier: string, context: unknown, next: ResolveNext): unknown }): void;
