@@ -169,6 +169,21 @@ await check('the emulator imports as ESM and requires from CommonJS', () => {
   );
 });
 
+await check(
+  'the type declarations resolve for a TypeScript user (every library subpath, the emulator)',
+  () => {
+    // The repository's compiler, run in the project: types come from the installed packages only.
+    const lines = specs.map((spec, i) => `import * as m${i} from '${spec}';\nvoid m${i};`);
+    lines.push(
+      "import { start, type RunningEmulator } from 'cognito-code-grant-emulator';",
+      'export const running: Promise<RunningEmulator> = start({ port: 0 });',
+    );
+    writeFileSync(join(app, 'types.mts'), `${lines.join('\n')}\n`);
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    node([tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', 'types.mts'], app);
+  },
+);
+
 // --- sign-in through the emulator's hosted form, tokens verified by the library -------------
 // Written into the project, so that every import resolves from its node_modules.
 writeFileSync(
@@ -279,7 +294,9 @@ await check(
       const [code, signal] = await exited;
       // npx may end by the signal itself; the emulator's clean exit is in its stderr otherwise.
       if (code !== 0 && signal !== 'SIGTERM') throw new Error(`exit ${code ?? signal}\n${err}`);
-      if (err.trim() !== '') throw new Error(`stderr:\n${err}`);
+      // Anything but npm's own warnings (e.g. about the machine's npm config) is the emulator's.
+      const emulatorErr = err.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('npm warn'));
+      if (emulatorErr.length > 0) throw new Error(`stderr:\n${err}`);
     } finally {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGKILL');
     }
