@@ -1,8 +1,9 @@
 /**
  * Logout in one process, refusal in another: this process runs the app (store mode on Redis,
- * with the origin deny-list); a child process runs a second instance's API on the same Redis.
- * After the logout here, the child refuses the session's access token as soon as the deny-list
- * entry reaches it by push (the test waits for that message, not for a time).
+ * with the origin deny-list); a child process runs a second instance on the same Redis (a
+ * bearer API and store-mode sessions with push invalidation). After the logout here, the child
+ * refuses the session's access token, and its session cookie, as soon as the push messages
+ * reach it (the test waits for those messages, not for a time).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, fork } from 'node:child_process';
@@ -56,6 +57,8 @@ test('a logout in one process: the other process refuses its access token once t
       userPoolId: a.fake.testPool.userPoolId,
       clientId: a.fake.testPool.clientId,
       jwks: a.fake.testPool.jwks(),
+      domain: 'https://auth.example.test',
+      secret: SECRET,
     });
     assert.deepEqual(await ready, { ready: true }, 'the other instance listens on the channel');
 
@@ -74,6 +77,67 @@ test('a logout in one process: the other process refuses its access token once t
     answer = next(child, 'verified', 'refused');
     child.send({ verify: token });
     assert.deepEqual(await answer, { refused: 'TOKEN_REVOKED' });
+  } finally {
+    child.send({ stop: true });
+    await new Promise((resolve) => child.once('exit', resolve));
+    await denylist.close();
+    await store.closeChannel();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  }
+});
+
+test('store mode with push: a session served from memory in another process is refused once the message arrives', {
+  skip: url ? false : 'TEST_REDIS_URL not set',
+}, async () => {
+  const prefix = `ccgtest:${randomBytes(4).toString('hex')}:`;
+  const redis = new Redis(url!);
+  let clock = { t: 0 };
+  const now = () => clock.t;
+  const store = createRedisSessionStore(redis, { prefix, now, push: true });
+  const denylist = createOriginDenylist({ store, now });
+  const child = fork(new URL('./denylist-instance.ts', import.meta.url), {
+    execArgv: ['--conditions=ccg-source', '--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const a = setup('store', { session: { mode: 'store', store, secrets: [SECRET], denylist } });
+    clock = a.clock;
+    await denylist.ready();
+    const ready = next(child, 'ready');
+    child.send({
+      url,
+      prefix,
+      now: clock.t,
+      userPoolId: a.fake.testPool.userPoolId,
+      clientId: a.fake.testPool.clientId,
+      jwks: a.fake.testPool.jwks(),
+      domain: 'https://auth.example.test',
+      secret: SECRET,
+    });
+    assert.deepEqual(await ready, { ready: true });
+    // The sign-in's own write is announced too: wait for it, so the next message is the logout's.
+    const created = next(child, 'session');
+    await a.signIn();
+    await created;
+    const cookie = a.jar.header('/api/x')!;
+    const ask = async () => {
+      const answer = next(child, 'authenticated');
+      child.send({ cookie });
+      return answer;
+    };
+    const first = await ask();
+    assert.equal(typeof first['authenticated'], 'string', 'the other process serves the session');
+    const second = await ask();
+    assert.equal(second['reads'], first['reads'], 'the second request was served from memory');
+
+    const csrf = a.login.csrfToken(a.requestLike())!;
+    const announced = next(child, 'session');
+    assert.equal((await a.call('POST', '/auth/logout', { headers: { 'x-csrf-token': csrf } })).status, 303);
+    await announced;
+    const after = await ask();
+    assert.equal(after['authenticated'], null, 'refused once the message arrived');
   } finally {
     child.send({ stop: true });
     await new Promise((resolve) => child.once('exit', resolve));
