@@ -211,11 +211,13 @@ async function authorize(ctx: PoolCheckContext, add: Add): Promise<void> {
       message: `app client ${pool.clientId} does not allow the authorization code grant`,
       fix: 'enable "Authorization code grant" in the app client\'s OAuth 2.0 grant types',
     });
-  } else if (refused !== undefined) {
+  } else if (refused !== undefined || answer.status >= 400) {
+    // Not an answer we know: say what it was rather than call it accepted.
     add({
       check: 'domain.authorize',
       status: 'warning',
-      message: `the authorize endpoint refused the sign-in request: ${refused.error}`,
+      message: `the authorize endpoint refused the sign-in request: ${refused?.error ?? `HTTP ${answer.status}`}`,
+      fix: 'check COGNITO_CLIENT_ID, COGNITO_DOMAIN and the callback URLs of the app client',
     });
   } else {
     add({

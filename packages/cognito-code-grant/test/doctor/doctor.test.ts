@@ -128,6 +128,21 @@ describe('checkConfiguration against the emulator', () => {
     assert.match(found.get('domain.authorize') ?? '', /HTTP 404.*COGNITO_DOMAIN/);
   });
 
+  test('an authorize answer it does not know (a 400 without a redirect) is a warning, never "accepted"', async () => {
+    const fetchWith400: typeof fetch = async (input, init) =>
+      String(input).includes('/oauth2/authorize')
+        ? new Response('Invalid client id', { status: 400 })
+        : fetch(input, init);
+    const report = await run({}, { fetch: fetchWith400, cognito: null });
+    const authorize = report.findings.find((f) => f.check === 'domain.authorize');
+    assert.equal(authorize?.status, 'warning');
+    assert.match(authorize?.message ?? '', /HTTP 400/);
+    assert.equal(
+      report.findings.find((f) => f.check === 'client.callback-url'),
+      undefined,
+    );
+  });
+
   test('a domain that does not answer is unreachable, not a mismatch', async () => {
     const report = await run({ domain: 'http://127.0.0.1:1' }, { cognito: null });
     assert.equal(report.findings.find((f) => f.check === 'domain.authorize')?.status, 'unreachable');
