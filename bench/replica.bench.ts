@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { type Kysely, sql } from 'kysely';
 import type { Principal } from '../packages/cognito-code-grant/src/principal/principal.ts';
-import { createReplica } from '../packages/cognito-code-grant/src/replica/replica.ts';
+import { createReplica } from '../packages/cognito-code-grant/src/store/kysely/replica.ts';
 import { createDatabase } from '../packages/cognito-code-grant/src/store/kysely/database.ts';
 import { migrate } from '../packages/cognito-code-grant/src/store/kysely/migrations/index.ts';
 import { syncPool } from '../packages/cognito-code-grant/src/sync/sync.ts';

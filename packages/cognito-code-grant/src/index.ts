@@ -100,7 +100,12 @@ export {
   type SessionOptions,
   safeReturnTo,
 } from './http/login/index.ts';
-export { createMemorySessionStore, type MemorySessionStoreOptions } from './store/memory/index.ts';
+export {
+  createMemorySessionStore,
+  createMemoryUserStore,
+  type MemorySessionStoreOptions,
+  type MemoryUserStore,
+} from './store/memory/index.ts';
 export type { DeniedOrigin, SessionRecord, SessionStore, UnchangedRecord } from './session/store.ts';
 export {
   createOriginDenylist,
@@ -129,3 +134,5 @@ export type {
   UserStatus,
   UserUpdatedEvent,
 } from './replica/types.ts';
+export { createUserReplica, type UserReplicaOptions } from './replica/replica.ts';
+export type { StoredUser, UpdateOutcome, UserFields, UserStore, UserUpdate } from './replica/user-store.ts';

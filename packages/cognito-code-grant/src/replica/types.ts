@@ -1,5 +1,4 @@
 /** Public shapes of the user and group replica. */
-import type { Kysely } from 'kysely';
 import type { Principal, PrincipalHook } from '../principal/principal.ts';
 
 /** Cognito `UserStatusType`, legacy values included. */
@@ -98,10 +97,7 @@ export interface ApplyResult {
 }
 
 export interface Replica {
-  /** The database the replica writes to (the sync and the CLI reuse it). */
-  readonly db: Kysely<any>;
   readonly poolId: string | undefined;
-  readonly tablePrefix: string;
   /**
    * Upserts the principal's user (pool + sub) when its claims changed, replaces its memberships
    * with the token's groups, and returns the principal with `replicaUserId`. Throws USER_DISABLED

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
-import { createReplica } from '../../src/replica/replica.ts';
+import { createReplica } from '../../src/store/kysely/replica.ts';
 import { type CreateDatabaseOptions, createDatabase } from '../../src/store/kysely/database.ts';
 import { migrate } from '../../src/store/kysely/migrations/index.ts';
 import { fakeClock, POOL, principal, serverFactory, type TestDb } from '../replica/helpers.ts';

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { start } from 'cognito-code-grant-emulator';
-import { createReplica } from '../../src/replica/replica.ts';
+import { createReplica, type KyselyReplica } from '../../src/store/kysely/replica.ts';
 import type { Replica } from '../../src/replica/types.ts';
 import { createCognitoEventsRoute } from '../../src/replica/webhook-route.ts';
 import { migrate } from '../../src/store/kysely/migrations/index.ts';
@@ -21,7 +21,7 @@ const SECRET = 'emulator-webhook-secret-0123456789';
 let env: TestDb;
 let server: Server;
 let emu: Awaited<ReturnType<typeof start>>;
-let replica: Replica;
+let replica: KyselyReplica;
 const statuses: number[] = [];
 
 before(async () => {

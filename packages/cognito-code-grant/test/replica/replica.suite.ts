@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { createForwarder } from '../../src/lambda/forwarder.ts';
-import { createReplica } from '../../src/replica/replica.ts';
+import { createReplica } from '../../src/store/kysely/replica.ts';
 import type { GroupsChangedEvent, UserEvent } from '../../src/replica/types.ts';
 import { createCognitoEventsRoute } from '../../src/replica/webhook-route.ts';
 import { signWebhook } from '../../src/replica/webhook-signature.ts';
 import { getMigrations, migrate } from '../../src/store/kysely/migrations/index.ts';
-import { UserStore } from '../../src/store/kysely/user-store.ts';
+import { ReplicaSql } from '../../src/store/kysely/replica-sql.ts';
 import {
   count,
   type DbFactory,
@@ -63,7 +63,7 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
       // had no group id ("Field 'group_id' doesn't have a default value").
       // SQLite has one writing connection: the group is then written inside the transaction.
       const other = env.concurrentWriters ? await env.open() : undefined;
-      const store = new UserStore(db);
+      const store = new ReplicaSql(db);
       const now = Date.now();
       const ids = await db.transaction().execute(async (trx) => {
         await trx.selectFrom(T.groups).select('id').where('pool_id', '=', POOL).execute();

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { start } from 'cognito-code-grant-emulator';
 import type { Kysely } from 'kysely';
-import { createReplica } from '../../src/replica/replica.ts';
+import { createReplica } from '../../src/store/kysely/replica.ts';
 import { migrate } from '../../src/store/kysely/migrations/index.ts';
 import { syncPool } from '../../src/sync/sync.ts';
 import { count, type DbFactory, StatementCounter, type TestDb } from '../replica/helpers.ts';

@@ -7,17 +7,15 @@ import {
   Kysely,
   type KyselyPlugin,
   type LogConfig,
-  MysqlAdapter,
   MysqlDialect,
-  PostgresAdapter,
   PostgresDialect,
-  SqliteAdapter,
   SqliteDialect,
 } from 'kysely';
 import { CognitoAuthError } from '../../errors/errors.ts';
 import { guardMysqlPool, guardPgPool } from './connection-guards.ts';
+import { dialectInfo, type SqlFamily } from './dialect.ts';
 
-export type SqlDialect = 'sqlite' | 'postgres' | 'mysql';
+export type SqlDialect = SqlFamily;
 
 export interface CreateDatabaseOptions {
   /** Connections in the pool (PostgreSQL, MySQL). Default 10. */
@@ -174,15 +172,7 @@ export async function createDatabase(url: string, options: CreateDatabaseOptions
   return new Kysely<any>({ dialect: new MysqlDialect({ pool: guarded as never }), ...common });
 }
 
-/** The dialect family of a Kysely instance (from its adapter). */
+/** The dialect family of a Kysely instance (from its adapter); `dialectInfo` has its capabilities. */
 export function dialectOf(db: Kysely<any>): SqlDialect {
-  const adapter = db.getExecutor().adapter;
-  if (adapter instanceof PostgresAdapter) return 'postgres';
-  if (adapter instanceof MysqlAdapter) return 'mysql';
-  if (adapter instanceof SqliteAdapter) return 'sqlite';
-  const name = adapter.constructor.name.toLowerCase();
-  if (name.includes('postgres')) return 'postgres';
-  if (name.includes('mysql')) return 'mysql';
-  if (name.includes('sqlite')) return 'sqlite';
-  throw new CognitoAuthError('CONFIG_INVALID', `unsupported Kysely dialect: ${adapter.constructor.name}`);
+  return dialectInfo(db).family;
 }

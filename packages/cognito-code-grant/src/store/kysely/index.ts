@@ -17,7 +17,8 @@ export {
   type SqlSessionStoreOptions,
 } from './session-store.ts';
 export type { PgListenClient, PgListenOptions } from './pg-channel.ts';
-export { createReplica, type ReplicaOptions } from '../../replica/replica.ts';
+export { createReplica, type KyselyReplica, type ReplicaOptions } from './replica.ts';
+export { createKyselyUserStore, type KyselyUserStore } from './user-store.ts';
 export type {
   ApplyResult,
   GroupsChangedEvent,
@@ -31,3 +32,10 @@ export type {
   UserStatus,
   UserUpdatedEvent,
 } from '../../replica/types.ts';
+export type {
+  StoredUser,
+  UpdateOutcome,
+  UserFields,
+  UserStore,
+  UserUpdate,
+} from '../../replica/user-store.ts';

@@ -1,294 +1,221 @@
 /**
- * SQL for the replica tables, shared by the replica (per user) and the sync (per batch). Every
- * value is a bound parameter: usernames, emails and group names are data, never SQL.
+ * The replica's UserStore port over SQL (SQLite, PostgreSQL, MySQL/MariaDB through Kysely). The
+ * atomicity the port promises comes from one transaction per call, with the user's row locked
+ * by a locking read where the database has them (SQLite's write transaction holds the whole
+ * database instead); deadlocks and busy errors are retried by `ReplicaSql`.
  */
-import { type Kysely, type Transaction, sql } from 'kysely';
-import { CognitoAuthError } from '../../errors/errors.ts';
-import type { ReplicaGroup, ReplicaUser } from '../../replica/types.ts';
-import { dialectOf, type SqlDialect } from './database.ts';
-import { type ReplicaTables, replicaTables } from './tables.ts';
+import type { Kysely } from 'kysely';
+import type { ReplicaUser } from '../../replica/types.ts';
+import type { UserStore, UserUpdate } from '../../replica/user-store.ts';
+import { fieldColumns, ReplicaSql, rowToGroup, rowToStored, rowToUser, type UserRow } from './replica-sql.ts';
 
-export type Db = Kysely<any> | Transaction<any>;
-
-export interface UserRow {
-  id: number;
-  pool_id: string;
-  sub: string | null;
-  username: string | null;
-  email: string | null;
-  email_lower: string | null;
-  email_verified: number | null;
-  status: string | null;
-  enabled: number;
-  attributes: string;
-  fingerprint: string | null;
-  seen_run: string | null;
-  created_at: number;
-  updated_at: number;
-  last_login_at: number | null;
-  last_seen_at: number | null;
-  deleted_at: number | null;
-}
-
-const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
-
-export function rowToUser(row: UserRow): ReplicaUser {
-  let attributes: Record<string, string> = {};
-  try {
-    attributes = JSON.parse(row.attributes) as Record<string, string>;
-  } catch {
-    attributes = {};
-  }
-  return Object.freeze({
-    id: num(row.id),
-    poolId: row.pool_id,
-    sub: row.sub,
-    username: row.username,
-    email: row.email,
-    emailVerified:
-      row.email_verified === null || row.email_verified === undefined ? null : num(row.email_verified) === 1,
-    status: row.status,
-    enabled: num(row.enabled) === 1,
-    attributes: Object.freeze(attributes),
-    createdAt: num(row.created_at),
-    updatedAt: num(row.updated_at),
-    lastLoginAt: numOrNull(row.last_login_at),
-    lastSeenAt: numOrNull(row.last_seen_at),
-    deletedAt: numOrNull(row.deleted_at),
-  });
-}
-
-export function rowToGroup(row: Record<string, unknown>): ReplicaGroup {
-  return Object.freeze({
-    id: num(row.id),
-    poolId: String(row.pool_id),
-    name: String(row.name),
-    description: (row.description as string | null) ?? null,
-    precedence: numOrNull(row.precedence),
-    createdAt: num(row.created_at),
-    updatedAt: num(row.updated_at),
-  });
-}
-
-const RETRYABLE = new Set([
-  '40001',
-  '40P01',
-  'ER_LOCK_DEADLOCK',
-  'ER_LOCK_WAIT_TIMEOUT',
-  'SQLITE_BUSY',
-  'SQLITE_BUSY_SNAPSHOT',
-]);
-
-/** A deadlock / serialization failure / busy database: the transaction can simply run again. */
-export function isRetryable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && RETRYABLE.has(code);
-}
-
-export class UserStore {
+export interface KyselyUserStore extends UserStore {
   readonly db: Kysely<any>;
-  readonly t: ReplicaTables;
-  readonly dialect: SqlDialect;
+  readonly tablePrefix: string;
+}
 
-  constructor(db: Kysely<any>, tablePrefix = 'cognito_') {
-    this.db = db;
-    this.t = replicaTables(tablePrefix);
-    this.dialect = dialectOf(db);
+/** The columns an update writes (empty when there is nothing but memberships to write). */
+function updateColumns(update: UserUpdate, current: UserRow, now: number): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  if (update.fields) {
+    Object.assign(patch, fieldColumns(update.fields), { updated_at: now });
+    if (update.undelete) patch.deleted_at = null;
   }
+  if (update.lastLoginAt !== undefined) patch.last_login_at = update.lastLoginAt;
+  if (update.lastSeenAt !== undefined && update.lastSeenAt !== current.last_seen_at)
+    patch.last_seen_at = update.lastSeenAt;
+  return patch;
+}
 
-  /** Runs `fn` in a transaction, again (up to 5 times) on deadlocks, lock timeouts and busy errors. */
-  transaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
-    return this.write(() => this.db.transaction().execute(fn), true);
-  }
+export function createKyselyUserStore(db: Kysely<any>, tablePrefix = 'cognito_'): KyselyUserStore {
+  const q = new ReplicaSql(db, tablePrefix);
+  const t = q.t;
 
-  /**
-   * Runs one write, again on deadlocks and busy errors, up to 5 times, after a short random
-   * pause (two writers retrying at once would meet again). A single statement is not retried
-   * after a lock-wait timeout: it already waited that long (50 s by default on MySQL).
-   */
-  async write<T>(fn: () => Promise<T>, afterLockTimeout = false): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (error) {
-        const code = (error as { code?: unknown } | null)?.code;
-        if (attempt < 4 && isRetryable(error) && (afterLockTimeout || code !== 'ER_LOCK_WAIT_TIMEOUT')) {
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
-          continue;
+  const store: KyselyUserStore = {
+    db,
+    tablePrefix,
+    find(poolId, sub) {
+      return q.read(async () => {
+        const row = await q.findBySub(db, poolId, sub);
+        return row ? rowToStored(row, await q.groupNames(db, Number(row.id))) : null;
+      });
+    },
+    async findById(id) {
+      const row = await q.read(() => q.findById(db, id));
+      return row ? rowToUser(row) : null;
+    },
+    groupsOf(userId) {
+      return q.read(() => q.groupNames(db, userId));
+    },
+    async listUsersInGroup(poolId, name, page) {
+      const rows = await q.read(() =>
+        db
+          .selectFrom(`${t.users} as u`)
+          .innerJoin(`${t.userGroups} as ug`, 'ug.user_id', 'u.id')
+          .innerJoin(`${t.groups} as g`, 'g.id', 'ug.group_id')
+          .selectAll('u')
+          .where('g.pool_id', '=', poolId)
+          .where('g.name', '=', name)
+          .where('u.deleted_at', 'is', null)
+          .where('u.id', '>', page.afterId)
+          .orderBy('u.id')
+          .limit(page.limit)
+          .execute(),
+      );
+      return (rows as UserRow[]).map(rowToUser);
+    },
+    async listGroups(poolId) {
+      const rows = await q.read(() =>
+        db.selectFrom(t.groups).selectAll().where('pool_id', '=', poolId).orderBy('name').execute(),
+      );
+      return rows.map(rowToGroup);
+    },
+    async insertIfMissing(poolId, sub, now) {
+      // A write: on MySQL a racing INSERT of the same key can deadlock, and is retried.
+      await q.write(() =>
+        q.insertIgnore(
+          db,
+          t.users,
+          { pool_id: poolId, sub, attributes: '{}', enabled: 1, created_at: now, updated_at: now },
+          ['pool_id', 'sub'],
+        ),
+      );
+    },
+    update(poolId, sub, decide, now) {
+      return q.transaction(async (trx) => {
+        const row = await q.findBySub(trx, poolId, sub, true);
+        if (!row) return null;
+        const before = rowToStored(row, await q.groupNames(trx, Number(row.id)));
+        const update = decide(before);
+        if (!update) return { before, after: before, groupsAdded: [], groupsRemoved: [] };
+        const patch = updateColumns(update, row, now);
+        if (Object.keys(patch).length > 0)
+          await trx.updateTable(t.users).set(patch).where('id', '=', row.id).execute();
+        let added: string[] = [];
+        let removed: string[] = [];
+        if (update.groups !== undefined) {
+          ({ added, removed } = await q.replaceMemberships(trx, poolId, Number(row.id), update.groups, now));
         }
-        if (error instanceof CognitoAuthError) throw error;
-        throw new CognitoAuthError('STORE_FAILED', 'replica write failed', { cause: error });
-      }
-    }
-  }
-
-  async read<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (cause) {
-      throw new CognitoAuthError('STORE_FAILED', 'replica read failed', { cause });
-    }
-  }
-
-  findBySub(db: Db, poolId: string, sub: string, lock = false): Promise<UserRow | undefined> {
-    let q = db.selectFrom(this.t.users).selectAll().where('pool_id', '=', poolId).where('sub', '=', sub);
-    if (lock && this.dialect !== 'sqlite') q = q.forUpdate();
-    return q.executeTakeFirst() as Promise<UserRow | undefined>;
-  }
-
-  findById(db: Db, id: number): Promise<UserRow | undefined> {
-    return db.selectFrom(this.t.users).selectAll().where('id', '=', id).executeTakeFirst() as Promise<
-      UserRow | undefined
-    >;
-  }
-
-  async findBySubs(db: Db, poolId: string, subs: readonly string[]): Promise<UserRow[]> {
-    if (subs.length === 0) return [];
-    return (await db
-      .selectFrom(this.t.users)
-      .selectAll()
-      .where('pool_id', '=', poolId)
-      .where('sub', 'in', subs as string[])
-      .execute()) as UserRow[];
-  }
-
-  /** id and deletion time by sub (the membership pass needs no more). */
-  async idsBySubs(
-    db: Db,
-    poolId: string,
-    subs: readonly string[],
-  ): Promise<{ id: number; deleted_at: number | null }[]> {
-    if (subs.length === 0) return [];
-    return (await db
-      .selectFrom(this.t.users)
-      .select(['id', 'deleted_at'])
-      .where('pool_id', '=', poolId)
-      .where('sub', 'in', subs as string[])
-      .execute()) as { id: number; deleted_at: number | null }[];
-  }
-
-  /**
-   * Refreshes planner statistics after bulk inserts (PostgreSQL): a table analysed while nearly
-   * empty makes the planner choose scans that get slower with every batch.
-   */
-  async analyze(): Promise<void> {
-    if (this.dialect === 'postgres') await sql`analyze ${sql.table(this.t.users)}`.execute(this.db);
-  }
-
-  /** Group names of one user, sorted by code unit. */
-  async groupNames(db: Db, userId: number): Promise<string[]> {
-    const rows = await db
-      .selectFrom(`${this.t.userGroups} as ug`)
-      .innerJoin(`${this.t.groups} as g`, 'g.id', 'ug.group_id')
-      .select(['g.name as name'])
-      .where('ug.user_id', '=', userId)
-      .execute();
-    return rows.map((r) => String(r.name)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  }
-
-  /** INSERT that does nothing on a unique conflict; resolves true when a row was inserted. */
-  async insertIgnore(
-    db: Db,
-    table: string,
-    values: Record<string, unknown>,
-    conflict: string[],
-  ): Promise<boolean> {
-    const [result] = await this.insertIgnoreQuery(db, table, [values], conflict).execute();
-    return Number(result?.numInsertedOrUpdatedRows ?? 0) > 0;
-  }
-
-  insertIgnoreQuery(db: Db, table: string, rows: Record<string, unknown>[], conflict: string[]) {
-    const q = db.insertInto(table).values(rows);
-    // MySQL: a no-op update instead of INSERT IGNORE, which would also turn truncation into a warning.
-    if (this.dialect === 'mysql')
-      return q.onDuplicateKeyUpdate({ [conflict[0] as string]: sql.ref(conflict[0] as string) });
-    return q.onConflict((oc) => oc.columns(conflict as never).doNothing());
-  }
-
-  /** Creates missing groups and returns name -> id for all of `names`. */
-  async ensureGroups(
-    db: Db,
-    poolId: string,
-    names: readonly string[],
-    now: number,
-  ): Promise<Map<string, number>> {
-    const ids = new Map<string, number>();
-    if (names.length === 0) return ids;
-    const existing = await db
-      .selectFrom(this.t.groups)
-      .select(['id', 'name'])
-      .where('pool_id', '=', poolId)
-      .where('name', 'in', names as string[])
-      .execute();
-    for (const r of existing) ids.set(String(r.name), num(r.id));
-    const missing = names.filter((n) => !ids.has(n));
-    if (missing.length > 0) {
-      await this.insertIgnoreQuery(
-        db,
-        this.t.groups,
-        missing.map((name) => ({ pool_id: poolId, name, created_at: now, updated_at: now })),
-        ['pool_id', 'name'],
-      ).execute();
-      let added = db
-        .selectFrom(this.t.groups)
-        .select(['id', 'name'])
-        .where('pool_id', '=', poolId)
-        .where('name', 'in', missing);
-      // A locking read (FOR UPDATE: MariaDB has no FOR SHARE) sees the latest committed rows.
-      // Under MySQL's REPEATABLE READ a plain one keeps this transaction's first snapshot and
-      // misses a group another transaction created meanwhile (whose duplicate key made the
-      // insert above a no-op), and the membership was then written without a group id.
-      if (this.dialect !== 'sqlite') added = added.forUpdate();
-      for (const r of await added.execute()) ids.set(String(r.name), num(r.id));
-      const lost = missing.filter((n) => !ids.has(n));
-      if (lost.length > 0)
-        throw new CognitoAuthError(
-          'STORE_FAILED',
-          `replica groups vanished during the write: ${lost.length}`,
-        );
-    }
-    return ids;
-  }
-
-  /** Makes the user's memberships exactly `names`; returns what was added and removed. */
-  async replaceMemberships(
-    db: Db,
-    poolId: string,
-    userId: number,
-    names: readonly string[],
-    now: number,
-  ): Promise<{ added: string[]; removed: string[] }> {
-    const current = await db
-      .selectFrom(`${this.t.userGroups} as ug`)
-      .innerJoin(`${this.t.groups} as g`, 'g.id', 'ug.group_id')
-      .select(['g.id as id', 'g.name as name'])
-      .where('ug.user_id', '=', userId)
-      .execute();
-    const want = new Set(names);
-    const have = new Map(current.map((r) => [String(r.name), num(r.id)]));
-    const removed = [...have.keys()].filter((n) => !want.has(n));
-    const addNames = names.filter((n) => !have.has(n));
-    if (removed.length > 0) {
-      await db
-        .deleteFrom(this.t.userGroups)
-        .where('user_id', '=', userId)
-        .where(
-          'group_id',
-          'in',
-          removed.map((n) => have.get(n) as number),
-        )
-        .execute();
-    }
-    if (addNames.length > 0) {
-      const ids = await this.ensureGroups(db, poolId, addNames, now);
-      await this.insertIgnoreQuery(
-        db,
-        this.t.userGroups,
-        addNames.map((n) => ({ user_id: userId, group_id: ids.get(n) as number, created_at: now })),
-        ['user_id', 'group_id'],
-      ).execute();
-    }
-    return { added: addNames, removed };
-  }
+        const fresh = (await q.findBySub(trx, poolId, sub)) as UserRow;
+        const after = rowToStored(fresh, update.groups ?? before.groups);
+        return { before, after, groupsAdded: added, groupsRemoved: removed };
+      });
+    },
+    softDelete(poolId, sub, now) {
+      return q.transaction(async (trx) => {
+        const row = await q.findBySub(trx, poolId, sub, true);
+        if (!row) return null;
+        if (row.deleted_at !== null && row.deleted_at !== undefined)
+          return { user: rowToUser(row), changed: false };
+        await trx
+          .updateTable(t.users)
+          .set({ deleted_at: now, updated_at: now })
+          .where('id', '=', row.id)
+          .execute();
+        await trx.deleteFrom(t.userGroups).where('user_id', '=', row.id).execute();
+        return { user: rowToUser({ ...row, deleted_at: now, updated_at: now }), changed: true };
+      });
+    },
+    async linkByEmail(poolId, sub, emailLower, now) {
+      const candidates = await q.read(() =>
+        db
+          .selectFrom(t.users)
+          .select(['id'])
+          .where('pool_id', '=', poolId)
+          .where('email_lower', '=', emailLower)
+          .where('sub', 'is', null)
+          .where('deleted_at', 'is', null)
+          .limit(2)
+          .execute(),
+      );
+      // Ambiguous (two local rows with one e-mail): link nothing rather than guess.
+      if (candidates.length !== 1) return false;
+      const result = await q.write(() =>
+        db
+          .updateTable(t.users)
+          .set({ sub, updated_at: now })
+          .where('id', '=', (candidates[0] as { id: number }).id)
+          .where('sub', 'is', null)
+          .executeTakeFirst(),
+      );
+      return Number(result.numUpdatedRows) > 0;
+    },
+    async touchLastSeen(userId, at) {
+      await q.write(() =>
+        db.updateTable(t.users).set({ last_seen_at: at }).where('id', '=', userId).execute(),
+      );
+    },
+    async upsertGroup(poolId, group, now) {
+      await q.transaction(async (trx) => {
+        await q.ensureGroups(trx, poolId, [group.name], now);
+        const patch: Record<string, unknown> = { updated_at: now };
+        if (group.description !== undefined) patch.description = group.description;
+        if (group.precedence !== undefined) patch.precedence = group.precedence;
+        await trx
+          .updateTable(t.groups)
+          .set(patch)
+          .where('pool_id', '=', poolId)
+          .where('name', '=', group.name)
+          .execute();
+      });
+    },
+    deleteGroup(poolId, name, withMembers) {
+      return q.transaction(async (trx) => {
+        const g = await trx
+          .selectFrom(t.groups)
+          .select(['id'])
+          .where('pool_id', '=', poolId)
+          .where('name', '=', name)
+          .executeTakeFirst();
+        if (!g) return null;
+        const members: ReplicaUser[] = withMembers
+          ? (
+              (await trx
+                .selectFrom(`${t.users} as u`)
+                .innerJoin(`${t.userGroups} as ug`, 'ug.user_id', 'u.id')
+                .selectAll('u')
+                .where('ug.group_id', '=', g.id)
+                .execute()) as UserRow[]
+            ).map(rowToUser)
+          : [];
+        await trx.deleteFrom(t.userGroups).where('group_id', '=', g.id).execute();
+        await trx.deleteFrom(t.groups).where('id', '=', g.id).execute();
+        return members;
+      });
+    },
+    async claimWebhookEvent(eventId, bodyHash, triggerSource, now) {
+      const inserted = await q.write(() =>
+        q.insertIgnore(
+          db,
+          t.webhookEvents,
+          {
+            event_id: eventId,
+            body_hash: bodyHash,
+            trigger_source: triggerSource.slice(0, 64),
+            received_at: now,
+          },
+          ['event_id'],
+        ),
+      );
+      if (inserted) return 'new';
+      const row = await q.read(() =>
+        db
+          .selectFrom(t.webhookEvents)
+          .select(['body_hash'])
+          .where('event_id', '=', eventId)
+          .executeTakeFirst(),
+      );
+      return row?.body_hash === bodyHash ? 'duplicate' : 'conflict';
+    },
+    async releaseWebhookEvent(eventId) {
+      await q.write(() => db.deleteFrom(t.webhookEvents).where('event_id', '=', eventId).execute());
+    },
+    async pruneWebhookEvents(olderThanMs) {
+      const r = await q.write(() =>
+        db.deleteFrom(t.webhookEvents).where('received_at', '<', olderThanMs).executeTakeFirst(),
+      );
+      return Number(r.numDeletedRows);
+    },
+  };
+  return Object.freeze(store);
 }

@@ -5,7 +5,7 @@
  */
 import { type Kysely, type Migration, type MigrationResult, Migrator } from 'kysely';
 import { CognitoAuthError } from '../../../errors/errors.ts';
-import { dialectOf } from '../database.ts';
+import { dialectInfo } from '../dialect.ts';
 import { replicaTables } from '../tables.ts';
 import { replicaMigrations } from './replica.ts';
 import { sessionMigrations } from './sessions.ts';
@@ -42,17 +42,17 @@ export async function migrate(db: Kysely<any>, options: MigrateOptions = {}): Pr
     migrationLockTableName: `${prefix}migrations_lock`,
   });
   let outcome: Awaited<ReturnType<Migrator['migrateToLatest']>>;
-  // SQLite has no lock Kysely can take: two connections racing a deferred transaction collide
-  // (busy, or "already exists" once the winner committed). The loser simply runs again and
-  // then finds everything applied.
-  const sqlite = dialectOf(db) === 'sqlite';
+  // Without a lock Kysely can take (SQLite), two connections racing a deferred transaction
+  // collide (busy, or "already exists" once the winner committed). The loser simply runs again
+  // and then finds everything applied.
+  const unlocked = !dialectInfo(db).migrationLock;
   for (let attempt = 0; ; attempt++) {
     try {
       outcome = await migrator.migrateToLatest();
     } catch (cause) {
       throw new CognitoAuthError('MIGRATION_FAILED', 'migration run failed', { cause });
     }
-    if (!sqlite || outcome.error === undefined || attempt >= 20 || !isSqliteRace(outcome.error)) break;
+    if (!unlocked || outcome.error === undefined || attempt >= 20 || !isSqliteRace(outcome.error)) break;
   }
   const results = outcome.results ?? [];
   if (outcome.error !== undefined) {

@@ -10,7 +10,7 @@
  *   `Staff` and `staff` (or `e` and `é`) are different group names, as in Cognito.
  */
 import { type Kysely, type Migration, sql } from 'kysely';
-import { dialectOf } from '../database.ts';
+import { dialectInfo } from '../dialect.ts';
 import { replicaTables } from '../tables.ts';
 
 export function replicaMigrations(prefix: string): Record<string, Migration> {
@@ -18,19 +18,18 @@ export function replicaMigrations(prefix: string): Record<string, Migration> {
   return {
     '2026_11_23_0001_replica': {
       async up(db: Kysely<any>) {
-        const dialect = dialectOf(db);
-        const mysql = dialect === 'mysql';
-        const tableOptions = mysql
+        const dialect = dialectInfo(db);
+        const tableOptions = dialect.explicitCharset
           ? sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin`
           : undefined;
-        const idType = dialect === 'postgres' ? 'serial' : 'integer';
+        const idType = dialect.serialIds ? 'serial' : 'integer';
         // attributes: up to 50 custom attributes of 2048 chars; MySQL TEXT stops at 64 KiB.
-        const longText = mysql ? sql`mediumtext` : sql`text`;
+        const longText = dialect.shortText ? sql`mediumtext` : sql`text`;
 
         let users = db.schema
           .createTable(t.users)
           .addColumn('id', idType, (c) =>
-            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+            dialect.serialIds ? c.primaryKey() : c.primaryKey().autoIncrement(),
           )
           .addColumn('pool_id', 'varchar(64)', (c) => c.notNull())
           // null only for a pre-created local row waiting to be linked by email.
@@ -68,7 +67,7 @@ export function replicaMigrations(prefix: string): Record<string, Migration> {
         let groups = db.schema
           .createTable(t.groups)
           .addColumn('id', idType, (c) =>
-            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+            dialect.serialIds ? c.primaryKey() : c.primaryKey().autoIncrement(),
           )
           .addColumn('pool_id', 'varchar(64)', (c) => c.notNull())
           // Cognito group names are 1-128 characters.

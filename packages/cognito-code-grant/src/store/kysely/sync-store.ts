@@ -1,0 +1,167 @@
+/** The sync's bulk SyncStore port over SQL (see src/sync/sync-store.ts for the contracts). */
+import type { Kysely } from 'kysely';
+import type { SyncStore } from '../../sync/sync-store.ts';
+import { fieldColumns, ReplicaSql, rowToGroup, rowToUser, type UserRow } from './replica-sql.ts';
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_'): SyncStore {
+  const q = new ReplicaSql(db, tablePrefix);
+  const t = q.t;
+  return {
+    async findBySubs(poolId, subs) {
+      const rows = await q.findBySubs(db, poolId, subs);
+      return rows.map((row) => ({ user: rowToUser(row), fingerprint: row.fingerprint ?? null }));
+    },
+    async findById(id) {
+      const row = await q.findById(db, id);
+      return row ? rowToUser(row) : null;
+    },
+    async writeUsers(poolId, runId, batch, now) {
+      await q.transaction(async (trx) => {
+        const inserts = batch.inserts.map(({ sub, fields }) => ({
+          pool_id: poolId,
+          sub,
+          ...fieldColumns(fields),
+          seen_run: runId,
+          created_at: now,
+          updated_at: now,
+        }));
+        for (const part of chunks(inserts, 250)) {
+          await q.insertIgnoreQuery(trx, t.users, part, ['pool_id', 'sub']).execute();
+        }
+        for (const { id, fields } of batch.updates) {
+          await trx
+            .updateTable(t.users)
+            .set({ ...fieldColumns(fields), seen_run: runId, updated_at: now, deleted_at: null })
+            .where('id', '=', id)
+            .execute();
+        }
+        // Mark the unchanged ones as seen by this run (one statement per 500).
+        for (const part of chunks(batch.unchanged, 500)) {
+          await trx
+            .updateTable(t.users)
+            .set({ seen_run: runId })
+            .where('pool_id', '=', poolId)
+            .where('sub', 'in', part)
+            .execute();
+        }
+      });
+    },
+    refreshStatistics: () => q.analyze(),
+    async unseenUsers(poolId, runId, afterId, limit) {
+      let query = db
+        .selectFrom(t.users)
+        .selectAll()
+        .where('pool_id', '=', poolId)
+        .where('deleted_at', 'is', null)
+        .where('sub', 'is not', null)
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(limit);
+      if (runId !== undefined)
+        query = query.where((eb) => eb.or([eb('seen_run', 'is', null), eb('seen_run', '<>', runId)]));
+      return ((await query.execute()) as UserRow[]).map(rowToUser);
+    },
+    async softDeleteUsers(ids, now) {
+      await q.transaction(async (trx) => {
+        await trx
+          .updateTable(t.users)
+          .set({ deleted_at: now, updated_at: now })
+          .where('id', 'in', ids as number[])
+          .execute();
+        await trx
+          .deleteFrom(t.userGroups)
+          .where('user_id', 'in', ids as number[])
+          .execute();
+      });
+    },
+    async listGroups(poolId) {
+      const rows = await db.selectFrom(t.groups).selectAll().where('pool_id', '=', poolId).execute();
+      return rows.map(rowToGroup);
+    },
+    async deleteGroup(groupId) {
+      await q.transaction(async (trx) => {
+        await trx.deleteFrom(t.userGroups).where('group_id', '=', groupId).execute();
+        await trx.deleteFrom(t.groups).where('id', '=', groupId).execute();
+      });
+    },
+    async saveGroup(poolId, group, existingId, now) {
+      if (existingId === undefined) {
+        await q
+          .insertIgnoreQuery(
+            db,
+            t.groups,
+            [
+              {
+                pool_id: poolId,
+                name: group.name,
+                description: group.description,
+                precedence: group.precedence,
+                created_at: now,
+                updated_at: now,
+              },
+            ],
+            ['pool_id', 'name'],
+          )
+          .execute();
+      } else {
+        await db
+          .updateTable(t.groups)
+          .set({ description: group.description, precedence: group.precedence, updated_at: now })
+          .where('id', '=', existingId)
+          .execute();
+      }
+      const row = await db
+        .selectFrom(t.groups)
+        .select(['id'])
+        .where('pool_id', '=', poolId)
+        .where('name', '=', group.name)
+        .executeTakeFirst();
+      return row ? Number(row.id) : undefined;
+    },
+    async idsBySubs(poolId, subs) {
+      const rows = await q.idsBySubs(db, poolId, subs);
+      return rows.map((r) => ({
+        id: Number(r.id),
+        deletedAt: r.deleted_at === null || r.deleted_at === undefined ? null : Number(r.deleted_at),
+      }));
+    },
+    async memberIds(groupId, afterUserId, limit) {
+      const rows = await db
+        .selectFrom(t.userGroups)
+        .select(['user_id'])
+        .where('group_id', '=', groupId)
+        .where('user_id', '>', afterUserId)
+        .orderBy('user_id')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => Number(r.user_id));
+    },
+    async changeMembers(groupId, added, removed, now) {
+      await q.transaction(async (trx) => {
+        for (const part of chunks(removed, 500)) {
+          await trx
+            .deleteFrom(t.userGroups)
+            .where('group_id', '=', groupId)
+            .where('user_id', 'in', part)
+            .execute();
+        }
+        for (const part of chunks(added, 500)) {
+          await q
+            .insertIgnoreQuery(
+              trx,
+              t.userGroups,
+              part.map((id) => ({ user_id: id, group_id: groupId, created_at: now })),
+              ['user_id', 'group_id'],
+            )
+            .execute();
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * The replica's UserStore port in memory: the reference implementation for tests and
+ * single-process tools. Every call runs to completion without awaiting in between, so each is
+ * atomic with respect to the others in this process (the lock the port promises); nothing is
+ * shared with other processes. Returned users are frozen copies.
+ */
+import type { ReplicaGroup, ReplicaUser } from '../../replica/types.ts';
+import type { StoredUser, UserStore } from '../../replica/user-store.ts';
+
+interface Row {
+  user: ReplicaUser;
+  fingerprint: string | null;
+  emailLower: string | null;
+  /** Group ids. */
+  groups: Set<number>;
+}
+
+interface GroupRow {
+  group: ReplicaGroup;
+}
+
+export interface MemoryUserStore extends UserStore {
+  /** Users stored (deleted ones included), for tests. */
+  readonly size: number;
+}
+
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export function createMemoryUserStore(): MemoryUserStore {
+  const users = new Map<number, Row>();
+  const bySub = new Map<string, number>();
+  const groups = new Map<number, GroupRow>();
+  const groupByName = new Map<string, number>();
+  const webhookEvents = new Map<string, { bodyHash: string; receivedAt: number }>();
+  let nextUserId = 1;
+  let nextGroupId = 1;
+  const subKey = (poolId: string, sub: string) => `${poolId}\u0000${sub}`;
+
+  const groupNames = (row: Row) =>
+    [...row.groups].map((id) => (groups.get(id) as GroupRow).group.name).sort(byCodeUnit);
+  const stored = (row: Row): StoredUser => ({
+    user: row.user,
+    groups: groupNames(row),
+    fingerprint: row.fingerprint,
+  });
+  const rowOf = (poolId: string, sub: string) => {
+    const id = bySub.get(subKey(poolId, sub));
+    return id === undefined ? undefined : (users.get(id) as Row);
+  };
+  const ensureGroup = (poolId: string, name: string, now: number): number => {
+    const k = subKey(poolId, name);
+    const existing = groupByName.get(k);
+    if (existing !== undefined) return existing;
+    const id = nextGroupId++;
+    groups.set(id, {
+      group: Object.freeze({
+        id,
+        poolId,
+        name,
+        description: null,
+        precedence: null,
+        createdAt: now,
+        updatedAt: now,
+      }),
+    });
+    groupByName.set(k, id);
+    return id;
+  };
+  const patchUser = (row: Row, patch: Partial<ReplicaUser>) => {
+    row.user = Object.freeze({ ...row.user, ...patch });
+  };
+
+  return {
+    get size() {
+      return users.size;
+    },
+    async find(poolId, sub) {
+      const row = rowOf(poolId, sub);
+      return row ? stored(row) : null;
+    },
+    async findById(id) {
+      return users.get(id)?.user ?? null;
+    },
+    async groupsOf(userId) {
+      const row = users.get(userId);
+      return row ? groupNames(row) : [];
+    },
+    async listUsersInGroup(poolId, name, page) {
+      const gid = groupByName.get(subKey(poolId, name));
+      if (gid === undefined) return [];
+      return [...users.values()]
+        .filter((r) => r.groups.has(gid) && r.user.deletedAt === null && r.user.id > page.afterId)
+        .map((r) => r.user)
+        .sort((a, b) => a.id - b.id)
+        .slice(0, page.limit);
+    },
+    async listGroups(poolId) {
+      return [...groups.values()]
+        .map((g) => g.group)
+        .filter((g) => g.poolId === poolId)
+        .sort((a, b) => byCodeUnit(a.name, b.name));
+    },
+    async insertIfMissing(poolId, sub, now) {
+      if (rowOf(poolId, sub)) return;
+      const id = nextUserId++;
+      const user: ReplicaUser = Object.freeze({
+        id,
+        poolId,
+        sub,
+        username: null,
+        email: null,
+        emailVerified: null,
+        status: null,
+        enabled: true,
+        attributes: Object.freeze({}),
+        createdAt: now,
+        updatedAt: now,
+        lastLoginAt: null,
+        lastSeenAt: null,
+        deletedAt: null,
+      });
+      users.set(id, { user, fingerprint: null, emailLower: null, groups: new Set() });
+      bySub.set(subKey(poolId, sub), id);
+    },
+    async update(poolId, sub, decide, now) {
+      const row = rowOf(poolId, sub);
+      if (!row) return null;
+      const before = stored(row);
+      const update = decide(before);
+      if (!update) return { before, after: before, groupsAdded: [], groupsRemoved: [] };
+      if (update.fields) {
+        const f = update.fields;
+        patchUser(row, {
+          username: f.username,
+          email: f.email,
+          emailVerified: f.emailVerified,
+          status: f.status,
+          enabled: f.enabled,
+          attributes: Object.freeze({ ...f.attributes }),
+          updatedAt: now,
+          ...(update.undelete ? { deletedAt: null } : {}),
+        });
+        row.fingerprint = f.fingerprint;
+        row.emailLower = f.emailLower;
+      }
+      if (update.lastLoginAt !== undefined) patchUser(row, { lastLoginAt: update.lastLoginAt });
+      if (update.lastSeenAt !== undefined) patchUser(row, { lastSeenAt: update.lastSeenAt });
+      let added: string[] = [];
+      let removed: string[] = [];
+      if (update.groups !== undefined) {
+        const want = new Set(update.groups);
+        const have = groupNames(row);
+        removed = have.filter((n) => !want.has(n));
+        added = update.groups.filter((n) => !have.includes(n));
+        row.groups = new Set(update.groups.map((n) => ensureGroup(poolId, n, now)));
+      }
+      return { before, after: stored(row), groupsAdded: added, groupsRemoved: removed };
+    },
+    async softDelete(poolId, sub, now) {
+      const row = rowOf(poolId, sub);
+      if (!row) return null;
+      if (row.user.deletedAt !== null) return { user: row.user, changed: false };
+      patchUser(row, { deletedAt: now, updatedAt: now });
+      row.groups = new Set();
+      return { user: row.user, changed: true };
+    },
+    async linkByEmail(poolId, sub, emailLower, now) {
+      const candidates = [...users.values()].filter(
+        (r) =>
+          r.user.poolId === poolId &&
+          r.emailLower === emailLower &&
+          r.user.sub === null &&
+          r.user.deletedAt === null,
+      );
+      if (candidates.length !== 1 || rowOf(poolId, sub)) return false;
+      const row = candidates[0] as Row;
+      patchUser(row, { sub, updatedAt: now });
+      bySub.set(subKey(poolId, sub), row.user.id);
+      return true;
+    },
+    async touchLastSeen(userId, at) {
+      const row = users.get(userId);
+      if (row) patchUser(row, { lastSeenAt: at });
+    },
+    async upsertGroup(poolId, group, now) {
+      const id = ensureGroup(poolId, group.name, now);
+      const g = groups.get(id) as GroupRow;
+      g.group = Object.freeze({
+        ...g.group,
+        updatedAt: now,
+        ...(group.description !== undefined ? { description: group.description } : {}),
+        ...(group.precedence !== undefined ? { precedence: group.precedence } : {}),
+      });
+    },
+    async deleteGroup(poolId, name, withMembers) {
+      const k = subKey(poolId, name);
+      const id = groupByName.get(k);
+      if (id === undefined) return null;
+      const members: ReplicaUser[] = [];
+      for (const row of users.values()) {
+        if (row.groups.delete(id) && withMembers) members.push(row.user);
+      }
+      groups.delete(id);
+      groupByName.delete(k);
+      return members;
+    },
+    async claimWebhookEvent(eventId, bodyHash, _triggerSource, now) {
+      const seen = webhookEvents.get(eventId);
+      if (!seen) {
+        webhookEvents.set(eventId, { bodyHash, receivedAt: now });
+        return 'new';
+      }
+      return seen.bodyHash === bodyHash ? 'duplicate' : 'conflict';
+    },
+    async releaseWebhookEvent(eventId) {
+      webhookEvents.delete(eventId);
+    },
+    async pruneWebhookEvents(olderThanMs) {
+      let n = 0;
+      for (const [id, e] of webhookEvents) {
+        if (e.receivedAt < olderThanMs) {
+          webhookEvents.delete(id);
+          n++;
+        }
+      }
+      return n;
+    },
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * The groups pass of the sync: ListGroups, then ListUsersInGroup per group (far cheaper than
+ * one AdminListGroupsForUser per user), each group's member set diffed against the store's.
+ */
+import { attributesFromList } from '../replica/normalize.ts';
+import type { SyncCounts, SyncRun } from './sync-run.ts';
+
+/** A request started ahead of use: if the run fails before awaiting it, its rejection is not "unhandled". */
+function prefetch<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
+export async function syncGroups(run: SyncRun, counts: SyncCounts): Promise<number> {
+  const { store, poolId, dryRun, sdk, call, now } = run;
+  const ts = now();
+  const inCognito: { name: string; description: string | null; precedence: number | null }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await call<{ Groups?: any[]; NextToken?: string }>(
+      new sdk.ListGroupsCommand({ UserPoolId: poolId, Limit: 60, ...(token ? { NextToken: token } : {}) }),
+    );
+    for (const g of page.Groups ?? []) {
+      if (typeof g.GroupName !== 'string') continue;
+      inCognito.push({
+        name: g.GroupName,
+        description: g.Description ?? null,
+        precedence: g.Precedence ?? null,
+      });
+    }
+    token = page.NextToken || undefined;
+  } while (token);
+  const local = await store.listGroups(poolId);
+  const localByName = new Map(local.map((g) => [g.name, g]));
+  const names = new Set(inCognito.map((g) => g.name));
+  // Groups gone from Cognito: their memberships go with them.
+  for (const g of local) {
+    if (names.has(g.name)) continue;
+    counts.groupsDeleted++;
+    const members: number[] = [];
+    for (let after = 0; ; ) {
+      const page = await store.memberIds(g.id, after, 5000);
+      if (page.length === 0) break;
+      // Dry run: a swept user's memberships went with it (as in the real run).
+      members.push(...page.filter((id) => !run.sweptIds?.has(id)));
+      after = page[page.length - 1] as number;
+    }
+    counts.membershipsRemoved += members.length;
+    if (dryRun) continue;
+    await store.deleteGroup(g.id);
+    await fireMembership(run, members, [], [g.name]);
+  }
+  const work: { name: string; groupId: number | undefined }[] = [];
+  for (const g of inCognito) {
+    const existing = localByName.get(g.name);
+    if (!existing) counts.groupsCreated++;
+    let groupId = existing?.id;
+    if (!dryRun) {
+      const changed =
+        existing && (existing.description !== g.description || existing.precedence !== g.precedence);
+      if (!existing || changed) groupId = await store.saveGroup(poolId, g, existing?.id, ts);
+    }
+    work.push({ name: g.name, groupId });
+  }
+  run.progress('memberships');
+  // A few groups at a time: the admin API's latency, not the database, is the limit here.
+  let next = 0;
+  const worker = async () => {
+    while (next < work.length) {
+      const item = work[next++] as (typeof work)[number];
+      await syncMembers(run, counts, item.name, item.groupId);
+      run.progress('memberships');
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(run.groupConcurrency, work.length) }, worker));
+  return inCognito.length;
+}
+
+/** One group: the member set from ListUsersInGroup against the stored memberships. */
+async function syncMembers(run: SyncRun, counts: SyncCounts, name: string, groupId: number | undefined) {
+  const { store, poolId, dryRun, sdk, call, now } = run;
+  const members = new Set<number>();
+  const listPage = (token: string | undefined) =>
+    prefetch(
+      call<{ Users?: any[]; NextToken?: string }>(
+        new sdk.ListUsersInGroupCommand({
+          UserPoolId: poolId,
+          GroupName: name,
+          Limit: 60,
+          ...(token ? { NextToken: token } : {}),
+        }),
+      ),
+    );
+  let pending: Promise<{ Users?: any[]; NextToken?: string }> | undefined = listPage(undefined);
+  while (pending) {
+    const page: { Users?: any[]; NextToken?: string } = await pending;
+    pending = page.NextToken ? listPage(page.NextToken) : undefined;
+    const subs: string[] = [];
+    for (const u of page.Users ?? []) {
+      const { sub } = attributesFromList(u.Attributes);
+      if (sub) subs.push(sub);
+    }
+    // Users created after the ListUsers pass are not in the replica yet: the next run adds them.
+    if (!dryRun) {
+      for (const row of await store.idsBySubs(poolId, subs)) {
+        if (row.deletedAt === null) members.add(row.id);
+      }
+      continue;
+    }
+    // Dry run: the rows as the real run would have left them after the users pass (a deleted
+    // user seen again is restored; a new one has its placeholder id).
+    const found = new Set<string>();
+    for (const { user } of await store.findBySubs(poolId, subs)) {
+      found.add(user.sub as string);
+      if (user.deletedAt === null || run.seenSubs?.has(user.sub as string)) members.add(user.id);
+    }
+    for (const sub of subs) {
+      const planned = found.has(sub) ? undefined : run.plannedIds?.get(sub);
+      if (planned !== undefined) members.add(planned);
+    }
+  }
+  const have = new Set<number>();
+  const removed: number[] = [];
+  if (groupId !== undefined) {
+    for (let after = 0; ; ) {
+      const ids = await store.memberIds(groupId, after, 5000);
+      if (ids.length === 0) break;
+      for (const id of ids) {
+        if (members.has(id)) have.add(id);
+        // Dry run: a swept user's memberships went with it (not counted here, as in a real run).
+        else if (!run.sweptIds?.has(id)) removed.push(id);
+      }
+      after = ids[ids.length - 1] as number;
+    }
+  }
+  const added = [...members].filter((id) => !have.has(id));
+  counts.membershipsAdded += added.length;
+  counts.membershipsRemoved += removed.length;
+  if (dryRun || groupId === undefined || (added.length === 0 && removed.length === 0)) return;
+  await store.changeMembers(groupId, added, removed, now());
+  await fireMembership(run, added, [name], []);
+  await fireMembership(run, removed, [], [name]);
+}
+
+async function fireMembership(run: SyncRun, userIds: number[], added: string[], removed: string[]) {
+  const events = run.events;
+  if (!events?.has('groupsChanged') || userIds.length === 0) return;
+  for (const id of userIds) {
+    const user = await run.store.findById(id);
+    if (user) await events.groupsChanged(user, added, removed, 'sync');
+  }
+}

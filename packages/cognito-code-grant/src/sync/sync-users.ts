@@ -1,0 +1,126 @@
+/**
+ * The users pass of the sync: ListUsers pages in, batches of the diff out (one transaction
+ * each), then the sweep of users the run did not see. Memory stays bounded whatever the pool
+ * size: at most two batches are queued, and "seen" is a mark in the store (`seen_run`), not a
+ * set in memory (except in a dry run, which writes nothing).
+ */
+import type { ReplicaEvents, ReplicaUser } from '../replica/types.ts';
+import { userFields } from '../replica/user-fields.ts';
+import type { UserFields } from '../replica/user-store.ts';
+import type { SyncCounts, SyncRun } from './sync-run.ts';
+import type { SyncedUser } from './sync-store.ts';
+
+export interface CognitoUser {
+  sub: string;
+  username: string | null;
+  attributes: Record<string, string>;
+  status: string | null;
+  enabled: boolean;
+}
+
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Writes batches of listed users; `flush` after the last page. */
+export function createUserWriter(run: SyncRun, counts: SyncCounts) {
+  const { store, poolId, runId, dryRun, events, now, seenSubs, plannedIds, sweptIds } = run;
+  const wantsUserEvents = events !== undefined && (events.has('userCreated') || events.has('userUpdated'));
+  let insertedSinceAnalyze = 0;
+  let analyzedAt = 0;
+
+  async function applyUsers(batch: CognitoUser[]): Promise<void> {
+    const ts = now();
+    const existing = new Map<string, SyncedUser>();
+    for (const part of chunks(
+      batch.map((u) => u.sub),
+      500,
+    )) {
+      for (const found of await store.findBySubs(poolId, part)) existing.set(found.user.sub as string, found);
+    }
+    const inserts: { sub: string; fields: UserFields }[] = [];
+    const updates: { id: number; fields: UserFields; previous: ReplicaUser }[] = [];
+    const unchanged: string[] = [];
+    for (const u of batch) {
+      seenSubs?.add(u.sub);
+      const fields = userFields(u);
+      const found = existing.get(u.sub);
+      if (!found) {
+        counts.created++;
+        plannedIds?.set(u.sub, -(plannedIds.size + 1));
+        inserts.push({ sub: u.sub, fields });
+        continue;
+      }
+      const wasDeleted = found.user.deletedAt !== null;
+      if (found.fingerprint === fields.fingerprint && !wasDeleted) {
+        counts.unchanged++;
+        unchanged.push(u.sub);
+        continue;
+      }
+      const wasEnabled = found.user.enabled;
+      if (wasEnabled && !u.enabled) counts.disabled++;
+      else if (!wasEnabled && u.enabled) counts.enabled++;
+      else counts.updated++;
+      updates.push({ id: found.user.id, fields, previous: found.user });
+    }
+    if (dryRun) return;
+    insertedSinceAnalyze += inserts.length;
+    await store.writeUsers(poolId, runId, { inserts, updates, unchanged }, ts);
+    // Statistics at 1k, 2k, 4k, ... new rows: a handful of cheap refreshes for any pool size.
+    if (insertedSinceAnalyze >= Math.max(1000, analyzedAt)) {
+      analyzedAt += insertedSinceAnalyze;
+      insertedSinceAnalyze = 0;
+      await store.refreshStatistics();
+    }
+    if (wantsUserEvents && events) await fireUserEvents(events, inserts, updates);
+  }
+
+  async function fireUserEvents(
+    events: ReplicaEvents,
+    inserts: readonly { sub: string }[],
+    updates: readonly { id: number; previous: ReplicaUser }[],
+  ): Promise<void> {
+    if (events.has('userCreated') && inserts.length > 0) {
+      for (const part of chunks(
+        inserts.map((r) => r.sub),
+        500,
+      )) {
+        for (const found of await store.findBySubs(poolId, part))
+          await events.userCreated(found.user, 'sync');
+      }
+    }
+    if (events.has('userUpdated')) {
+      for (const { id, previous } of updates) {
+        const fresh = await store.findById(id);
+        if (fresh) await events.userUpdated(fresh, previous, 'sync');
+      }
+    }
+  }
+
+  /** Soft-deletes the users this run did not see (only after a complete ListUsers chain). */
+  async function sweep(): Promise<void> {
+    let afterId = 0;
+    for (;;) {
+      const users = await store.unseenUsers(poolId, dryRun ? undefined : runId, afterId, 1000);
+      if (users.length === 0) return;
+      afterId = (users[users.length - 1] as { id: number }).id;
+      const gone = dryRun ? users.filter((u) => !seenSubs?.has(u.sub as string)) : users;
+      counts.deleted += gone.length;
+      for (const u of gone) sweptIds?.add(u.id);
+      if (dryRun || gone.length === 0) continue;
+      const ts = now();
+      await store.softDeleteUsers(
+        gone.map((u) => u.id),
+        ts,
+      );
+      if (events?.has('userDeleted')) {
+        for (const u of gone)
+          await events.userDeleted(Object.freeze({ ...u, deletedAt: ts, updatedAt: ts }), 'sync');
+      }
+    }
+  }
+
+  return { applyUsers, sweep };
+}
