@@ -1,5 +1,10 @@
+import { sqlBackend } from './backends.ts';
 import { serverFactory } from './helpers.ts';
 import { replicaSuite } from './replica.suite.ts';
 
 const url = process.env.TEST_MYSQL_URL;
-replicaSuite('mysql', url ? serverFactory(url) : undefined, url ? undefined : 'TEST_MYSQL_URL not set');
+replicaSuite(
+  'mysql',
+  url ? sqlBackend(serverFactory(url)) : undefined,
+  url ? undefined : 'TEST_MYSQL_URL not set',
+);

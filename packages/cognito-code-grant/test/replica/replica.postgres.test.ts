@@ -1,5 +1,10 @@
+import { sqlBackend } from './backends.ts';
 import { serverFactory } from './helpers.ts';
 import { replicaSuite } from './replica.suite.ts';
 
 const url = process.env.TEST_POSTGRES_URL;
-replicaSuite('postgres', url ? serverFactory(url) : undefined, url ? undefined : 'TEST_POSTGRES_URL not set');
+replicaSuite(
+  'postgres',
+  url ? sqlBackend(serverFactory(url)) : undefined,
+  url ? undefined : 'TEST_POSTGRES_URL not set',
+);

@@ -1,4 +1,5 @@
+import { sqlBackend } from './backends.ts';
 import { sqliteFactory } from './helpers.ts';
 import { replicaSuite } from './replica.suite.ts';
 
-replicaSuite('sqlite', sqliteFactory());
+replicaSuite('sqlite', sqlBackend(sqliteFactory()));

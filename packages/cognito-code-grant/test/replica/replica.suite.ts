@@ -1,6 +1,8 @@
 /**
- * The one replica store suite, run against SQLite always and PostgreSQL / MariaDB when their
- * TEST_* URLs are set. Every test uses its own subs, so the tests share one migrated database.
+ * The one replica suite, run against the in-memory UserStore and SQLite always, and PostgreSQL /
+ * MariaDB when their TEST_* URLs are set. Every test uses its own subs, so the tests share one
+ * store (one migrated database). The SQL backends also run the SQL-only tests (migrations,
+ * table prefixes, a group created by another connection mid-transaction).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -12,15 +14,8 @@ import { createCognitoEventsRoute } from '../../src/replica/webhook-route.ts';
 import { signWebhook } from '../../src/replica/webhook-signature.ts';
 import { getMigrations, migrate } from '../../src/store/kysely/migrations/index.ts';
 import { ReplicaSql } from '../../src/store/kysely/replica-sql.ts';
-import {
-  count,
-  type DbFactory,
-  fakeClock,
-  POOL,
-  principal,
-  StatementCounter,
-  type TestDb,
-} from './helpers.ts';
+import type { BackendFactory, ReplicaBackend } from './backends.ts';
+import { count, fakeClock, POOL, principal, type TestDb } from './helpers.ts';
 
 const SECRET = 'test-secret-0123456789abcdef';
 const T = {
@@ -30,90 +25,89 @@ const T = {
   ev: 'cognito_webhook_events',
 };
 
-export function replicaSuite(name: string, factory: DbFactory | undefined, skip?: string): void {
+export function replicaSuite(name: string, factory: BackendFactory | undefined, skip?: string): void {
   describe(`replica store: ${name}`, { skip: skip ?? false }, () => {
+    let b: ReplicaBackend;
     let env: TestDb;
     let db: Kysely<any>;
 
     before(async () => {
-      env = await (factory as DbFactory)();
-      db = env.db;
+      b = await (factory as BackendFactory)();
+      env = b.sql as TestDb;
+      db = env?.db;
     });
     after(async () => {
-      await env?.close();
+      await b?.close();
     });
 
-    test('migrations: concurrent first runs are safe, a second run is a no-op', async () => {
-      const others = [await env.open(), await env.open()];
-      const results = await Promise.all([migrate(db), ...others.map((d) => migrate(d))]);
-      const applied = results.flatMap((r) => r.applied).sort();
-      // Every migration once (the list grows: compared with getMigrations, not spelled out).
-      const all = Object.keys(getMigrations()).sort();
-      assert.ok(all.includes('2026_11_23_0001_replica') && all.includes('2026_11_23_0002_sessions'));
-      assert.deepEqual(applied, all);
-      const again = await migrate(db);
-      assert.deepEqual(again.applied, []);
-      assert.equal(await count(db, T.users), 0);
-      assert.equal(await count(db, 'cognito_migrations'), all.length);
-    });
+    if (factory?.sql) sqlOnlyTests();
+    function sqlOnlyTests() {
+      test('migrations: concurrent first runs are safe, a second run is a no-op', async () => {
+        const others = [await env.open(), await env.open()];
+        const results = await Promise.all([migrate(db), ...others.map((d) => migrate(d))]);
+        const applied = results.flatMap((r) => r.applied).sort();
+        // Every migration once (the list grows: compared with getMigrations, not spelled out).
+        const all = Object.keys(getMigrations()).sort();
+        assert.ok(all.includes('2026_11_23_0001_replica') && all.includes('2026_11_23_0002_sessions'));
+        assert.deepEqual(applied, all);
+        const again = await migrate(db);
+        assert.deepEqual(again.applied, []);
+        assert.equal(await count(db, T.users), 0);
+        assert.equal(await count(db, 'cognito_migrations'), all.length);
+      });
 
-    test('a group another connection creates during our transaction is found, not dropped', async () => {
-      // MySQL's REPEATABLE READ: after our first read, a plain SELECT keeps seeing that snapshot,
-      // while the duplicate key makes our own insert of the group a no-op. The membership then
-      // had no group id ("Field 'group_id' doesn't have a default value").
-      // SQLite has one writing connection: the group is then written inside the transaction.
-      const other = env.concurrentWriters ? await env.open() : undefined;
-      const store = new ReplicaSql(db);
-      const now = Date.now();
-      const ids = await db.transaction().execute(async (trx) => {
-        await trx.selectFrom(T.groups).select('id').where('pool_id', '=', POOL).execute();
-        await (other ?? trx)
-          .insertInto(T.groups)
-          .values({ pool_id: POOL, name: 'late-group', created_at: now, updated_at: now })
-          .execute();
-        return store.ensureGroups(trx, POOL, ['late-group'], now);
+      test('a group another connection creates during our transaction is found, not dropped', async () => {
+        // MySQL's REPEATABLE READ: after our first read, a plain SELECT keeps seeing that snapshot,
+        // while the duplicate key makes our own insert of the group a no-op. The membership then
+        // had no group id ("Field 'group_id' doesn't have a default value").
+        // SQLite has one writing connection: the group is then written inside the transaction.
+        const other = env.concurrentWriters ? await env.open() : undefined;
+        const store = new ReplicaSql(db);
+        const now = Date.now();
+        const ids = await db.transaction().execute(async (trx) => {
+          await trx.selectFrom(T.groups).select('id').where('pool_id', '=', POOL).execute();
+          await (other ?? trx)
+            .insertInto(T.groups)
+            .values({ pool_id: POOL, name: 'late-group', created_at: now, updated_at: now })
+            .execute();
+          return store.ensureGroups(trx, POOL, ['late-group'], now);
+        });
+        const row = await db
+          .selectFrom(T.groups)
+          .select('id')
+          .where('name', '=', 'late-group')
+          .executeTakeFirstOrThrow();
+        assert.equal(ids.get('late-group'), Number(row.id));
       });
-      const row = await db
-        .selectFrom(T.groups)
-        .select('id')
-        .where('name', '=', 'late-group')
-        .executeTakeFirstOrThrow();
-      assert.equal(ids.get('late-group'), Number(row.id));
-    });
 
-    test('a custom table prefix prefixes every table, the migration tables included', async () => {
-      const r = await migrate(db, { tablePrefix: 'app2_' });
-      const all = Object.keys(getMigrations('app2_')).length;
-      assert.equal(r.applied.length, all);
-      assert.equal(await count(db, 'app2_users'), 0);
-      assert.equal(await count(db, 'app2_migrations'), all);
-      await assert.rejects(migrate(db, { tablePrefix: 'x; drop table y' }), { code: 'CONFIG_INVALID' });
-      assert.throws(() => createReplica({ db, poolId: POOL, tablePrefix: 'x; drop table y' }), {
-        code: 'CONFIG_INVALID',
+      test('a custom table prefix prefixes every table, the migration tables included', async () => {
+        const r = await migrate(db, { tablePrefix: 'app2_' });
+        const all = Object.keys(getMigrations('app2_')).length;
+        assert.equal(r.applied.length, all);
+        assert.equal(await count(db, 'app2_users'), 0);
+        assert.equal(await count(db, 'app2_migrations'), all);
+        await assert.rejects(migrate(db, { tablePrefix: 'x; drop table y' }), { code: 'CONFIG_INVALID' });
+        assert.throws(() => createReplica({ db, poolId: POOL, tablePrefix: 'x; drop table y' }), {
+          code: 'CONFIG_INVALID',
+        });
+        assert.throws(() => createReplica({ db, poolId: POOL, updateOn: 'sometimes' as never }), {
+          code: 'CONFIG_INVALID',
+          message: /updateOn/,
+        });
       });
-      assert.throws(() => createReplica({ db, poolId: POOL, updateOn: 'sometimes' as never }), {
-        code: 'CONFIG_INVALID',
-        message: /updateOn/,
-      });
-    });
+    }
 
     test('first login inserts; group add and remove replace the set; hooks run after commit', async () => {
       const clock = fakeClock();
       const seen: string[] = [];
-      const other = await env.open();
-      const replica = createReplica({
-        db,
+      const replica = b.replica({
         poolId: POOL,
         now: clock.now,
         hooks: {
           async userCreated(e: UserEvent) {
             // After commit: visible through another connection.
-            const row = await other
-              .selectFrom(T.users)
-              .selectAll()
-              .where('id', '=', e.user.id)
-              .executeTakeFirst();
-            seen.push(`created:${e.user.sub}:${row ? 'visible' : 'invisible'}`);
+            const visible = await b.visibleElsewhere(e.user.id);
+            seen.push(`created:${e.user.sub}:${visible ? 'visible' : 'invisible'}`);
           },
           userUpdated(e) {
             seen.push(`updated:${e.previous.email}->${e.user.email}`);
@@ -160,12 +154,7 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
         [],
       );
       // Case-insensitive lookup column.
-      const row = await db
-        .selectFrom(T.users)
-        .select(['email_lower'])
-        .where('sub', '=', 'u-1')
-        .executeTakeFirstOrThrow();
-      assert.equal(row.email_lower, 'jane@new.example');
+      assert.equal(await b.emailLowerOf('u-1'), 'jane@new.example');
       // No groups claim at all = no groups.
       await replica.syncFromPrincipal(
         principal({ sub: 'u-1', email: 'jane@new.example', emailVerified: true }),
@@ -176,11 +165,12 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
     });
 
     test('50 concurrent first requests from 50 processes: one row, one userCreated, no errors', async () => {
-      const conns = env.concurrentWriters ? [db, await env.open(), await env.open()] : [db];
+      const makers = b.concurrentWriters
+        ? [b.replica, await b.otherProcess(), await b.otherProcess()]
+        : [b.replica];
       let created = 0;
       const replicas = Array.from({ length: 50 }, (_, i) =>
-        createReplica({
-          db: conns[i % conns.length] as Kysely<any>,
+        (makers[i % makers.length] as ReplicaBackend['replica'])({
           updateOn: 'always',
           hooks: {
             userCreated() {
@@ -200,23 +190,15 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
       );
       const ids = new Set(outs.map((o) => o.replicaUserId));
       assert.equal(ids.size, 1);
-      const n = await db
-        .selectFrom(T.users)
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('sub', '=', 'race-1')
-        .executeTakeFirstOrThrow();
-      assert.equal(Number(n.n), 1);
+      assert.equal(await b.countUsersWithSub('race-1'), 1);
       assert.equal(created, 1);
       const uid = [...ids][0] as number;
-      const memberships = await db.selectFrom(T.ug).select(['group_id']).where('user_id', '=', uid).execute();
-      assert.equal(memberships.length, 2);
+      assert.equal((await replicas[0]!.getUserGroups(uid)).length, 2);
     });
 
     test('steady state: 1000 repeated requests cost zero writes and zero reads', async () => {
-      const counter = new StatementCounter();
-      const counted = db.withPlugin(counter);
       const clock = fakeClock();
-      const replica = createReplica({ db: counted, updateOn: 'always', now: clock.now });
+      const { replica, counter } = b.counted({ updateOn: 'always', now: clock.now });
       const p = principal({ sub: 'steady-1', email: 's@example.com', emailVerified: true, groups: ['a'] });
       await replica.syncFromPrincipal(p, 'login');
       counter.reset();
@@ -245,7 +227,7 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
     });
 
     test('updateOn login: bearer requests never update an existing user', async () => {
-      const replica = createReplica({ db });
+      const replica = b.replica();
       await replica.syncFromPrincipal(principal({ sub: 'lo-1', groups: ['x'] }), 'login');
       replica.clearCache();
       await replica.syncFromPrincipal(principal({ sub: 'lo-1', groups: ['y'] }), 'bearer');
@@ -257,7 +239,7 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
     });
 
     test('injection-shaped and unicode usernames and group names are stored verbatim', async () => {
-      const replica = createReplica({ db, poolId: POOL });
+      const replica = b.replica({ poolId: POOL });
       const evil = `Robert'); DROP TABLE cognito_users;--`;
       const groups = [
         `x' OR '1'='1`,
@@ -282,11 +264,11 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
           (await replica.listUsersInGroup(g)).map((x) => x.sub),
           ['inj-1'],
         );
-      assert.ok((await count(db, T.users)) > 0);
+      assert.ok((await b.countUsers()) > 0);
     });
 
     test('disabled and deleted replica users are refused, and nothing is written', async () => {
-      const replica = createReplica({ db, poolId: POOL, updateOn: 'always' });
+      const replica = b.replica({ poolId: POOL, updateOn: 'always' });
       const p = principal({ sub: 'dis-1', groups: ['a'] });
       await replica.syncFromPrincipal(p, 'login');
       await replica.setEnabled(POOL, 'dis-1', false, 'webhook');
@@ -297,7 +279,7 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
       });
       assert.deepEqual(await replica.getUserGroups(before?.id as number), ['a']);
       // Another process (a second replica) sees it too.
-      const second = createReplica({ db: await env.open() });
+      const second = (await b.otherProcess())();
       await assert.rejects(second.syncFromPrincipal(p, 'bearer'), { code: 'USER_DISABLED' });
       await replica.setEnabled(POOL, 'dis-1', true, 'webhook');
       await replica.syncFromPrincipal(p, 'bearer');
@@ -309,45 +291,35 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
     });
 
     test('machine principals are not replicated', async () => {
-      const replica = createReplica({ db });
-      const before = await count(db, T.users);
+      const replica = b.replica();
+      const before = await b.countUsers();
       const out = await replica.syncFromPrincipal(
         principal({ sub: 'client1', isMachine: true, tokenUse: 'access' }),
         'bearer',
       );
       assert.equal(out.replicaUserId, undefined);
-      assert.equal(await count(db, T.users), before);
+      assert.equal(await b.countUsers(), before);
     });
 
     test('link by email: opt-in, only when verified, only an unlinked row of the same pool', async () => {
-      const now = Date.now();
-      const local = { pool_id: POOL, attributes: '{}', enabled: 1, created_at: now, updated_at: now };
-      await db
-        .insertInto(T.users)
-        .values({ ...local, email: 'Legacy@Example.com', email_lower: 'legacy@example.com' })
-        .execute();
-      const legacy = await db
-        .selectFrom(T.users)
-        .select(['id'])
-        .where('email_lower', '=', 'legacy@example.com')
-        .executeTakeFirstOrThrow();
-      const off = createReplica({ db });
+      const legacyId = await b.insertLocalUser(POOL, 'Legacy@Example.com');
+      const off = b.replica();
       const a = await off.syncFromPrincipal(
         principal({ sub: 'link-0', email: 'legacy@example.com', emailVerified: true }),
         'login',
       );
-      assert.notEqual(a.replicaUserId, Number(legacy.id));
-      const on = createReplica({ db, linkByEmail: true });
-      const b = await on.syncFromPrincipal(
+      assert.notEqual(a.replicaUserId, legacyId);
+      const on = b.replica({ linkByEmail: true });
+      const unverified = await on.syncFromPrincipal(
         principal({ sub: 'link-1', email: 'LEGACY@example.com', emailVerified: false }),
         'login',
       );
-      assert.notEqual(b.replicaUserId, Number(legacy.id));
+      assert.notEqual(unverified.replicaUserId, legacyId);
       const c = await on.syncFromPrincipal(
         principal({ sub: 'link-2', email: 'LEGACY@example.com', emailVerified: true }),
         'login',
       );
-      assert.equal(c.replicaUserId, Number(legacy.id));
+      assert.equal(c.replicaUserId, legacyId);
       const u = await on.getUserBySub('link-2', POOL);
       assert.equal(u?.email, 'LEGACY@example.com');
     });
@@ -392,7 +364,7 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
       });
 
       test('each trigger type is applied', async () => {
-        const replica = createReplica({ db, poolId: POOL, now: clock.now });
+        const replica = b.replica({ poolId: POOL, now: clock.now });
         const route = createCognitoEventsRoute({
           replica,
           secrets: ['old-secret-0123456789', SECRET],
@@ -485,15 +457,15 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
       });
 
       test('bad signature, stale, oversized and malformed events are refused with nothing written', async () => {
-        const replica = createReplica({ db, poolId: POOL, now: clock.now });
+        const replica = b.replica({ poolId: POOL, now: clock.now });
         const route = createCognitoEventsRoute({
           replica,
           secrets: [SECRET],
           now: clock.now,
           maxBodyBytes: 4096,
         });
-        const usersBefore = await count(db, T.users);
-        const eventsBefore = await count(db, T.ev);
+        const usersBefore = await b.countUsers();
+        const eventsBefore = await b.countWebhookEvents();
         const ev = envelope('PostConfirmation_ConfirmSignUp', { userAttributes: attrs('wh-refused') });
         let r = await send(route, ev, { secret: 'wrong-secret-0123456789' });
         assert.equal(r.status, 401);
@@ -522,12 +494,12 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
           }),
         );
         assert.equal(r.status, 401);
-        assert.equal(await count(db, T.users), usersBefore);
-        assert.equal(await count(db, T.ev), eventsBefore);
+        assert.equal(await b.countUsers(), usersBefore);
+        assert.equal(await b.countWebhookEvents(), eventsBefore);
       });
 
       test('groups [] -> [admins] -> [] through the forwarder: the removal is applied', async () => {
-        const replica = createReplica({ db, poolId: POOL, now: clock.now });
+        const replica = b.replica({ poolId: POOL, now: clock.now });
         const route = createCognitoEventsRoute({ replica, secrets: [SECRET], now: clock.now });
         const statuses: unknown[] = [];
         const forward = createForwarder({
@@ -572,7 +544,7 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
       });
 
       test('without a pool id the route is refused; events of another pool write nothing', async () => {
-        const unpinned = createReplica({ db, now: clock.now });
+        const unpinned = b.replica({ now: clock.now });
         assert.throws(
           () => createCognitoEventsRoute({ replica: unpinned, secrets: [SECRET] }),
           (e: unknown) => (e as { code?: string }).code === 'CONFIG_INVALID',
@@ -580,7 +552,7 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
         assert.throws(
           () =>
             createCognitoEventsRoute({
-              replica: createReplica({ db, poolId: POOL }),
+              replica: b.replica({ poolId: POOL }),
               secrets: [SECRET],
               userPoolId: 'eu-west-1_Different1',
             }),
@@ -592,8 +564,8 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
           userPoolId: POOL,
           now: clock.now,
         });
-        const usersBefore = await count(db, T.users);
-        const eventsBefore = await count(db, T.ev);
+        const usersBefore = await b.countUsers();
+        const eventsBefore = await b.countWebhookEvents();
         const foreign = {
           ...envelope('PostConfirmation_ConfirmSignUp', { userAttributes: attrs('wh-foreign') }),
           userPoolId: 'eu-west-1_OtherPool',
@@ -601,8 +573,8 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
         const r = await send(route, foreign);
         assert.equal(r.status, 400);
         assert.equal(((await r.json()) as { error: string }).error, 'WEBHOOK_PAYLOAD_INVALID');
-        assert.equal(await count(db, T.users), usersBefore);
-        assert.equal(await count(db, T.ev), eventsBefore);
+        assert.equal(await b.countUsers(), usersBefore);
+        assert.equal(await b.countWebhookEvents(), eventsBefore);
         const ok = await send(
           route,
           envelope('PostConfirmation_ConfirmSignUp', { userAttributes: attrs('wh-own') }),
@@ -614,8 +586,7 @@ export function replicaSuite(name: string, factory: DbFactory | undefined, skip?
       test('a duplicate delivery is applied once; the same id with another body is a replay (409)', async () => {
         let created = 0;
         let updated = 0;
-        const replica = createReplica({
-          db,
+        const replica = b.replica({
           poolId: POOL,
           now: clock.now,
           hooks: { userCreated: () => void created++, userUpdated: () => void updated++ },

@@ -20,8 +20,19 @@ interface GroupRow {
 }
 
 export interface MemoryUserStore extends UserStore {
-  /** Users stored (deleted ones included), for tests. */
+  /** Users stored (deleted ones included). */
   readonly size: number;
+  /** Webhook event ids remembered. */
+  readonly webhookEventCount: number;
+  /** Rows with this sub, in any pool. */
+  countWithSub(sub: string): number;
+  /** The lower-cased e-mail stored for a sub (first pool found), or null. */
+  emailLowerOf(sub: string): string | null;
+  /**
+   * Adds a local row as an app would (no sub yet, only an e-mail), for `linkByEmail`; the
+   * SQL equivalent is an INSERT into the users table.
+   */
+  insertLocalUser(poolId: string, email: string, now: number): ReplicaUser;
 }
 
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -70,10 +81,40 @@ export function createMemoryUserStore(): MemoryUserStore {
     row.user = Object.freeze({ ...row.user, ...patch });
   };
 
+  const insertRow = (poolId: string, sub: string | null, now: number, email: string | null): Row => {
+    const id = nextUserId++;
+    const user: ReplicaUser = Object.freeze({
+      id,
+      poolId,
+      sub,
+      username: null,
+      email,
+      emailVerified: null,
+      status: null,
+      enabled: true,
+      attributes: Object.freeze({}),
+      createdAt: now,
+      updatedAt: now,
+      lastLoginAt: null,
+      lastSeenAt: null,
+      deletedAt: null,
+    });
+    const row: Row = { user, fingerprint: null, emailLower: email?.toLowerCase() ?? null, groups: new Set() };
+    users.set(id, row);
+    if (sub !== null) bySub.set(subKey(poolId, sub), id);
+    return row;
+  };
+
   return {
     get size() {
       return users.size;
     },
+    get webhookEventCount() {
+      return webhookEvents.size;
+    },
+    countWithSub: (sub) => [...users.values()].filter((r) => r.user.sub === sub).length,
+    emailLowerOf: (sub) => [...users.values()].find((r) => r.user.sub === sub)?.emailLower ?? null,
+    insertLocalUser: (poolId, email, now) => insertRow(poolId, null, now, email).user,
     async find(poolId, sub) {
       const row = rowOf(poolId, sub);
       return row ? stored(row) : null;
@@ -101,26 +142,7 @@ export function createMemoryUserStore(): MemoryUserStore {
         .sort((a, b) => byCodeUnit(a.name, b.name));
     },
     async insertIfMissing(poolId, sub, now) {
-      if (rowOf(poolId, sub)) return;
-      const id = nextUserId++;
-      const user: ReplicaUser = Object.freeze({
-        id,
-        poolId,
-        sub,
-        username: null,
-        email: null,
-        emailVerified: null,
-        status: null,
-        enabled: true,
-        attributes: Object.freeze({}),
-        createdAt: now,
-        updatedAt: now,
-        lastLoginAt: null,
-        lastSeenAt: null,
-        deletedAt: null,
-      });
-      users.set(id, { user, fingerprint: null, emailLower: null, groups: new Set() });
-      bySub.set(subKey(poolId, sub), id);
+      if (!rowOf(poolId, sub)) insertRow(poolId, sub, now, null);
     },
     async update(poolId, sub, decide, now) {
       const row = rowOf(poolId, sub);

@@ -1,0 +1,4 @@
+import { memoryBackend } from './backends.ts';
+import { replicaSuite } from './replica.suite.ts';
+
+replicaSuite('memory', memoryBackend());
