@@ -117,14 +117,14 @@ export function databaseFaults(name: string, adminUrl: string | undefined): void
 
     test('a partition during a query costs STORE_FAILED within the query deadline; the pool recovers after', async () => {
       await seed('part-1');
-      const { db } = await openProxied({ queryTimeoutMs: 300 });
+      const { db } = await openProxied({ queryTimeoutMs: 1000 });
       const replica = createReplica({ db, poolId: POOL });
       assert.ok(await replica.getUserBySub('part-1'));
       proxy.blackhole();
       await assert.rejects(replica.getUserBySub('part-1'), (error: unknown) => {
         assert.ok(isStoreFailed(error));
         // The deadline, not a network error, ended the call.
-        assert.match(String((error as { cause?: Error }).cause?.message), /timed out after 300 ms/);
+        assert.match(String((error as { cause?: Error }).cause?.message), /timed out after 1000 ms/);
         return true;
       });
       await proxy.heal();
@@ -133,7 +133,7 @@ export function databaseFaults(name: string, adminUrl: string | undefined): void
 
     test('a partition while connecting costs STORE_FAILED within the connect deadline', async () => {
       await seed('part-2');
-      const { db } = await openProxied({ connectTimeoutMs: 300 });
+      const { db } = await openProxied({ connectTimeoutMs: 1000 });
       const replica = createReplica({ db, poolId: POOL });
       proxy.blackhole();
       await assert.rejects(replica.getUserBySub('part-2'), isStoreFailed);
