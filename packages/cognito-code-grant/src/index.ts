@@ -59,7 +59,7 @@ export {
   verifyWebhook,
   WEBHOOK_HEADERS,
   WEBHOOK_TOLERANCE_SECONDS,
-} from './replica/webhook-signature.ts';
+} from './trigger/signature.ts';
 export type { Authenticator, AuthOutcome, RequestLike, RouteHandler } from './http/types.ts';
 export {
   type BearerAuthenticateContext,
@@ -120,7 +120,7 @@ export {
   type CognitoEventsRouteOptions,
   createCognitoEventsRoute,
   webhookSecretsFromEnv,
-} from './replica/webhook-route.ts';
+} from './trigger/events-route.ts';
 export type {
   ApplyResult,
   GroupsChangedEvent,

@@ -2,7 +2,8 @@
 export { buildAuthorizeUrl, type AuthorizeUrlInput } from './authorize-url.ts';
 export { createOAuthClient, type FetchLike, type OAuthClient, type OAuthClientOptions } from './client.ts';
 export { buildLogoutUrl, type LogoutUrlInput } from './logout-url.ts';
-export { pkceChallenge, randomToken, type RandomBytes } from './random.ts';
+export { pkceChallenge } from './pkce.ts';
+export { randomToken, type RandomBytes } from '../util/random.ts';
 export { buildRevokeRequest, processRevokeResponse, type RevokeInput } from './revoke.ts';
 export {
   basicAuthorization,

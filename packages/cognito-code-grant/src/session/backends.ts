@@ -4,7 +4,7 @@
  * Both present the same small interface to the login handlers and the authenticator.
  */
 import { CognitoAuthError } from '../errors/errors.ts';
-import { type RandomBytes, randomToken } from '../oauth/random.ts';
+import { type RandomBytes, randomToken } from '../util/random.ts';
 import {
   CHUNK_SIZE,
   type CookieAttributes,

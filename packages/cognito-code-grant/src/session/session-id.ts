@@ -3,7 +3,7 @@
  * SHA-256(secret), compared in constant time, so a leaked store yields no usable cookie.
  */
 import { createHash, hash, timingSafeEqual } from 'node:crypto';
-import { type RandomBytes, defaultRandomBytes, randomToken } from '../oauth/random.ts';
+import { type RandomBytes, defaultRandomBytes, randomToken } from '../util/random.ts';
 
 export interface SessionToken {
   /** The cookie value, `id.secret`. */

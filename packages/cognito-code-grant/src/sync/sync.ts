@@ -6,11 +6,11 @@
  * This file walks the admin API and runs the passes (sync-users.ts, sync-groups.ts); the SQL is
  * in store/kysely/sync-store.ts.
  */
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { importCognitoSdk } from '../aws/cognito-sdk.ts';
 import { CognitoAuthError } from '../errors/errors.ts';
 import { attributesFromList } from '../replica/normalize.ts';
+import { randomId } from '../util/random.ts';
 import type { KyselyReplica } from '../store/kysely/replica.ts';
 import { createKyselySyncStore } from '../store/kysely/sync-store.ts';
 import { syncGroups } from './sync-groups.ts';
@@ -168,7 +168,7 @@ export async function syncPool(options: SyncOptions): Promise<SyncReport> {
   const run: SyncRun = {
     store,
     poolId,
-    runId: randomUUID(),
+    runId: randomId(),
     dryRun,
     events: replica?.events,
     now,

@@ -16,8 +16,8 @@ import { routeRequest, withAuth } from '../../src/adapters/web.ts';
 import { CognitoAuthError, hasErrorCode } from '../../src/errors/errors.ts';
 import { describeServerError, pathOf, type ServerErrorRequest } from '../../src/http/server-errors.ts';
 import type { Authenticator } from '../../src/http/types.ts';
-import { createCognitoEventsRoute } from '../../src/replica/webhook-route.ts';
-import { signWebhook } from '../../src/replica/webhook-signature.ts';
+import { createCognitoEventsRoute } from '../../src/trigger/events-route.ts';
+import { signWebhook } from '../../src/trigger/signature.ts';
 import { setup } from '../login/harness.ts';
 
 const SECRET_COOKIE = 'sid=very-secret-cookie-value';

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createForwarder, handler } from '../../src/lambda/forwarder.ts';
-import { verifyWebhook } from '../../src/replica/webhook-signature.ts';
+import { verifyWebhook } from '../../src/trigger/signature.ts';
 
 const SECRET = 'forwarder-secret-0123456789';
 const event = {

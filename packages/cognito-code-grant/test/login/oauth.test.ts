@@ -7,7 +7,8 @@ import { hasErrorCode } from '../../src/errors/errors.ts';
 import { buildAuthorizeUrl } from '../../src/oauth/authorize-url.ts';
 import { createOAuthClient, isPermanentRefreshFailure } from '../../src/oauth/client.ts';
 import { buildLogoutUrl } from '../../src/oauth/logout-url.ts';
-import { pkceChallenge, randomToken } from '../../src/oauth/random.ts';
+import { pkceChallenge } from '../../src/oauth/pkce.ts';
+import { randomToken } from '../../src/util/random.ts';
 import { buildRevokeRequest, processRevokeResponse } from '../../src/oauth/revoke.ts';
 import {
   basicAuthorization,

@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import { hasErrorCode } from '../../src/errors/errors.ts';
 import { JwksCache } from '../../src/jwks/cache.ts';
 import type { Replica } from '../../src/replica/types.ts';
-import { createCognitoEventsRoute } from '../../src/replica/webhook-route.ts';
-import { signWebhook } from '../../src/replica/webhook-signature.ts';
+import { createCognitoEventsRoute } from '../../src/trigger/events-route.ts';
+import { signWebhook } from '../../src/trigger/signature.ts';
 import { createTestPool } from '../../src/testing/tokens.ts';
 import { fakeClock } from '../unit/jwt/helpers.ts';
 

@@ -11,7 +11,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { start } from 'cognito-code-grant-emulator';
 import { createReplica, type KyselyReplica } from '../../src/store/kysely/replica.ts';
 import type { Replica } from '../../src/replica/types.ts';
-import { createCognitoEventsRoute } from '../../src/replica/webhook-route.ts';
+import { createCognitoEventsRoute } from '../../src/trigger/events-route.ts';
 import { migrate } from '../../src/store/kysely/migrations/index.ts';
 import { syncPool } from '../../src/sync/sync.ts';
 import { sqliteFactory, type TestDb } from './helpers.ts';

@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
-import { createForwarder } from '../../src/lambda/forwarder.ts';
+import { createForwarder } from '../../src/trigger/lambda-forwarder.ts';
 import { createReplica } from '../../src/store/kysely/replica.ts';
 import type { GroupsChangedEvent, UserEvent } from '../../src/replica/types.ts';
-import { createCognitoEventsRoute } from '../../src/replica/webhook-route.ts';
-import { signWebhook } from '../../src/replica/webhook-signature.ts';
+import { createCognitoEventsRoute } from '../../src/trigger/events-route.ts';
+import { signWebhook } from '../../src/trigger/signature.ts';
 import { getMigrations, migrate } from '../../src/store/kysely/migrations/index.ts';
 import { ReplicaSql } from '../../src/store/kysely/replica-sql.ts';
 import type { BackendFactory, ReplicaBackend } from './backends.ts';

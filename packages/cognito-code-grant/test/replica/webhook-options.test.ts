@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hasErrorCode } from '../../src/errors/errors.ts';
 import type { Replica } from '../../src/replica/types.ts';
-import { createCognitoEventsRoute } from '../../src/replica/webhook-route.ts';
-import { signWebhook, verifyWebhook } from '../../src/replica/webhook-signature.ts';
+import { createCognitoEventsRoute } from '../../src/trigger/events-route.ts';
+import { signWebhook, verifyWebhook } from '../../src/trigger/signature.ts';
 import { fakeClock, POOL } from './helpers.ts';
 
 const SECRET = 'options-secret-0123456789';

@@ -8,7 +8,7 @@ import type { PoolConfig } from '../../config/pool.ts';
 import { CognitoAuthError } from '../../errors/errors.ts';
 import type { CognitoVerifier } from '../../jwt/verifier.ts';
 import type { FetchLike } from '../../oauth/client.ts';
-import { type RandomBytes, defaultRandomBytes, randomToken } from '../../oauth/random.ts';
+import { type RandomBytes, defaultRandomBytes, randomToken } from '../../util/random.ts';
 import type { PrincipalHook } from '../../principal/principal.ts';
 import { MAX_COOKIE_AGE, type SameSite, isCookieDomain } from '../../session/cookies.ts';
 import { validateSecrets } from '../../session/keys.ts';

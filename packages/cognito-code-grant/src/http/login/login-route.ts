@@ -1,6 +1,7 @@
 /** GET `{prefix}/login`: starts a sign-in (state, nonce, PKCE in a sealed cookie), then to Cognito. */
 import { buildAuthorizeUrl } from '../../oauth/authorize-url.ts';
-import { pkceChallenge, randomToken } from '../../oauth/random.ts';
+import { pkceChallenge } from '../../oauth/pkce.ts';
+import { randomToken } from '../../util/random.ts';
 import { parseCookies } from '../../session/cookies.ts';
 import { writeLoginState } from '../../session/login-state.ts';
 import type { LoginContext } from './context.ts';

@@ -5,7 +5,7 @@
 import type { PoolConfig } from '../../config/pool.ts';
 import type { CognitoVerifier } from '../../jwt/verifier.ts';
 import type { FetchLike } from '../../oauth/client.ts';
-import type { RandomBytes } from '../../oauth/random.ts';
+import type { RandomBytes } from '../../util/random.ts';
 import type { PrincipalHook } from '../../principal/principal.ts';
 import type { SameSite } from '../../session/cookies.ts';
 import type { RevocationStore } from '../../session/revocation.ts';

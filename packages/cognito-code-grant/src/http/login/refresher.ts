@@ -6,7 +6,7 @@
  */
 import { CognitoAuthError, hasErrorCode, isCognitoAuthError } from '../../errors/errors.ts';
 import { isPermanentRefreshFailure } from '../../oauth/client.ts';
-import { randomToken } from '../../oauth/random.ts';
+import { randomToken } from '../../util/random.ts';
 import { refreshedPrincipal, sessionPrincipal } from '../../principal/session-principal.ts';
 import type { Cookies } from '../../session/backends.ts';
 import type { SessionState } from '../../session/session-data.ts';

@@ -1,6 +1,7 @@
 /** Responses of the login routes: redirects and errors (HTML for browsers, JSON when asked). */
 import { type CognitoAuthErrorCode, isCognitoAuthError } from '../../errors/errors.ts';
 import { SERVER_ERROR_MESSAGE } from '../error-response.ts';
+import { jsonResponse } from '../../util/json-response.ts';
 
 export function wantsJson(request: Request): boolean {
   const accept = request.headers.get('accept') ?? '';
@@ -19,11 +20,7 @@ export function redirect(location: string, setCookies: readonly string[] = [], s
 }
 
 export function json(body: unknown, status = 200, setCookies: readonly string[] = []): Response {
-  const headers = withCookies(
-    new Headers({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }),
-    setCookies,
-  );
-  return new Response(JSON.stringify(body), { status, headers });
+  return jsonResponse(status, body, withCookies(new Headers(), setCookies));
 }
 
 function escapeHtml(s: string): string {

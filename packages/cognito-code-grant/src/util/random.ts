@@ -1,5 +1,5 @@
-/** Random values and PKCE (RFC 7636). Randomness is injectable so tests can pin values. */
-import { createHash, randomBytes as nodeRandomBytes } from 'node:crypto';
+/** Random values: injectable bytes (tests pin them), tokens and ids. */
+import { randomBytes as nodeRandomBytes, randomUUID } from 'node:crypto';
 
 /** Returns `n` cryptographically random bytes. */
 export type RandomBytes = (n: number) => Uint8Array;
@@ -11,7 +11,5 @@ export function randomToken(random: RandomBytes = defaultRandomBytes, bytes = 32
   return Buffer.from(random(bytes)).toString('base64url');
 }
 
-/** The S256 code challenge: base64url(SHA-256(ASCII(verifier))) (RFC 7636 section 4.2). */
-export function pkceChallenge(verifier: string): string {
-  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
-}
+/** A random UUID (v4): run ids, event ids. */
+export const randomId: () => string = randomUUID;

@@ -15,10 +15,11 @@ import {
   serverErrorListener,
 } from '../http/server-errors.ts';
 import type { RouteHandler } from '../http/types.ts';
+import { jsonResponse } from '../util/json-response.ts';
 import { declaredLength, readStreamCapped } from '../util/read-capped.ts';
-import { attributesFromRecord } from './normalize.ts';
-import type { Replica, UserState } from './types.ts';
-import { checkWebhookTolerance, verifyWebhook } from './webhook-signature.ts';
+import { attributesFromRecord } from '../replica/normalize.ts';
+import type { Replica, UserState } from '../replica/types.ts';
+import { checkWebhookTolerance, verifyWebhook } from './signature.ts';
 
 export interface CognitoEventsRouteOptions {
   readonly replica: Replica;
@@ -51,12 +52,7 @@ export function webhookSecretsFromEnv(
     .filter((s) => s.length > 0);
 }
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
-  });
-}
+const json = jsonResponse;
 
 async function readCapped(request: Request, max: number): Promise<string> {
   const declared = declaredLength(request.headers.get('content-length'));
