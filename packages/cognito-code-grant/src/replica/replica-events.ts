@@ -10,6 +10,10 @@ export function createReplicaEvents(
     name: K,
     event: Parameters<NonNullable<ReplicaHooks[K]>>[0],
   ) {
+    if (channels.replicaWrite.hasSubscribers) {
+      const { user, source } = event as { user: ReplicaUser; source: ReplicaSource };
+      channels.replicaWrite.publish({ operation: name, userPoolId: user.poolId, sub: user.sub, source });
+    }
     const fn = hooks[name] as ((e: typeof event) => unknown) | undefined;
     if (!fn) return;
     try {
