@@ -24,6 +24,7 @@ import type { AuthOutcome, Authenticator, RouteHandler } from '../http/types.ts'
 import type { Principal } from '../principal/principal.ts';
 import { readStreamCapped } from '../util/read-capped.ts';
 import { bodyTooLarge, DEFAULT_MAX_BODY_BYTES } from './node-request.ts';
+import { jsonResponse } from '../util/json-response.ts';
 
 export type { AuthMode, RouteRequirements } from '../http/guards.ts';
 export { webRequestLike } from '../http/request-like.ts';
@@ -75,7 +76,7 @@ export function errorToResponse(
   const answer = errorResponse(error, { realm: options.realm });
   const headers = new Headers(answer.headers);
   for (const cookie of options.setCookies ?? []) headers.append('set-cookie', cookie);
-  return new Response(JSON.stringify(answer.body), { status: answer.status, headers });
+  return jsonResponse(answer.status, answer.body, headers);
 }
 
 /**
