@@ -248,7 +248,7 @@ export async function createApp(config: ArticlesAppConfig): Promise<ArticlesApp>
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (error as { status?: unknown })?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      // Body-parser errors (malformed JSON, too large) are client errors.
+      // Other client errors of a body parser (errorHandler() answered malformed JSON and too large).
       res.status(status).json({ error: 'BAD_REQUEST', message: 'The request body could not be read' });
       return;
     }

@@ -124,6 +124,22 @@ describe('articles API', () => {
       body: '{"title": ',
     });
     assert.equal(malformed.status, 400);
+    // Malformed JSON says so; a body over the API's 64 KiB limit is 413 naming the limit.
+    assert.deepEqual(await malformed.json(), {
+      error: 'BAD_REQUEST',
+      message: 'The request body is not valid JSON',
+    });
+    const huge = await api('/api/articles', {
+      method: 'POST',
+      token: editor,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'big', body: 'x'.repeat(70_000) }),
+    });
+    assert.equal(huge.status, 413);
+    assert.deepEqual(await huge.json(), {
+      error: 'REQUEST_TOO_LARGE',
+      message: 'The request body exceeds the limit of 65536 bytes',
+    });
     assert.equal(await count(), before);
   });
 
