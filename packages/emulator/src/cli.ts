@@ -3,17 +3,23 @@
  *   --port 9230 --host 127.0.0.1 --seed seed.json --state-file .data/state.json
  *   --key-file .data/keys.json --webhook-url http://localhost:3000/auth/cognito-events
  *   --webhook-secret S (or COGNITO_WEBHOOK_SECRET) --public-url URL --quiet
+ *   --callback-url URL --logout-url URL (repeatable) --print-seed
  */
 import { parseArgs } from 'node:util';
-import { DEMO_PASSWORD } from './seed.ts';
+import { checkAppUrl, seedWithAppUrls } from './app-urls.ts';
+import { DEMO_PASSWORD, loadSeed } from './seed.ts';
 import { start } from './server.ts';
 
 const HELP = `Usage: cognito-code-grant-emulator [options]
 
-  --port <n>             port to listen on (default 9230; 0 = any free port)
+  --port <n>             port to listen on (default: env PORT, else 9230; 0 = any free port)
   --host <addr>          interface to bind (default 127.0.0.1)
   --public-url <url>     URL clients use, when not http://host:port
   --seed <file>          JSON seed (pools, clients, groups, users); default: the demo pool
+  --callback-url <url>   add your app's callback URL to every code-flow client (repeatable)
+  --logout-url <url>     add your app's sign-out URL to every code-flow client (repeatable)
+  --print-seed           print the seed (with the URLs above) as JSON and exit:
+                           cognito-code-grant-emulator --print-seed > seed.json
   --state-file <file>    persist state here (loaded at start when it exists)
   --key-file <file>      pin signing keys (created when missing; keep it out of git)
   --webhook-url <url>    POST signed trigger events here
@@ -30,6 +36,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       host: { type: 'string' },
       'public-url': { type: 'string' },
       seed: { type: 'string' },
+      'callback-url': { type: 'string', multiple: true },
+      'logout-url': { type: 'string', multiple: true },
+      'print-seed': { type: 'boolean' },
       'state-file': { type: 'string' },
       'key-file': { type: 'string' },
       'webhook-url': { type: 'string' },
@@ -42,8 +51,18 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     process.stdout.write(HELP);
     return;
   }
-  const port = values.port === undefined ? 9230 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError('--port must be 0-65535');
+  const callbackUrls = (values['callback-url'] ?? []).map((u) => checkAppUrl(u, '--callback-url'));
+  const logoutUrls = (values['logout-url'] ?? []).map((u) => checkAppUrl(u, '--logout-url'));
+  if (values['print-seed']) {
+    const seed = seedWithAppUrls(loadSeed(values.seed), { callbackUrls, logoutUrls });
+    process.stdout.write(`${JSON.stringify(seed, null, 2)}\n`);
+    return;
+  }
+  const rawPort = values.port ?? process.env['PORT'];
+  const port = rawPort === undefined || rawPort === '' ? 9230 : Number(rawPort);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(`${values.port === undefined ? 'PORT' : '--port'} must be 0-65535`);
+  }
   const secret = values['webhook-secret'] ?? process.env['COGNITO_WEBHOOK_SECRET'];
   if (values['webhook-url'] && !secret) {
     throw new TypeError('--webhook-url needs --webhook-secret or COGNITO_WEBHOOK_SECRET');
@@ -54,6 +73,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     host: values.host,
     publicUrl: values['public-url'],
     seed: values.seed,
+    callbackUrls,
+    logoutUrls,
     stateFile: values['state-file'],
     keyFile: values['key-file'],
     webhook: values['webhook-url'] && secret ? { url: values['webhook-url'], secret } : undefined,
@@ -78,6 +99,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
         `             flows ${c.allowedOAuthFlows.join(',')}  scopes ${c.allowedOAuthScopes.join(' ')}`,
       );
       if (c.callbackUrls.length) out.push(`             callbacks ${c.callbackUrls.join(' ')}`);
+      if (c.logoutUrls.length) out.push(`             sign-out  ${c.logoutUrls.join(' ')}`);
     }
     const state = emu.state.pools.get(poolId)!;
     if (state.users.size <= 20) {

@@ -3,10 +3,10 @@
  * hash) and the key file (private JWKs, so tokens stay verifiable across restarts). Files are
  * written atomically (temp file + rename) with mode 0600.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { type StoredKey, storeKey } from './keys.ts';
 import type { SrpRecord } from './passwords.ts';
-import type { SeedPool } from './seed.ts';
+import { readJsonFile, type SeedPool } from './seed.ts';
 import type { EmulatorState, RefreshRecord } from './state.ts';
 
 interface StateFile {
@@ -89,7 +89,7 @@ export function saveState(state: EmulatorState, path: string): void {
 /** Loads a state file into an empty state; false when the file does not exist. */
 export function loadState(state: EmulatorState, path: string): boolean {
   if (!existsSync(path)) return false;
-  const file = JSON.parse(readFileSync(path, 'utf8')) as StateFile;
+  const file = readJsonFile(path, 'state file') as StateFile;
   if (file.format !== 'cognito-code-grant-emulator/state@1')
     throw new TypeError(`${path}: not an emulator state file`);
   for (const p of file.pools) {
@@ -107,7 +107,7 @@ export function loadState(state: EmulatorState, path: string): boolean {
 
 export function loadKeyFile(path: string): Map<string, StoredKey[]> | undefined {
   if (!existsSync(path)) return undefined;
-  const file = JSON.parse(readFileSync(path, 'utf8')) as KeyFile;
+  const file = readJsonFile(path, 'key file') as KeyFile;
   if (file.format !== 'cognito-code-grant-emulator/keys@1')
     throw new TypeError(`${path}: not an emulator key file`);
   return new Map(Object.entries(file.pools));

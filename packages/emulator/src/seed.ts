@@ -190,21 +190,44 @@ export const demoSeed: SeedFile = Object.freeze({
   ],
 }) as SeedFile;
 
+/** Reads and parses a JSON file; errors name the file (and JSON's line and column). */
+export function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new TypeError(
+      `${what} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new TypeError(`${what} ${path}: not valid JSON: ${(err as Error).message}`);
+  }
+}
+
 /** Reads a seed from an object or a JSON file path; minimal shape checks with clear messages. */
 export function loadSeed(seed: SeedFile | string | undefined): SeedFile {
-  const value: unknown =
-    typeof seed === 'string' ? JSON.parse(readFileSync(seed, 'utf8')) : (seed ?? demoSeed);
+  const where = typeof seed === 'string' ? `seed ${seed}` : 'seed';
+  const value: unknown = typeof seed === 'string' ? readJsonFile(seed, 'seed') : (seed ?? demoSeed);
   if (!value || typeof value !== 'object' || !Array.isArray((value as SeedFile).pools)) {
-    throw new TypeError('seed: expected an object with a "pools" array');
+    throw new TypeError(`${where}: expected an object with a "pools" array`);
   }
   const ids = new Set<string>();
   for (const pool of (value as SeedFile).pools) {
     if (!/^[\w-]+_[0-9a-zA-Z]+$/.test(pool.userPoolId ?? '')) {
-      throw new TypeError(`seed: invalid userPoolId ${JSON.stringify(pool.userPoolId)}`);
+      throw new TypeError(`${where}: invalid userPoolId ${JSON.stringify(pool.userPoolId)}`);
+    }
+    const groups = new Set((pool.groups ?? []).map((g) => g.groupName));
+    for (const user of pool.users ?? []) {
+      for (const g of user.groups ?? []) {
+        if (!groups.has(g)) throw new TypeError(`${where}: user ${user.username} in unknown group ${g}`);
+      }
     }
     for (const client of pool.clients ?? []) {
       if (!client.clientId || ids.has(client.clientId)) {
-        throw new TypeError(`seed: missing or duplicate clientId in pool ${pool.userPoolId}`);
+        throw new TypeError(`${where}: missing or duplicate clientId in pool ${pool.userPoolId}`);
       }
       ids.add(client.clientId);
       // Cognito's ranges: ID and access tokens 5 min to 1 day, refresh 60 min to 10 years (0
@@ -218,7 +241,7 @@ export function loadSeed(seed: SeedFile | string | undefined): SeedFile {
         if (value === undefined || (name === 'refreshTokenValiditySeconds' && value === 0)) continue;
         if (!Number.isInteger(value) || value < min || value > max) {
           throw new TypeError(
-            `seed: client ${client.clientId}: ${name} must be an integer from ${min} to ${max}`,
+            `${where}: client ${client.clientId}: ${name} must be an integer from ${min} to ${max}`,
           );
         }
       }
@@ -226,7 +249,7 @@ export function loadSeed(seed: SeedFile | string | undefined): SeedFile {
       const flows = client.allowedOAuthFlows ?? ['code'];
       if (flows.includes('client_credentials') && (flows.length !== 1 || !client.clientSecret)) {
         throw new TypeError(
-          `seed: client ${client.clientId}: client_credentials must be the only flow, with a client secret`,
+          `${where}: client ${client.clientId}: client_credentials must be the only flow, with a client secret`,
         );
       }
     }

@@ -7,6 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminOperation } from './admin.ts';
+import { addAppUrls, checkAppUrl } from './app-urls.ts';
 import { AuthSessions } from './auth-sessions.ts';
 import { handleAwsJson, preflightAws } from './aws-json.ts';
 import { issueUserTokens } from './issue.ts';
@@ -46,6 +47,12 @@ export interface EmulatorOptions {
   stateFile?: string;
   /** Pin signing keys: read from this JSON file, created (mode 0600) when missing. */
   keyFile?: string;
+  /**
+   * Your app's callback and sign-out URLs, added to every app client with the code flow (the
+   * CLI's `--callback-url` / `--logout-url`).
+   */
+  callbackUrls?: string[];
+  logoutUrls?: string[];
   /** Where trigger events are POSTed (signed). */
   webhook?: WebhookOptions;
   /** Clock (epoch ms) for token lifetimes, codes, sessions. */
@@ -145,6 +152,9 @@ export async function start(options: EmulatorOptions = {}): Promise<RunningEmula
   state = new EmulatorState(now, (e) => dispatcher.enqueue(e));
   if (!options.stateFile || !loadState(state, options.stateFile)) state.loadSeed(loadSeed(options.seed));
   if (state.pools.size === 0) throw new TypeError('seed: at least one pool is required');
+  for (const url of options.callbackUrls ?? []) checkAppUrl(url, 'callbackUrls');
+  for (const url of options.logoutUrls ?? []) checkAppUrl(url, 'logoutUrls');
+  addAppUrls(state, { callbackUrls: options.callbackUrls, logoutUrls: options.logoutUrls });
 
   // Keys: pinned from the key file where present, generated otherwise.
   const pinned = options.keyFile ? loadKeyFile(options.keyFile) : undefined;

@@ -150,11 +150,21 @@ export function mintUserTokens(
       token_use: 'id',
       auth_time: input.authTime,
     });
-    for (const [n, v] of attrs) if (!BOOLEAN_ATTRIBUTES.has(n)) id[n] = v;
+    for (const [n, v] of attrs) if (!BOOLEAN_ATTRIBUTES.has(n)) id[n] = idTokenValue(n, v);
     Object.assign(id, { exp: iat + client.idTokenValiditySeconds, iat, jti: randomUUID() });
     idToken = signJwt(currentKey(pool, 'id'), id);
   }
   return { accessToken, idToken, expiresIn: client.accessTokenValiditySeconds };
+}
+
+/**
+ * The ID token's types for attributes stored as strings (OIDC standard claims, as Cognito issues
+ * them): `address` is an object `{"formatted": ...}`, `updated_at` a number of epoch seconds.
+ */
+function idTokenValue(name: string, value: string): unknown {
+  if (name === 'address') return { formatted: value };
+  if (name === 'updated_at' && /^\d+$/.test(value)) return Number(value);
+  return value;
 }
 
 /**

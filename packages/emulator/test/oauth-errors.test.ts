@@ -208,7 +208,8 @@ describe('Cognito error behaviour', () => {
         code: other,
         redirect_uri: 'http://127.0.0.1:3000/auth/callback',
       }),
-      'invalid_grant',
+      // Registered, but not the one sent to authorize: Cognito answers unauthorized_client.
+      'unauthorized_client',
     );
     const unregistered = await code();
     await expectTokenError(

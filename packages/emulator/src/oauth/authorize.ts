@@ -28,8 +28,39 @@ export function errorRedirect(ctx: Context, res: ServerResponse, error: string, 
   redirect(res, withQuery(`${ctx.baseUrl()}/error`, { error, client_id: clientId ?? undefined }));
 }
 
-export function handleError(_ctx: Context, url: URL, res: ServerResponse) {
-  sendHtml(res, 400, errorPage(url.searchParams.get('error') ?? 'error'));
+/**
+ * A redirect or sign-out URL the client has not registered: the emulator's own error page (never
+ * the URL), and a log line naming the URL sent and the registered ones, which Cognito never tells.
+ */
+export function redirectMismatch(
+  ctx: Context,
+  res: ServerResponse,
+  client: Client,
+  parameter: 'redirect_uri' | 'logout_uri',
+  sent: string | null,
+) {
+  const registered = parameter === 'logout_uri' ? client.logoutUrls : client.callbackUrls;
+  const kind = parameter === 'logout_uri' ? 'sign-out URLs' : 'callback URLs';
+  const flag = parameter === 'logout_uri' ? '--logout-url' : '--callback-url';
+  ctx.log(
+    `redirect_mismatch: client ${client.clientName} (${client.clientId}) sent ${
+      sent === null ? `no ${parameter}` : `${parameter} ${JSON.stringify(sent)}`
+    }; registered ${kind}: ${registered.join(', ') || '(none)'}. Add it to the seed, or start with ${flag} <url>.`,
+  );
+  errorRedirect(ctx, res, 'redirect_mismatch', client.clientId);
+}
+
+export function handleError(ctx: Context, url: URL, res: ServerResponse) {
+  const error = url.searchParams.get('error') ?? 'error';
+  const clientId = url.searchParams.get('client_id');
+  const client = error === 'redirect_mismatch' && clientId ? ctx.state.client(clientId)?.client : undefined;
+  // Not on Cognito's page: the emulator helps the developer find the URL to register.
+  const help = client
+    ? `Registered callback URLs of ${client.clientName}: ${client.callbackUrls.join(', ') || '(none)'}; sign-out URLs: ${
+        client.logoutUrls.join(', ') || '(none)'
+      }. The emulator's log names the URL that was sent.`
+    : undefined;
+  sendHtml(res, 400, errorPage(error, help));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -62,7 +93,7 @@ export function validateAuthorize(ctx: Context, q: URLSearchParams): Validated {
   }
   const { pool, client } = found;
   if (!redirectUri || !client.callbackUrls.includes(redirectUri)) {
-    return { ok: false, respond: (res) => errorRedirect(ctx, res, 'redirect_mismatch', clientId) };
+    return { ok: false, respond: (res) => redirectMismatch(ctx, res, client, 'redirect_uri', redirectUri) };
   }
   const state = q.get('state') ?? undefined;
   const fail = (error: string, description?: string): Validated => ({

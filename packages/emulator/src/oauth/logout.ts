@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from '../context.ts';
 import { digest } from '../digest.ts';
 import { clearCookie, parseCookies, redirect } from '../http.ts';
-import { errorRedirect, SESSION_COOKIE, XSRF_COOKIE } from './authorize.ts';
+import { errorRedirect, redirectMismatch, SESSION_COOKIE, XSRF_COOKIE } from './authorize.ts';
 
 // ---------------------------------------------------------------------------------------------
 // GET /logout
@@ -18,7 +18,7 @@ export function handleLogout(ctx: Context, url: URL, req: IncomingMessage, res: 
   const logoutUri = q.get('logout_uri');
   if (logoutUri !== null) {
     if (!found.client.logoutUrls.includes(logoutUri))
-      return errorRedirect(ctx, res, 'redirect_mismatch', clientId);
+      return redirectMismatch(ctx, res, found.client, 'logout_uri', logoutUri);
     if (sid) ctx.state.sessions.delete(digest(sid));
     return redirect(res, logoutUri, clear);
   }
@@ -26,7 +26,7 @@ export function handleLogout(ctx: Context, url: URL, req: IncomingMessage, res: 
   if (redirectUri === null)
     return errorRedirect(ctx, res, 'Required String parameter redirect_uri is not present');
   if (!found.client.callbackUrls.includes(redirectUri))
-    return errorRedirect(ctx, res, 'redirect_mismatch', clientId);
+    return redirectMismatch(ctx, res, found.client, 'redirect_uri', redirectUri);
   if (!q.get('response_type'))
     return errorRedirect(ctx, res, 'Required String parameter response_type is not present');
   if (sid) ctx.state.sessions.delete(digest(sid));

@@ -123,7 +123,8 @@ function codeGrant(
   if (rec.expiresAt <= ctx.now()) return tokenError(res, 'invalid_grant');
   if (!client.callbackUrls.includes(redirectUri))
     return tokenError(res, 'unauthorized_client', 'invalid_redirect');
-  if (redirectUri !== rec.redirectUri) return tokenError(res, 'invalid_grant');
+  // Registered, but not the one the code was issued for: Cognito answers unauthorized_client too.
+  if (redirectUri !== rec.redirectUri) return tokenError(res, 'unauthorized_client', 'invalid_redirect');
   if (rec.codeChallenge !== undefined && rec.codeChallengeMethod !== undefined) {
     const verifier = form.get('code_verifier');
     if (!verifier || !verifyPkce(rec.codeChallenge, verifier)) {
