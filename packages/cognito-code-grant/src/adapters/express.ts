@@ -267,10 +267,24 @@ export function mountRoutes(
       sendError(req, res, methodNotAllowed(req.method, path, allowed), options),
     );
   }
+  // Paths of every mount on this target: a later mountRoutes (the events route mounted on its
+  // own, say) is served although an earlier mount's 404 handler covers its prefix.
+  let known = mountedPaths.get(target);
+  if (known === undefined) {
+    known = new Set();
+    mountedPaths.set(target, known);
+  }
+  for (const route of routes) known.add(route.path);
+  const paths = known;
   const prefix = routesPrefix(routes, options.notFoundPrefix);
   if (prefix !== undefined) {
-    target.use?.(prefix, (req, res) =>
-      sendError(req, res, routeNotFound(pathOf(req.originalUrl), prefix), options),
-    );
+    target.use?.(prefix, (req, res, next) => {
+      const path = pathOf(req.originalUrl);
+      if (paths.has(path)) return next();
+      sendError(req, res, routeNotFound(path, prefix), options);
+    });
   }
 }
+
+/** The library's route paths mounted on each app or router (see mountRoutes). */
+const mountedPaths = new WeakMap<object, Set<string>>();

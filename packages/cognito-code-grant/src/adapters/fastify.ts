@@ -266,7 +266,17 @@ export const cognitoRoutes: FastifyPluginCallback<CognitoRoutesOptions> = (insta
     });
   }
   const prefix = routesPrefix(options.routes, options.notFoundPrefix);
-  if (prefix !== undefined) {
+  // One wildcard per prefix and server: a second cognitoRoutes under the same prefix (the events
+  // route registered on its own, say) would otherwise be a duplicate route. Its static routes
+  // win over the wildcard.
+  let wildcards = notFoundRoutes.get(instance.server);
+  if (wildcards === undefined) {
+    wildcards = new Set();
+    notFoundRoutes.set(instance.server, wildcards);
+  }
+  const wildcard = `${instance.prefix}${prefix}/*`;
+  if (prefix !== undefined && !wildcards.has(wildcard)) {
+    wildcards.add(wildcard);
     instance.route({
       method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
       url: `${prefix}/*`,
@@ -276,6 +286,9 @@ export const cognitoRoutes: FastifyPluginCallback<CognitoRoutesOptions> = (insta
   }
   done();
 };
+
+/** The 404 wildcards registered per server (see cognitoRoutes). */
+const notFoundRoutes = new WeakMap<object, Set<string>>();
 
 /**
  * For `app.setErrorHandler(cognitoErrorHandler)`: answers CognitoAuthErrors thrown by routes

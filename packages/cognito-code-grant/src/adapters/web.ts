@@ -165,7 +165,9 @@ export function withAuth(
  * Serves `request` with the first route whose path matches: its Response; 405
  * `METHOD_NOT_ALLOWED` (with `Allow`) when the path matches but not the method; 404
  * `ROUTE_NOT_FOUND` for another path under the routes' prefix (`/auth` for the login routes;
- * `notFoundPrefix` sets it, `false` turns this off); else null (serve it yourself).
+ * `notFoundPrefix` sets it, `false` turns this off); else null (serve it yourself). Pass all
+ * the library's routes in one call: a path under the prefix that only a later call serves would
+ * get the 404.
  * Errors from a handler are answered as JSON (library errors with their code, others as 500).
  */
 export async function routeRequest(

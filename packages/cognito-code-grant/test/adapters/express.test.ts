@@ -120,3 +120,28 @@ test('express: app-wide optional auth + requireAuth(); errorHandler passes other
     await server.close();
   }
 });
+
+test('express: routes mounted in two calls under one prefix are all served; other paths there are 404', async () => {
+  const route = (method: 'GET' | 'POST', path: string) => ({
+    method,
+    path,
+    handle: async () => Response.json({ served: path }),
+  });
+  const app = express();
+  mountRoutes(app, [route('GET', '/auth/login'), route('GET', '/auth/me')]);
+  mountRoutes(app, [route('POST', '/auth/cognito-events')]); // the events route, mounted on its own
+  const server = await listen(app);
+  try {
+    const events = await fetch(`${server.url}/auth/cognito-events`, { method: 'POST', body: '{}' });
+    assert.deepEqual(await events.json(), { served: '/auth/cognito-events' });
+    const wrong = await fetch(`${server.url}/auth/cognito-events`);
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.headers.get('allow'), 'POST');
+    await wrong.arrayBuffer();
+    const missing = await fetch(`${server.url}/auth/nowhere`);
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as { error: string }).error, 'ROUTE_NOT_FOUND');
+  } finally {
+    await server.close();
+  }
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify from 'fastify';
-import cognitoDefault, { cognito, cognitoErrorHandler } from '../../src/adapters/fastify.ts';
+import cognitoDefault, { cognito, cognitoErrorHandler, cognitoRoutes } from '../../src/adapters/fastify.ts';
 import {
   APP_ERROR,
   APP_JSON_PATH,
@@ -103,5 +103,28 @@ test('cognitoErrorHandler: unknown errors become a generic 500, Fastify 4xx erro
     payload: '{',
   });
   assert.equal(bad.statusCode, 400);
+  await app.close();
+});
+
+test('fastify: routes registered in two cognitoRoutes under one prefix are all served; other paths there are 404', async () => {
+  const route = (method: 'GET' | 'POST', path: string) => ({
+    method,
+    path,
+    handle: async () => Response.json({ served: path }),
+  });
+  const app = Fastify();
+  await app.register(cognito, {
+    authenticators: [{ kind: 'bearer', authenticate: async () => ({ principal: null, setCookies: [] }) }],
+    routes: [route('GET', '/auth/login'), route('GET', '/auth/me')],
+  });
+  await app.register(cognitoRoutes, { routes: [route('POST', '/auth/cognito-events')] });
+  const events = await app.inject({ method: 'POST', url: '/auth/cognito-events', payload: '{}' });
+  assert.deepEqual(events.json(), { served: '/auth/cognito-events' });
+  const wrong = await app.inject({ url: '/auth/cognito-events' });
+  assert.equal(wrong.statusCode, 405);
+  assert.equal(wrong.headers['allow'], 'POST');
+  const missing = await app.inject({ url: '/auth/nowhere' });
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.json().error, 'ROUTE_NOT_FOUND');
   await app.close();
 });
