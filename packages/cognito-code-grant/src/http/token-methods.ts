@@ -20,9 +20,10 @@ export function multipleMethods(where: 'query' | 'body'): CognitoAuthError {
 
 /** True when the query of `url` (path and query) has an `access_token` parameter. */
 export function queryHasAccessToken(url: string): boolean {
-  // One native scan first: the parse runs only for URLs that mention the name at all.
+  // One native scan first: the parse runs only for URLs that mention the name at all, in clear
+  // or percent-encoded (`access%5Ftoken` is the same parameter for every query parser).
   const q = url.indexOf('?');
-  if (q < 0 || url.indexOf(PARAM, q) < 0) return false;
+  if (q < 0 || (url.indexOf(PARAM, q) < 0 && url.indexOf('%', q) < 0)) return false;
   const hash = url.indexOf('#', q);
   return new URLSearchParams(url.slice(q + 1, hash < 0 ? undefined : hash)).has(PARAM);
 }
