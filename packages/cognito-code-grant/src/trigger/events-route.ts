@@ -245,6 +245,17 @@ export function createCognitoEventsRoute(options: CognitoEventsRouteOptions): Ro
   }
   if (replica.poolId !== undefined && replica.poolId !== poolId)
     throw new CognitoAuthError('CONFIG_INVALID', 'userPoolId differs from the replica poolId');
+  // An idempotence row matters only while a replay of its event could pass the timestamp check
+  // (signed within the window of its receipt, replayed within the window of that timestamp):
+  // older rows are deleted here, at most once per window, or the table grows with every sign-in.
+  const windowMs = toleranceSeconds * 1000;
+  let prunedAt = Number.NEGATIVE_INFINITY;
+  async function pruneExpiredEvents(): Promise<void> {
+    const t = now();
+    if (t - prunedAt < windowMs) return;
+    prunedAt = t;
+    await replica.pruneWebhookEvents(t - 2 * windowMs - 60_000);
+  }
   return Object.freeze({
     method: 'POST' as const,
     path: options.path ?? '/auth/cognito-events',
@@ -269,6 +280,7 @@ export function createCognitoEventsRoute(options: CognitoEventsRouteOptions): Ro
           return json(200, { ok: true, ignored: true });
         }
         const hash = createHash('sha256').update(body).digest('hex');
+        await pruneExpiredEvents();
         const claim = await replica.claimWebhookEvent(verified.eventId, hash, action.triggerSource);
         if (claim === 'duplicate') {
           if (channels.webhookEvent.hasSubscribers)

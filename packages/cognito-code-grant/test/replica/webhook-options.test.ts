@@ -21,6 +21,9 @@ function stubReplica(poolId: string | undefined, writes: string[]): Replica {
       return 'new';
     },
     async releaseWebhookEvent() {},
+    async pruneWebhookEvents() {
+      return 0;
+    },
     async applyUserState() {
       writes.push('apply');
     },
