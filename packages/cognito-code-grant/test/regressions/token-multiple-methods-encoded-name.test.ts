@@ -18,10 +18,9 @@ const f = fixture({ now: Date.now, poolOptions: { now: Date.now } });
 const token = f.test.accessToken({ sub: 'header-user' });
 const other = f.test.accessToken({ sub: 'query-user' });
 const server = createServer(
-  express()
-    .get('/r', cognitoAuth({ verifier: f.verifier }), (req, res) => {
-      res.json({ sub: req.auth?.sub ?? null, query: req.query['access_token'] ?? null });
-    }),
+  express().get('/r', cognitoAuth({ verifier: f.verifier }), (req, res) => {
+    res.json({ sub: req.auth?.sub ?? null, query: req.query['access_token'] ?? null });
+  }),
 );
 let url = '';
 before(async () => {
