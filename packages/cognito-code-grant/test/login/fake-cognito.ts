@@ -30,6 +30,8 @@ export interface FakeCognito {
   lastTokenRequest: { authorization: string | null; body: URLSearchParams } | undefined;
   /** Extra claims of the ID tokens issued (given the access token issued with each). */
   idClaims: ((accessToken: string) => Record<string, unknown>) | undefined;
+  /** Extra claims of the ID tokens a refresh returns (given the access token returned with each). */
+  refreshIdClaims: ((accessToken: string) => Record<string, unknown>) | undefined;
   /** Length of the refresh tokens issued (Cognito's are encrypted JWTs of about 1 800 characters). */
   refreshTokenLength: number;
   /** Extra members of the code-grant token response (a `scope`, say). */
@@ -81,6 +83,7 @@ export function createFakeCognito(options: {
     lifetime: 3600,
     lastTokenRequest: undefined,
     idClaims: undefined,
+    refreshIdClaims: undefined,
     refreshTokenLength: 0,
     codeResponseExtra: undefined,
     accessTokens: [],
@@ -159,9 +162,11 @@ export function createFakeCognito(options: {
           const user = refreshTokens.get(rt);
           if (!user || fake.revoked.has(rt)) return json({ error: 'invalid_grant' }, 400);
           const origin = origins.get(rt) ?? 'origin-unknown';
+          const accessToken = issue(user, times, origin);
+          const extra = fake.refreshIdClaims?.(accessToken) ?? {};
           const out: Record<string, unknown> = {
-            id_token: testPool.idToken(user, { claims: { ...times, origin_jti: origin } }),
-            access_token: issue(user, times, origin),
+            id_token: testPool.idToken(user, { claims: { ...times, origin_jti: origin, ...extra } }),
+            access_token: accessToken,
             token_type: 'Bearer',
             expires_in: lifetime,
           };

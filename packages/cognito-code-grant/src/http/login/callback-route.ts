@@ -30,6 +30,14 @@ function accessTokenHash(accessToken: string): string {
   return createHash('sha256').update(accessToken, 'ascii').digest().subarray(0, 16).toString('base64url');
 }
 
+/** True when the ID token has no `at_hash`, or the one of `accessToken` (sign-in and refresh). */
+export function atHashMatches(id: VerifiedToken, accessToken: string): boolean {
+  const atHash = id.claims.at_hash;
+  return (
+    atHash === undefined || (typeof atHash === 'string' && sameText(atHash, accessTokenHash(accessToken)))
+  );
+}
+
 /** The tokens of the code exchange belong together and to an OpenID sign-in. */
 function checkTokenResponse(scope: string | undefined, id: VerifiedToken, accessToken: string): void {
   // A response that names its scopes without openid is not an OpenID Connect sign-in, whatever
@@ -43,11 +51,7 @@ function checkTokenResponse(scope: string | undefined, id: VerifiedToken, access
       },
     );
   }
-  const atHash = id.claims.at_hash;
-  if (
-    atHash !== undefined &&
-    (typeof atHash !== 'string' || !sameText(atHash, accessTokenHash(accessToken)))
-  ) {
+  if (!atHashMatches(id, accessToken)) {
     throw new CognitoAuthError(
       'CALLBACK_INVALID',
       'The ID token does not belong to the access token (at_hash)',

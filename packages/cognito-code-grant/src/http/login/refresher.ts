@@ -14,6 +14,7 @@ import { channels, codeOf } from '../../observability/channels.ts';
 import { reportServerError } from '../server-errors.ts';
 import type { RequestLike } from '../types.ts';
 import type { LoginContext } from './context.ts';
+import { atHashMatches } from './callback-route.ts';
 import { endSession } from './session-end.ts';
 
 export type RefreshResult = { state: SessionState; setCookies: string[] };
@@ -65,6 +66,16 @@ export function createRefresher(ctx: LoginContext): Refresher {
       throw new CognitoAuthError('REFRESH_FAILED', 'The refreshed tokens belong to another user', {
         details: { error: 'invalid_grant' },
       });
+    }
+    // As at the callback (OIDC Core 12.2): the ID token must belong to the access token sent with it.
+    if (id && !atHashMatches(id, tokens.accessToken)) {
+      throw new CognitoAuthError(
+        'REFRESH_FAILED',
+        'The refreshed ID token does not belong to the access token',
+        {
+          details: { error: 'invalid_grant' },
+        },
+      );
     }
     return {
       ...state,
