@@ -5,6 +5,7 @@
  * redirect, as Cognito's managed login does).
  */
 import type { PoolConfig } from '../config/pool.ts';
+import { isPreparedKey, prepareJwk } from '../jwks/key.ts';
 import { jsonObject, probe } from './probe.ts';
 import type { DoctorFinding } from './types.ts';
 
@@ -88,9 +89,11 @@ function compareUrls(doc: Record<string, unknown>, ctx: PoolCheckContext, add: A
 function kidsOf(text: string): string[] | undefined {
   const keys = jsonObject(text)?.['keys'];
   if (!Array.isArray(keys)) return undefined;
+  // The keys the verifier can use (RS256 signing keys): a set of others is refused as a whole.
   return keys
-    .filter((k) => k && typeof k === 'object' && (k as Record<string, unknown>)['kty'] === 'RSA')
-    .map((k) => String((k as Record<string, unknown>)['kid']));
+    .map((k) => prepareJwk(k))
+    .filter(isPreparedKey)
+    .map((k) => k.kid);
 }
 
 async function keys(
