@@ -2,7 +2,8 @@
 // Finds every *.test.ts under the workspaces and runs them with Node's test runner.
 // The list is built here (not a --test glob) so node_modules and dist are skipped and --only
 // narrows it. TypeScript runs through tsx, and the `ccg-source` export condition makes
-// workspace packages resolve to their sources.
+// workspace packages resolve to their sources. scripts/network-guard.mjs is imported into every
+// test process: tests reach loopback only.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -49,6 +50,8 @@ const result = spawnSync(
     '--conditions=ccg-source',
     '--import',
     'tsx',
+    '--import',
+    new URL('./network-guard.mjs', import.meta.url).href,
     '--test',
     '--test-reporter=spec',
     `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
