@@ -92,7 +92,7 @@ function run(file: string, env: Record<string, string>, expect: string): Promise
 }
 
 export async function benchColdStart(): Promise<BenchRow[]> {
-  const { createTestPool } = await import('../packages/cognito-code-grant/src/testing/tokens.ts');
+  const { createTestPool } = await import('cognito-code-grant/testing');
   const test = createTestPool({ lifetimeSeconds: 86_400 });
   const sub = 'cold-start-user';
   const cold = {

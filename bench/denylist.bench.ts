@@ -10,11 +10,13 @@
  * Run alone: `node --conditions=ccg-source --import tsx bench/denylist.bench.ts`
  */
 import { fileURLToPath } from 'node:url';
-import { definePool } from '../packages/cognito-code-grant/src/config/pool.ts';
-import { createCognitoVerifier } from '../packages/cognito-code-grant/src/jwt/verifier.ts';
-import { createOriginDenylist } from '../packages/cognito-code-grant/src/session/origin-denylist.ts';
-import { createMemorySessionStore } from '../packages/cognito-code-grant/src/store/memory/session-store.ts';
-import { createTestPool } from '../packages/cognito-code-grant/src/testing/tokens.ts';
+import {
+  createCognitoVerifier,
+  createMemorySessionStore,
+  createOriginDenylist,
+  definePool,
+} from 'cognito-code-grant';
+import { createTestPool } from 'cognito-code-grant/testing';
 import { type BenchRow, median, opsPerCpuSecond, ratioRow } from './lib.ts';
 
 const TOKENS = 500;

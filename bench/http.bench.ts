@@ -36,8 +36,8 @@ type ServerSetup = PeerSetup;
 // ---------------------------------------------------------------- server (child process)
 
 async function serve(framework: Framework, setup: ServerSetup): Promise<void> {
-  const { definePool } = await import('../packages/cognito-code-grant/src/config/pool.ts');
-  const { createCognitoVerifier } = await import('../packages/cognito-code-grant/src/jwt/verifier.ts');
+  const { definePool } = await import('cognito-code-grant');
+  const { createCognitoVerifier } = await import('cognito-code-grant');
   const pool = definePool({ userPoolId: setup.userPoolId, clientId: setup.clientId, issuer: setup.issuer });
   const verifier = createCognitoVerifier({ pools: pool });
   verifier.loadJwks(pool.issuer, setup.jwks);
@@ -59,7 +59,7 @@ async function serve(framework: Framework, setup: ServerSetup): Promise<void> {
   let oursPort: number;
   if (framework === 'fastify') {
     const { default: Fastify } = await import('fastify');
-    const { cognito } = await import('../packages/cognito-code-grant/src/adapters/fastify.ts');
+    const { cognito } = await import('cognito-code-grant/fastify');
     const plain = Fastify();
     plain.get('/bare', async () => ({ hello: 'world' }));
     for (const { path, check } of peerChecks) {
@@ -84,7 +84,7 @@ async function serve(framework: Framework, setup: ServerSetup): Promise<void> {
     oursPort = (app.server.address() as { port: number }).port;
   } else {
     const { default: express } = await import('express');
-    const { cognitoAuth } = await import('../packages/cognito-code-grant/src/adapters/express.ts');
+    const { cognitoAuth } = await import('cognito-code-grant/express');
     const app = express();
     app.get('/bare', (_req, res) => {
       res.json({ hello: 'world' });
@@ -203,7 +203,7 @@ async function reqPerSecond(
 }
 
 export async function benchHttp(): Promise<BenchRow[]> {
-  const { createTestPool } = await import('../packages/cognito-code-grant/src/testing/tokens.ts');
+  const { createTestPool } = await import('cognito-code-grant/testing');
   const test = createTestPool({ lifetimeSeconds: 86_400 });
   const setup: ServerSetup = {
     userPoolId: test.userPoolId,

@@ -15,11 +15,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { type Kysely, sql } from 'kysely';
-import type { Principal } from '../packages/cognito-code-grant/src/principal/principal.ts';
-import { createReplica } from '../packages/cognito-code-grant/src/store/kysely/replica.ts';
-import { createDatabase } from '../packages/cognito-code-grant/src/store/kysely/database.ts';
-import { migrate } from '../packages/cognito-code-grant/src/store/kysely/migrations/index.ts';
-import { syncPool } from '../packages/cognito-code-grant/src/sync/sync.ts';
+import type { Principal } from 'cognito-code-grant';
+import { createReplica, createDatabase, migrate } from 'cognito-code-grant/kysely';
+import { syncPool } from 'cognito-code-grant/sync';
 import { StatementCounter } from '../packages/cognito-code-grant/test/replica/helpers.ts';
 import { type BenchRow, median } from './lib.ts';
 

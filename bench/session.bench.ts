@@ -64,10 +64,8 @@ const REVALIDATE_MS = 1000;
 
 async function serve(): Promise<void> {
   const { default: Fastify } = await import('fastify');
-  const { cognito } = await import('../packages/cognito-code-grant/src/adapters/fastify.ts');
-  const { createCognitoLogin } = await import(
-    '../packages/cognito-code-grant/src/http/login/create-login.ts'
-  );
+  const { cognito } = await import('cognito-code-grant/fastify');
+  const { createCognitoLogin } = await import('cognito-code-grant');
   const { createFakeCognito } = await import('../packages/cognito-code-grant/test/login/fake-cognito.ts');
   const fake = createFakeCognito({ now: Date.now });
   const cleanups: (() => Promise<void>)[] = [];
@@ -77,9 +75,7 @@ async function serve(): Promise<void> {
     createCognitoLogin({ pool: fake.pool, appUrl: APP, session, fetch: fake.fetch, cookieName });
 
   logins.cookie = make('bench-cookie', { mode: 'cookie', secrets: [SECRET] });
-  const { createMemorySessionStore } = await import(
-    '../packages/cognito-code-grant/src/store/memory/session-store.ts'
-  );
+  const { createMemorySessionStore } = await import('cognito-code-grant');
   logins.memory = make('bench-memory', {
     mode: 'store',
     store: createMemorySessionStore(),
@@ -89,9 +85,7 @@ async function serve(): Promise<void> {
   const redisUrl = process.env['TEST_REDIS_URL'];
   if (redisUrl) {
     const { Redis } = await import('ioredis');
-    const { createRedisSessionStore } = await import(
-      '../packages/cognito-code-grant/src/store/redis/index.ts'
-    );
+    const { createRedisSessionStore } = await import('cognito-code-grant/redis');
     const redis = new Redis(redisUrl);
     const prefix = `ccgbench:${randomBytes(4).toString('hex')}:`;
     const store = createRedisSessionStore(redis, { prefix });
@@ -117,14 +111,9 @@ async function serve(): Promise<void> {
 
   const pgUrl = process.env['TEST_POSTGRES_URL'];
   if (pgUrl) {
-    const { Kysely, Migrator, PostgresDialect } = await import('kysely');
+    const { Kysely, PostgresDialect } = await import('kysely');
     const { default: pg } = await import('pg');
-    const { sessionMigrations } = await import(
-      '../packages/cognito-code-grant/src/store/kysely/migrations/sessions.ts'
-    );
-    const { createSqlSessionStore } = await import(
-      '../packages/cognito-code-grant/src/store/kysely/session-store.ts'
-    );
+    const { createSqlSessionStore, migrate } = await import('cognito-code-grant/kysely');
     const schema = `ccg_bench_${randomBytes(4).toString('hex')}`;
     const admin = new pg.Pool({ connectionString: pgUrl, max: 1 });
     await admin.query(`CREATE SCHEMA ${schema}`);
@@ -136,14 +125,7 @@ async function serve(): Promise<void> {
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
     // A prefix of its own: NOTIFY channels are per database, not per schema.
     const tablePrefix = `b${randomBytes(4).toString('hex')}_`;
-    const migrations = sessionMigrations(tablePrefix);
-    const migrated = await new Migrator({
-      db,
-      provider: { getMigrations: async () => migrations },
-      migrationTableName: `${tablePrefix}migrations`,
-      migrationLockTableName: `${tablePrefix}migrations_lock`,
-    }).migrateToLatest();
-    if (migrated.error) throw migrated.error;
+    await migrate(db, { tablePrefix });
     const store = createSqlSessionStore(db, { tablePrefix });
     const pushStore = createSqlSessionStore(db, { tablePrefix, listen: { connectionString: pgUrl } });
     logins.postgresPush = make('bench-push-pg', { mode: 'store', store: pushStore, secrets: [SECRET] });

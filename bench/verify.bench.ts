@@ -13,9 +13,8 @@
  * Run alone: `node --conditions=ccg-source --import tsx bench/verify.bench.ts`
  */
 import { verify as cryptoVerify } from 'node:crypto';
-import { definePool } from '../packages/cognito-code-grant/src/config/pool.ts';
-import { createCognitoVerifier } from '../packages/cognito-code-grant/src/jwt/verifier.ts';
-import { createTestPool } from '../packages/cognito-code-grant/src/testing/tokens.ts';
+import { definePool, createCognitoVerifier } from 'cognito-code-grant';
+import { createTestPool } from 'cognito-code-grant/testing';
 import {
   type BenchRow,
   interleaved,

@@ -1,8 +1,7 @@
 import Fastify from 'fastify';
-import { definePool } from '../../packages/cognito-code-grant/src/config/pool.ts';
-import { createCognitoVerifier } from '../../packages/cognito-code-grant/src/jwt/verifier.ts';
-import { createTestPool } from '../../packages/cognito-code-grant/src/testing/tokens.ts';
-import { cognito } from '../../packages/cognito-code-grant/src/adapters/fastify.ts';
+import { definePool, createCognitoVerifier } from 'cognito-code-grant';
+import { createTestPool } from 'cognito-code-grant/testing';
+import { cognito } from 'cognito-code-grant/fastify';
 const test = createTestPool({ lifetimeSeconds: 86_400 });
 const pool = definePool({ userPoolId: test.userPoolId, clientId: test.clientId, issuer: test.issuer });
 const verifier = createCognitoVerifier({ pools: pool });

@@ -85,7 +85,7 @@ export {
   type ServerErrorRequest,
   describeServerError,
   logServerError,
-} from './http/server-errors.ts';
+} from './errors/server-errors.ts';
 export { type BearerChallenge, bearerChallenge } from './http/www-authenticate.ts';
 export { type AuthenticationOptions, authenticatorsFrom } from './http/auth-options.ts';
 export {

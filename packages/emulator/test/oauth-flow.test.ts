@@ -8,8 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import * as client from 'openid-client';
-import { definePool } from '../../cognito-code-grant/src/config/pool.ts';
-import { createCognitoVerifier } from '../../cognito-code-grant/src/jwt/verifier.ts';
+import { definePool, createCognitoVerifier } from 'cognito-code-grant';
 import { DEMO_CLIENTS, DEMO_PASSWORD, hostedSignIn, type RunningEmulator, start } from '../src/index.ts';
 
 const CALLBACK = 'http://localhost:3000/auth/callback';

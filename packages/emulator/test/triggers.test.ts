@@ -12,7 +12,7 @@ import {
   CognitoIdentityProviderClient,
   CreateGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { verifyWebhook, WEBHOOK_HEADERS } from '../../cognito-code-grant/src/trigger/signature.ts';
+import { verifyWebhook, WEBHOOK_HEADERS } from 'cognito-code-grant';
 import {
   DEMO_CLIENTS,
   DEMO_PASSWORD,

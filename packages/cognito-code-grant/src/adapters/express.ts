@@ -24,7 +24,7 @@ import {
   reportServerError,
   type ServerErrorListener,
   serverErrorListener,
-} from '../http/server-errors.ts';
+} from '../errors/server-errors.ts';
 import {
   type AuthMode,
   authorize,
@@ -59,7 +59,7 @@ declare global {
 
 export type { AuthMode, RouteRequirements } from '../http/guards.ts';
 export type { Principal } from '../principal/principal.ts';
-export type { ServerErrorListener, ServerErrorRequest } from '../http/server-errors.ts';
+export type { ServerErrorListener, ServerErrorRequest } from '../errors/server-errors.ts';
 
 export interface CognitoAuthOptions extends AuthenticationOptions, RouteRequirements, ExpressErrorOptions {
   /** Default `required`. Use `optional` for an app-wide middleware followed by `requireAuth()`. */

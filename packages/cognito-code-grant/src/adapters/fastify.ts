@@ -44,7 +44,7 @@ import {
   reportServerError,
   type ServerErrorListener,
   serverErrorListener,
-} from '../http/server-errors.ts';
+} from '../errors/server-errors.ts';
 import {
   type AuthMode,
   type ResolvedRequirements,
@@ -78,7 +78,7 @@ declare module 'fastify' {
 
 export type { AuthMode, RouteRequirements } from '../http/guards.ts';
 export type { Principal } from '../principal/principal.ts';
-export type { ServerErrorListener, ServerErrorRequest } from '../http/server-errors.ts';
+export type { ServerErrorListener, ServerErrorRequest } from '../errors/server-errors.ts';
 
 export interface CognitoFastifyOptions extends AuthenticationOptions {
   /** Mode of routes without `config.auth`. Default `required`: a route is public only when it says so. */

@@ -17,7 +17,7 @@ import {
   reportServerError,
   type ServerErrorListener,
   serverErrorListener,
-} from '../http/server-errors.ts';
+} from '../errors/server-errors.ts';
 import { type AuthMode, type RouteRequirements, resolveAuth, resolveRequirements } from '../http/guards.ts';
 import { webRequestLike } from '../http/request-like.ts';
 import type { AuthOutcome, Authenticator, RouteHandler } from '../http/types.ts';
@@ -29,7 +29,7 @@ import { jsonResponse } from '../util/json-response.ts';
 export type { AuthMode, RouteRequirements } from '../http/guards.ts';
 export { webRequestLike } from '../http/request-like.ts';
 export type { Principal } from '../principal/principal.ts';
-export type { ServerErrorListener, ServerErrorRequest } from '../http/server-errors.ts';
+export type { ServerErrorListener, ServerErrorRequest } from '../errors/server-errors.ts';
 
 /** Largest form body read for the `access_token` check; a larger form with a bearer token is 413. */
 const MAX_FORM_CHECK_BYTES = 1024 * 1024;

@@ -13,7 +13,7 @@
 import type { PoolConfig } from '../config/pool.ts';
 import { channels, codeOf } from '../observability/channels.ts';
 import { CognitoAuthError } from '../errors/errors.ts';
-import { describeServerError } from '../http/server-errors.ts';
+import { describeServerError } from '../errors/server-errors.ts';
 import { JwksCache, type JwksErrorListener, MIN_JWKS_COOLDOWN_MS } from '../jwks/cache.ts';
 import type { CognitoClaims } from './claims.ts';
 import { checkClaimTypes, checkUseAndClient, deepFreeze } from './claim-checks.ts';

@@ -13,7 +13,7 @@ import {
   reportServerError,
   type ServerErrorListener,
   serverErrorListener,
-} from '../http/server-errors.ts';
+} from '../errors/server-errors.ts';
 import type { RouteHandler } from '../http/types.ts';
 import { jsonResponse } from '../util/json-response.ts';
 import { declaredLength, readStreamCapped } from '../util/read-capped.ts';

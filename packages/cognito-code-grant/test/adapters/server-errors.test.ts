@@ -14,7 +14,7 @@ import { cognitoAuth, errorHandler } from '../../src/adapters/express.ts';
 import { cognito, cognitoErrorHandler } from '../../src/adapters/fastify.ts';
 import { routeRequest, withAuth } from '../../src/adapters/web.ts';
 import { CognitoAuthError, hasErrorCode } from '../../src/errors/errors.ts';
-import { describeServerError, pathOf, type ServerErrorRequest } from '../../src/http/server-errors.ts';
+import { describeServerError, pathOf, type ServerErrorRequest } from '../../src/errors/server-errors.ts';
 import type { Authenticator } from '../../src/http/types.ts';
 import { createCognitoEventsRoute } from '../../src/trigger/events-route.ts';
 import { signWebhook } from '../../src/trigger/signature.ts';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeServerError } from '../../src/http/server-errors.ts';
+import { describeServerError } from '../../src/errors/server-errors.ts';
 import { setup } from './harness.ts';
 
 test('callback: a refused fresh token is a 400 for the browser and one report per cause for the operator', async () => {

@@ -10,7 +10,7 @@ import { sessionPrincipal } from '../../principal/session-principal.ts';
 import { parseCookies } from '../../session/cookies.ts';
 import { type LoginState, clearLoginState, readLoginState } from '../../session/login-state.ts';
 import { channels, codeOf } from '../../observability/channels.ts';
-import { pathOf } from '../server-errors.ts';
+import { pathOf } from '../../errors/server-errors.ts';
 import type { LoginContext } from './context.ts';
 import { redirect } from './responses.ts';
 import { endSession } from './session-end.ts';

@@ -14,7 +14,7 @@ import { MAX_COOKIE_AGE, type SameSite, isCookieDomain } from '../../session/coo
 import { validateSecrets } from '../../session/keys.ts';
 import { isRevocationStore } from '../../session/revocation.ts';
 import type { Lifetimes } from '../../session/session-data.ts';
-import { type ServerErrorListener, logServerError, serverErrorListener } from '../server-errors.ts';
+import { type ServerErrorListener, logServerError, serverErrorListener } from '../../errors/server-errors.ts';
 import type { CognitoLoginOptions, SessionOptions } from './options.ts';
 import type { ErrorPageRenderer } from './responses.ts';
 

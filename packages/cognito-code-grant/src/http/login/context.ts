@@ -12,7 +12,7 @@ import { prefixedName } from '../../session/cookies.ts';
 import { type SessionKeys, deriveSessionKeys } from '../../session/keys.ts';
 import type { LoginStateCookies } from '../../session/login-state.ts';
 import { revocationList } from '../../session/revocation.ts';
-import { reportServerError } from '../server-errors.ts';
+import { reportServerError } from '../../errors/server-errors.ts';
 import type { RequestLike } from '../types.ts';
 import type { LoginConfig } from './config.ts';
 import { errorAnswer } from './responses.ts';

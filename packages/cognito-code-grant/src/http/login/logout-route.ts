@@ -7,7 +7,7 @@ import { buildLogoutUrl } from '../../oauth/logout-url.ts';
 import { parseCookies } from '../../session/cookies.ts';
 import { csrfTokenMatches, isSameOriginRequest } from '../../session/csrf.ts';
 import { declaredLength, readStreamCapped } from '../../util/read-capped.ts';
-import { reportServerError } from '../server-errors.ts';
+import { reportServerError } from '../../errors/server-errors.ts';
 import type { LoginContext } from './context.ts';
 import { requestBaseUrl } from './proxy-trust.ts';
 import { json, redirect, wantsJson } from './responses.ts';

@@ -12,7 +12,7 @@ import type { RevocationStore } from '../../session/revocation.ts';
 import type { SessionOrigins } from '../../session/session-origin.ts';
 import type { SessionStore } from '../../session/store.ts';
 import type { HeaderSource } from '../request-like.ts';
-import type { ServerErrorListener } from '../server-errors.ts';
+import type { ServerErrorListener } from '../../errors/server-errors.ts';
 import type { Authenticator, RouteHandler } from '../types.ts';
 import type { ErrorPageRenderer } from './responses.ts';
 

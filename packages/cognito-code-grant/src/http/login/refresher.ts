@@ -11,7 +11,7 @@ import { refreshedPrincipal, sessionPrincipal } from '../../principal/session-pr
 import type { Cookies } from '../../session/backends.ts';
 import type { SessionState } from '../../session/session-data.ts';
 import { channels, codeOf } from '../../observability/channels.ts';
-import { reportServerError } from '../server-errors.ts';
+import { reportServerError } from '../../errors/server-errors.ts';
 import type { RequestLike } from '../types.ts';
 import type { LoginContext } from './context.ts';
 import { atHashMatches } from './callback-route.ts';

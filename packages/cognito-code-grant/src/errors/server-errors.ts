@@ -3,7 +3,7 @@
  * to the client with a code only; this is where the operator gets to see them. Every adapter and
  * the login routes call an `onServerError` listener for each such answer.
  */
-import { CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
+import { CognitoAuthError, isCognitoAuthError } from './errors.ts';
 
 /** What a listener learns of the request: its method and path (never the query, which may hold an authorization code). */
 export interface ServerErrorRequest {
