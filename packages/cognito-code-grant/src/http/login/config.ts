@@ -63,7 +63,7 @@ export interface LoginConfig {
   readonly renderErrorPage: ErrorPageRenderer | undefined;
   readonly verifier: Pick<CognitoVerifier, 'verify'> | undefined;
   readonly fetch: FetchLike | undefined;
-  readonly oauthTimeoutMs: number | undefined;
+  readonly oauthTimeoutMs: number;
 }
 
 const DAY = 86_400;
@@ -204,6 +204,6 @@ export function resolveLoginConfig(options: CognitoLoginOptions): LoginConfig {
     renderErrorPage: errorPageRenderer(options.renderErrorPage),
     verifier: options.verifier,
     fetch: options.fetch,
-    oauthTimeoutMs: options.oauthTimeoutMs,
+    oauthTimeoutMs: integer('oauthTimeoutMs', options.oauthTimeoutMs, 10_000, 1, 600_000),
   });
 }

@@ -149,7 +149,7 @@ export interface CognitoLoginOptions {
   /** Clock in epoch ms. Default `Date.now`. */
   readonly now?: (() => number) | undefined;
   readonly randomBytes?: RandomBytes | undefined;
-  /** Timeout of token, refresh and revoke calls. Default 10 000 ms. */
+  /** Timeout of token, refresh and revoke calls: an integer from 1 to 600 000 ms. Default 10 000 ms. */
   readonly oauthTimeoutMs?: number | undefined;
   /** Lifetime of a login attempt. Default 600 s. */
   readonly loginTimeoutSeconds?: number | undefined;
