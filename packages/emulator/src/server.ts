@@ -207,7 +207,9 @@ export async function start(options: EmulatorOptions = {}): Promise<RunningEmula
         sendJson(res, 500, { error: 'server_error' });
       })
       .finally(() => {
-        log(`${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`);
+        // The cognito-idp endpoint is one path: name the operation.
+        const op = String(req.headers['x-amz-target'] ?? '').split('.')[1];
+        log(`${req.method} ${(req.url ?? '').split('?')[0]}${op ? ` ${op}` : ''} ${res.statusCode}`);
         if (options.stateFile && state.version !== savedVersion && !saveTimer) {
           saveTimer = setTimeout(persist, 100);
           saveTimer.unref();

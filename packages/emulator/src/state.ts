@@ -401,14 +401,19 @@ export class EmulatorState {
     this.fire(source, pool, user, {});
   }
 
-  deleteUserAttributes(pool: PoolState, user: User, names: string[]): void {
+  deleteUserAttributes(
+    pool: PoolState,
+    user: User,
+    names: string[],
+    source = 'Emulator_AdminDeleteUserAttributes',
+  ): void {
     for (const k of names) {
       checkAttributeName(k, false);
       delete user.attributes[k];
     }
     user.updatedAt = this.now();
     this.version++;
-    this.fire('Emulator_AdminDeleteUserAttributes', pool, user, {});
+    this.fire(source, pool, user, {});
   }
 
   setEnabled(pool: PoolState, user: User, enabled: boolean): void {

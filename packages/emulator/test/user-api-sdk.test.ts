@@ -13,6 +13,7 @@ import {
   ChangePasswordCommand,
   CognitoIdentityProviderClient,
   ConfirmSignUpCommand,
+  DeleteUserAttributesCommand,
   DeleteUserCommand,
   ForgotPasswordCommand,
   GetUserAttributeVerificationCodeCommand,
@@ -476,6 +477,15 @@ describe('user API through the AWS SDK v3 client', () => {
     );
     const verified = await sdk.send(new GetUserCommand({ AccessToken }));
     assert.equal(verified.UserAttributes?.find((a) => a.Name === 'email_verified')?.Value, 'true');
+
+    assert.equal(verified.UserAttributes?.find((a) => a.Name === 'name')?.Value, 'Gina');
+    await sdk.send(new DeleteUserAttributesCommand({ AccessToken, UserAttributeNames: ['name'] }));
+    const without = await sdk.send(new GetUserCommand({ AccessToken }));
+    assert.equal(
+      without.UserAttributes?.find((a) => a.Name === 'name'),
+      undefined,
+    );
+    assert.equal(emu.triggers.at(-1)?.triggerSource, 'Emulator_DeleteUserAttributes');
 
     await rejectsWith(
       sdk.send(

@@ -1,8 +1,9 @@
 /**
  * A signed-in user's own account, by access token (scope `aws.cognito.signin.user.admin`):
  * GetUser, UpdateUserAttributes (a changed auto-verified e-mail or phone becomes unverified and
- * gets a code), GetUserAttributeVerificationCode, VerifyUserAttribute and DeleteUser. Events:
- * `Emulator_UpdateUserAttributes` and `Emulator_DeleteUser` (no Cognito trigger fires there).
+ * gets a code), DeleteUserAttributes, GetUserAttributeVerificationCode, VerifyUserAttribute and
+ * DeleteUser. Events: `Emulator_UpdateUserAttributes`, `Emulator_DeleteUserAttributes` and
+ * `Emulator_DeleteUser` (no Cognito trigger fires there).
  */
 import { ApiError } from '../api-error.ts';
 import { checkAttributeName } from '../attributes.ts';
@@ -50,6 +51,16 @@ export const updateUserAttributes: UserOperation = (ctx, p) => {
     sendCode(ctx, pool, user, `verify_${name}`, name),
   );
   return list.length > 0 ? { CodeDeliveryDetailsList: list } : {};
+};
+
+export const deleteUserAttributes: UserOperation = (ctx, p) => {
+  const { pool, user } = userOfAccessToken(ctx, p);
+  const names = p['UserAttributeNames'];
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) {
+    throw new ApiError('InvalidParameterException', 'UserAttributeNames must be a list of strings');
+  }
+  ctx.state.deleteUserAttributes(pool, user, names as string[], 'Emulator_DeleteUserAttributes');
+  return {};
 };
 
 export const getUserAttributeVerificationCode: UserOperation = (ctx, p) => {

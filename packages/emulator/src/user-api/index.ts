@@ -6,6 +6,7 @@ import type { Operation } from '../aws-json.ts';
 import type { Context } from '../context.ts';
 import {
   deleteUser,
+  deleteUserAttributes,
   getUser,
   getUserAttributeVerificationCode,
   updateUserAttributes,
@@ -26,6 +27,7 @@ const OPERATIONS: Record<string, UserOperation> = {
   RespondToAuthChallenge: respondToAuthChallenge,
   GetUser: getUser,
   UpdateUserAttributes: updateUserAttributes,
+  DeleteUserAttributes: deleteUserAttributes,
   GetUserAttributeVerificationCode: getUserAttributeVerificationCode,
   VerifyUserAttribute: verifyUserAttribute,
   ChangePassword: changePassword,
