@@ -163,7 +163,7 @@ export function createFakeCognito(options: {
           if (!user || fake.revoked.has(rt)) return json({ error: 'invalid_grant' }, 400);
           const origin = origins.get(rt) ?? 'origin-unknown';
           const accessToken = issue(user, times, origin);
-          const extra = fake.refreshIdClaims?.(accessToken) ?? {};
+          const extra = { ...fake.idClaims?.(accessToken), ...fake.refreshIdClaims?.(accessToken) };
           const out: Record<string, unknown> = {
             id_token: testPool.idToken(user, { claims: { ...times, origin_jti: origin, ...extra } }),
             access_token: accessToken,

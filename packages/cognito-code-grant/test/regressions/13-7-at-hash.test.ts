@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { hasErrorCode } from '../../src/errors/errors.ts';
 import { type Mode, setup } from '../login/harness.ts';
 
 const atHash = (token: string) =>
@@ -30,6 +31,16 @@ for (const mode of ['cookie', 'store'] as Mode[]) {
       assert.ok((await h.authenticate()).principal);
       const h2 = setup(mode);
       assert.equal((await h2.signIn()).status, 302);
+    });
+
+    test('a refresh whose ID token has the at_hash of another access token ends the session', async () => {
+      const h = setup(mode);
+      h.fake.idClaims = (accessToken) => ({ at_hash: atHash(accessToken) });
+      await h.signIn();
+      h.fake.idClaims = () => ({ at_hash: atHash('another.access.token') });
+      h.clock.t += 3600_000;
+      await assert.rejects(h.authenticate(), (e: unknown) => hasErrorCode(e, 'REFRESH_FAILED'));
+      assert.equal((await h.authenticate()).principal, null, 'the session has ended');
     });
   });
 }

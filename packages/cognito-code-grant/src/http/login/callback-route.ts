@@ -3,9 +3,10 @@
  * exchanges the code, verifies both tokens and the nonce, replaces any previous session with a
  * new one, and sends the browser back where the login started.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { CognitoAuthError, hasErrorCode, isCognitoAuthError } from '../../errors/errors.ts';
 import type { VerifiedToken } from '../../jwt/verified.ts';
+import { atHashMatches, grantsOpenId } from '../../oauth/token-binding.ts';
 import { sessionPrincipal } from '../../principal/session-principal.ts';
 import { parseCookies } from '../../session/cookies.ts';
 import { type LoginState, clearLoginState, readLoginState } from '../../session/login-state.ts';
@@ -25,24 +26,11 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** OIDC Core 3.1.3.8: base64url of the left half of SHA-256 (the ID token is RS256) of the access token. */
-function accessTokenHash(accessToken: string): string {
-  return createHash('sha256').update(accessToken, 'ascii').digest().subarray(0, 16).toString('base64url');
-}
-
-/** True when the ID token has no `at_hash`, or the one of `accessToken` (sign-in and refresh). */
-export function atHashMatches(id: VerifiedToken, accessToken: string): boolean {
-  const atHash = id.claims.at_hash;
-  return (
-    atHash === undefined || (typeof atHash === 'string' && sameText(atHash, accessTokenHash(accessToken)))
-  );
-}
-
 /** The tokens of the code exchange belong together and to an OpenID sign-in. */
 function checkTokenResponse(scope: string | undefined, id: VerifiedToken, accessToken: string): void {
   // A response that names its scopes without openid is not an OpenID Connect sign-in, whatever
   // else it carries (an ID token from elsewhere would pass the other checks).
-  if (scope !== undefined && !scope.split(' ').includes('openid')) {
+  if (!grantsOpenId(scope)) {
     throw new CognitoAuthError(
       'OPENID_SCOPE_MISSING',
       'The token response was not granted the openid scope',
@@ -51,7 +39,7 @@ function checkTokenResponse(scope: string | undefined, id: VerifiedToken, access
       },
     );
   }
-  if (!atHashMatches(id, accessToken)) {
+  if (!atHashMatches(id.claims.at_hash, accessToken)) {
     throw new CognitoAuthError(
       'CALLBACK_INVALID',
       'The ID token does not belong to the access token (at_hash)',

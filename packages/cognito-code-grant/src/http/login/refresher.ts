@@ -6,6 +6,7 @@
  */
 import { CognitoAuthError, hasErrorCode, isCognitoAuthError } from '../../errors/errors.ts';
 import { isPermanentRefreshFailure } from '../../oauth/client.ts';
+import { atHashMatches, grantsOpenId } from '../../oauth/token-binding.ts';
 import { randomToken } from '../../util/random.ts';
 import { refreshedPrincipal, sessionPrincipal } from '../../principal/session-principal.ts';
 import type { Cookies } from '../../session/backends.ts';
@@ -14,7 +15,6 @@ import { channels, codeOf } from '../../observability/channels.ts';
 import { reportServerError } from '../../errors/server-errors.ts';
 import type { RequestLike } from '../types.ts';
 import type { LoginContext } from './context.ts';
-import { atHashMatches } from './callback-route.ts';
 import { endSession } from './session-end.ts';
 
 export type RefreshResult = { state: SessionState; setCookies: string[] };
@@ -67,15 +67,11 @@ export function createRefresher(ctx: LoginContext): Refresher {
         details: { error: 'invalid_grant' },
       });
     }
-    // As at the callback (OIDC Core 12.2): the ID token must belong to the access token sent with it.
-    if (id && !atHashMatches(id, tokens.accessToken)) {
-      throw new CognitoAuthError(
-        'REFRESH_FAILED',
-        'The refreshed ID token does not belong to the access token',
-        {
-          details: { error: 'invalid_grant' },
-        },
-      );
+    // The same binding as at the callback: tokens that do not belong together end the session.
+    if ((id && !atHashMatches(id.claims.at_hash, tokens.accessToken)) || !grantsOpenId(tokens.scope)) {
+      throw new CognitoAuthError('REFRESH_FAILED', 'The refreshed tokens do not belong together', {
+        details: { error: 'invalid_grant' },
+      });
     }
     return {
       ...state,
