@@ -136,8 +136,8 @@ export async function createApp(config: ArticlesAppConfig): Promise<ArticlesApp>
         isCognitoAuthError(error) &&
         (error.code === 'SESSION_EXPIRED' || error.code === 'REFRESH_FAILED')
       ) {
-        const cookies = error.details?.['setCookies'];
-        if (Array.isArray(cookies)) res.append('set-cookie', cookies.map(String));
+        const cookies = error.details?.setCookies;
+        if (cookies) res.append('set-cookie', [...cookies]);
         res.redirect(303, login.loginPath('/'));
         return;
       }

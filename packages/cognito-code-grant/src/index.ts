@@ -1,8 +1,13 @@
 /** Curated re-exports only; no logic lives here. */
 export {
+  type AnyCognitoAuthError,
   CognitoAuthError,
   type CognitoAuthErrorCode,
+  type CognitoAuthErrorDetails,
+  type CognitoAuthErrorDetailsMap,
   type CognitoAuthErrorOptions,
+  type OAuthFailureDetails,
+  type SessionEndedDetails,
   ERROR_CODES,
   ERROR_STATUS,
   hasErrorCode,

@@ -76,39 +76,97 @@ export const ERROR_CODES = Object.freeze(Object.keys(ERROR_STATUS) as CognitoAut
 
 const BRAND = Symbol.for('cognito-code-grant.error');
 
-export interface CognitoAuthErrorOptions {
-  cause?: unknown;
-  /** Safe, non-secret details for logs (never a token or secret). */
-  details?: Record<string, unknown>;
+/** Details of a session that ended (SESSION_EXPIRED, REFRESH_FAILED from the authenticator). */
+export type SessionEndedDetails = {
+  /** `Set-Cookie` values clearing the ended session: send them with the answer. */
+  readonly setCookies?: readonly string[];
+  /** Where a page should send the browser to sign in again (`{prefix}/login?returnTo=...`). */
+  readonly loginPath?: string;
+};
+
+/** Details of a refused or failed call to Cognito's OAuth endpoints. */
+export type OAuthFailureDetails = {
+  /** The HTTP status Cognito answered, when it answered. */
+  readonly status?: number;
+  /** The OAuth `error` code (`invalid_grant`, ...), never the rest of the body. */
+  readonly error?: string;
+};
+
+/**
+ * The `details` each code carries (safe for logs; never sent to the client). Codes not listed
+ * carry none, or free-form details. `switch (error.code)` narrows `error.details` to its entry.
+ */
+export interface CognitoAuthErrorDetailsMap {
+  GROUP_REQUIRED: { readonly groups: readonly string[] };
+  /** The scopes the route requires (set by the route guards, for the `WWW-Authenticate` challenge). */
+  SCOPE_REQUIRED: { readonly scopes?: readonly string[] };
+  SESSION_EXPIRED: SessionEndedDetails;
+  REFRESH_FAILED: SessionEndedDetails & OAuthFailureDetails;
+  TOKEN_EXCHANGE_FAILED: OAuthFailureDetails;
+  /** `reason`: the verification code of a refused token, or `at_hash`. */
+  CALLBACK_INVALID: OAuthFailureDetails & { readonly reason?: string };
+  /** `error`: the OAuth error code Cognito sent to the callback (validated). */
+  CALLBACK_IDP_ERROR: { readonly error: string };
+  /** `scope`: what the token response granted. */
+  OPENID_SCOPE_MISSING: { readonly scope: string };
+  SESSION_TOO_LARGE: { readonly sealedBytes: number; readonly limitBytes: number };
+  REQUEST_TOO_LARGE: { readonly limit?: number };
+  METHOD_NOT_ALLOWED: { readonly allow: string };
+  /** `timeoutMs`: the deadline that passed, when the call timed out. */
+  STORE_FAILED: { readonly timeoutMs?: number };
+  MIGRATION_FAILED: { readonly failed: string | undefined };
 }
 
-export class CognitoAuthError extends Error {
+/** The details of `C`: its entry in the map (other keys readable as unknown), else free-form. */
+export type CognitoAuthErrorDetails<C extends CognitoAuthErrorCode = CognitoAuthErrorCode> =
+  C extends keyof CognitoAuthErrorDetailsMap
+    ? CognitoAuthErrorDetailsMap[C] & Readonly<Record<string, unknown>>
+    : Readonly<Record<string, unknown>>;
+
+export interface CognitoAuthErrorOptions<C extends CognitoAuthErrorCode = CognitoAuthErrorCode> {
+  cause?: unknown;
+  /** Safe, non-secret details for logs (never a token or secret). */
+  details?: CognitoAuthErrorDetails<C>;
+}
+
+export class CognitoAuthError<C extends CognitoAuthErrorCode = CognitoAuthErrorCode> extends Error {
   override readonly name = 'CognitoAuthError';
-  readonly code: CognitoAuthErrorCode;
+  readonly code: C;
   /** The HTTP status an adapter answers with. */
   readonly status: number;
-  readonly details: Readonly<Record<string, unknown>> | undefined;
+  readonly details: CognitoAuthErrorDetails<C> | undefined;
 
-  constructor(code: CognitoAuthErrorCode, message: string, options: CognitoAuthErrorOptions = {}) {
+  constructor(code: C, message: string, options: CognitoAuthErrorOptions<C> = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = ERROR_STATUS[code];
-    this.details = options.details ? Object.freeze({ ...options.details }) : undefined;
+    this.details = options.details
+      ? (Object.freeze({ ...options.details }) as CognitoAuthErrorDetails<C>)
+      : undefined;
     Object.defineProperty(this, BRAND, { value: true });
   }
 
   /** The body an adapter sends: code and message only, no cause, no details. */
-  toJSON(): { error: CognitoAuthErrorCode; message: string } {
+  toJSON(): { error: C; message: string } {
     return { error: this.code, message: this.message };
   }
 }
 
+/**
+ * A CognitoAuthError of any one code: a union discriminated by `code`, so that
+ * `switch (error.code)` narrows `error.details` (what `isCognitoAuthError` gives).
+ */
+export type AnyCognitoAuthError = { [C in CognitoAuthErrorCode]: CognitoAuthError<C> }[CognitoAuthErrorCode];
+
 /** True for errors of this library, from any loaded copy (ESM or CJS). */
-export function isCognitoAuthError(value: unknown): value is CognitoAuthError {
+export function isCognitoAuthError(value: unknown): value is AnyCognitoAuthError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 }
 
 /** True when `value` is one of this library's errors with the given code. */
-export function hasErrorCode(value: unknown, code: CognitoAuthErrorCode): value is CognitoAuthError {
+export function hasErrorCode<C extends CognitoAuthErrorCode>(
+  value: unknown,
+  code: C,
+): value is CognitoAuthError<C> {
   return isCognitoAuthError(value) && value.code === code;
 }

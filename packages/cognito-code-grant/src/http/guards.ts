@@ -107,7 +107,7 @@ export function authorize(
       if (
         isCognitoAuthError(error) &&
         error.code === 'SCOPE_REQUIRED' &&
-        error.details?.['scopes'] === undefined
+        error.details?.scopes === undefined
       ) {
         throw new CognitoAuthError('SCOPE_REQUIRED', error.message, {
           cause: error,
@@ -197,9 +197,12 @@ export async function resolveAuth(
 
 /** The `Set-Cookie` values of a SESSION_EXPIRED / REFRESH_FAILED error, or undefined. */
 function sessionEnded(error: unknown): readonly string[] | undefined {
-  if (!isCognitoAuthError(error) || (error.code !== 'SESSION_EXPIRED' && error.code !== 'REFRESH_FAILED')) {
-    return undefined;
+  if (!isCognitoAuthError(error)) return undefined;
+  switch (error.code) {
+    case 'SESSION_EXPIRED':
+    case 'REFRESH_FAILED':
+      return error.details?.setCookies ?? NONE;
+    default:
+      return undefined;
   }
-  const cookies = error.details?.['setCookies'];
-  return Array.isArray(cookies) ? cookies.filter((c): c is string => typeof c === 'string') : NONE;
 }

@@ -30,7 +30,7 @@ function sameText(a: string, b: string): boolean {
 function checkTokenResponse(scope: string | undefined, id: VerifiedToken, accessToken: string): void {
   // A response that names its scopes without openid is not an OpenID Connect sign-in, whatever
   // else it carries (an ID token from elsewhere would pass the other checks).
-  if (!grantsOpenId(scope)) {
+  if (scope !== undefined && !grantsOpenId(scope)) {
     throw new CognitoAuthError(
       'OPENID_SCOPE_MISSING',
       'The token response was not granted the openid scope',

@@ -38,8 +38,8 @@ export interface LoginContext {
     setCookies: readonly string[],
     request: RequestLike,
     cause?: unknown,
-    oauthError?: unknown,
-  ): CognitoAuthError;
+    oauthError?: string,
+  ): CognitoAuthError<'SESSION_EXPIRED' | 'REFRESH_FAILED'>;
 }
 
 function createBackend(config: LoginConfig, keys: SessionKeys): SessionBackend {
@@ -119,7 +119,7 @@ export function createLoginContext(config: LoginConfig): LoginContext {
         details: {
           setCookies: [...setCookies],
           loginPath: loginPath(request.method === 'GET' ? request.url : undefined),
-          ...(typeof oauthError === 'string' ? { error: oauthError } : {}),
+          ...(oauthError !== undefined ? { error: oauthError } : {}),
         },
       });
     },

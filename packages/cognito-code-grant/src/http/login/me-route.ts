@@ -18,9 +18,10 @@ export function createMeRoute(
       }
       return json({ principal, csrfToken: csrfTokenFor(ctx.keys.csrf, state.sid) }, 200, setCookies);
     } catch (error) {
-      const setCookies = isCognitoAuthError(error)
-        ? (error.details?.['setCookies'] as string[] | undefined)
-        : undefined;
+      const setCookies =
+        isCognitoAuthError(error) && (error.code === 'SESSION_EXPIRED' || error.code === 'REFRESH_FAILED')
+          ? error.details?.setCookies
+          : undefined;
       // Always JSON here (an XHR from the page), whatever the Accept header says.
       return ctx.answerError(
         new Request(request.url, { method: request.method, headers: { accept: 'application/json' } }),

@@ -148,7 +148,7 @@ export function createRefresher(ctx: LoginContext): Refresher {
         setCookies,
         request,
         error,
-        isCognitoAuthError(error) ? error.details?.['error'] : undefined,
+        hasErrorCode(error, 'REFRESH_FAILED') ? error.details?.error : undefined,
       );
     }
     let setCookies: string[];
