@@ -26,6 +26,10 @@ const USAGE = `Usage:
   cognito-code-grant migrate [--database-url URL] [--table-prefix PREFIX]
   cognito-code-grant sync --user-pool-id ID [--endpoint URL] [--region R]
                           [--database-url URL] [--table-prefix PREFIX] [--dry-run] [--batch-size N]
+                          [--allow-mass-delete] [--max-delete-ratio R]
+      refuses (exit 1, nothing deleted) to delete more than R (default 0.5) of the known users
+      in one run: a wrong pool id or IAM policy looks like a pool that lost its users;
+      --allow-mass-delete when the loss is real
 
   cognito-code-grant doctor [--app-url URL] [--prefix /auth] [--endpoint URL]
       checks COGNITO_* and APP_URL against the user pool (discovery, keys, domain) and, with
@@ -77,6 +81,8 @@ export interface SyncCommand {
   readonly region?: string | undefined;
   readonly dryRun?: boolean | undefined;
   readonly batchSize?: number | undefined;
+  readonly allowMassDelete?: boolean | undefined;
+  readonly maxDeleteRatio?: number | undefined;
 }
 
 function progressBar(io: CliIo): (p: SyncProgress) => void {
@@ -141,6 +147,8 @@ export async function syncAction(cmd: SyncCommand, io: CliIo): Promise<number> {
         ...(cmd.region ? { region: cmd.region } : {}),
         dryRun: cmd.dryRun === true,
         ...(cmd.batchSize ? { batchSize: cmd.batchSize } : {}),
+        allowMassDelete: cmd.allowMassDelete === true,
+        ...(cmd.maxDeleteRatio !== undefined ? { maxDeleteRatio: cmd.maxDeleteRatio } : {}),
         onProgress: progressBar(io),
       });
       io.out(formatReport(report));
@@ -172,6 +180,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         region: { type: 'string' },
         'dry-run': { type: 'boolean' },
         'batch-size': { type: 'string' },
+        'allow-mass-delete': { type: 'boolean' },
+        'max-delete-ratio': { type: 'string' },
         'app-url': { type: 'string' },
         prefix: { type: 'string' },
       },
@@ -194,6 +204,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       const batch = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
       if (batch !== undefined && (!Number.isInteger(batch) || batch < 1))
         throw new UsageError('--batch-size must be a positive integer');
+      const ratioArg = values['max-delete-ratio'];
+      const ratio = ratioArg === undefined ? undefined : Number(ratioArg);
+      if (ratio !== undefined && (ratioArg?.trim() === '' || !(ratio >= 0 && ratio <= 1)))
+        throw new UsageError('--max-delete-ratio must be a number from 0 to 1');
       return await syncAction(
         {
           databaseUrl,
@@ -203,6 +217,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           region: values.region ?? io.env.AWS_REGION,
           dryRun: values['dry-run'],
           batchSize: batch,
+          allowMassDelete: values['allow-mass-delete'],
+          maxDeleteRatio: ratio,
         },
         io,
       );

@@ -40,6 +40,11 @@ export interface SyncStore {
     afterId: number,
     limit: number,
   ): Promise<ReplicaUser[]>;
+  /**
+   * How many live users with a sub are not seen by `runId` (with `runId` undefined: all of them);
+   * the mass-delete guard compares the two.
+   */
+  countUnseenUsers(poolId: string, runId: string | undefined): Promise<number>;
   /** Atomic: the users soft-deleted and their memberships removed together. */
   softDeleteUsers(ids: readonly number[], now: number): Promise<void>;
   listGroups(poolId: string): Promise<ReplicaGroup[]>;

@@ -99,26 +99,47 @@ export function createUserWriter(run: SyncRun, counts: SyncCounts) {
     }
   }
 
-  /** Soft-deletes the users this run did not see (only after a complete ListUsers chain). */
-  async function sweep(): Promise<void> {
+  /**
+   * Soft-deletes the users this run did not see (only after a complete ListUsers chain).
+   * `check(toDelete)` runs before anything is deleted and may refuse (the mass-delete guard); a
+   * dry run counts first too, so it refuses exactly when the real run would.
+   */
+  async function sweep(check: (toDelete: number) => void): Promise<void> {
+    if (dryRun) {
+      let toDelete = 0;
+      await eachUnseen((users) => {
+        for (const u of users) if (!seenSubs?.has(u.sub as string)) toDelete++;
+      });
+      check(toDelete);
+    } else {
+      check(await store.countUnseenUsers(poolId, runId));
+    }
+    await eachUnseen(sweepPage);
+  }
+
+  async function eachUnseen(onPage: (users: ReplicaUser[]) => Promise<void> | void): Promise<void> {
     let afterId = 0;
     for (;;) {
       const users = await store.unseenUsers(poolId, dryRun ? undefined : runId, afterId, 1000);
       if (users.length === 0) return;
       afterId = (users[users.length - 1] as { id: number }).id;
-      const gone = dryRun ? users.filter((u) => !seenSubs?.has(u.sub as string)) : users;
-      counts.deleted += gone.length;
-      for (const u of gone) sweptIds?.add(u.id);
-      if (dryRun || gone.length === 0) continue;
-      const ts = now();
-      await store.softDeleteUsers(
-        gone.map((u) => u.id),
-        ts,
-      );
-      if (events?.has('userDeleted')) {
-        for (const u of gone)
-          await events.userDeleted(Object.freeze({ ...u, deletedAt: ts, updatedAt: ts }), 'sync');
-      }
+      await onPage(users);
+    }
+  }
+
+  async function sweepPage(users: ReplicaUser[]): Promise<void> {
+    const gone = dryRun ? users.filter((u) => !seenSubs?.has(u.sub as string)) : users;
+    counts.deleted += gone.length;
+    for (const u of gone) sweptIds?.add(u.id);
+    if (dryRun || gone.length === 0) return;
+    const ts = now();
+    await store.softDeleteUsers(
+      gone.map((u) => u.id),
+      ts,
+    );
+    if (events?.has('userDeleted')) {
+      for (const u of gone)
+        await events.userDeleted(Object.freeze({ ...u, deletedAt: ts, updatedAt: ts }), 'sync');
     }
   }
 

@@ -13,6 +13,7 @@ import { attributesFromList } from '../replica/normalize.ts';
 import { randomId } from '../util/random.ts';
 import type { KyselyReplica } from '../store/kysely/replica.ts';
 import { createKyselySyncStore } from '../store/kysely/sync-store.ts';
+import { checkMassDelete, massDeleteLimit } from './mass-delete-guard.ts';
 import { syncGroups } from './sync-groups.ts';
 import type { SyncCounts, SyncRun } from './sync-run.ts';
 import { type CognitoUser, createUserWriter } from './sync-users.ts';
@@ -50,6 +51,14 @@ export interface SyncOptions {
   readonly region?: string;
   /** Compute and report the diff, write nothing. Holds the seen subs in memory (about 100 bytes each). */
   readonly dryRun?: boolean;
+  /**
+   * The mass-delete guard: a run that would soft-delete more than this share (0 to 1) of the users
+   * the replica knew, and more than 10 users, refuses with SYNC_FAILED and deletes nothing (a wrong
+   * pool id or a filtering IAM policy looks like a pool whose users were deleted). Default 0.5.
+   */
+  readonly maxDeleteRatio?: number;
+  /** The loss is real: sweep whatever the run did not see, with no limit (CLI `--allow-mass-delete`). */
+  readonly allowMassDelete?: boolean;
   /** Users per write transaction. Default 1000. */
   readonly batchSize?: number;
   readonly onProgress?: (progress: SyncProgress) => void;
@@ -110,6 +119,7 @@ export async function syncPool(options: SyncOptions): Promise<SyncReport> {
   if (!/^[\w-]+_[0-9A-Za-z]+$/.test(poolId))
     throw new CognitoAuthError('CONFIG_INVALID', 'userPoolId is malformed');
   const dryRun = options.dryRun === true;
+  const deleteLimit = massDeleteLimit(options);
   const batchSize = Math.max(1, Math.min(options.batchSize ?? 1000, 5000));
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -196,14 +206,17 @@ export async function syncPool(options: SyncOptions): Promise<SyncReport> {
     // 0. The pool's size, for a progress bar with a total (best effort: an estimate, and it needs
     // its own IAM permission).
     if (options.onProgress !== undefined) usersTotal = await estimatedUsers(client, sdk, poolId);
-    // 1. Users.
+    // 1. Users (the live users known before, for the mass-delete guard).
+    const known = await store.countUnseenUsers(poolId, undefined);
     run.progress('users');
     await listAndApplyUsers(run, counts, batchSize, users.applyUsers);
     log(`users: ${counts.usersSeen} seen, ${counts.created} new, ${counts.updated} changed`);
 
     // 2. Sweep: only now is "not in Cognito" known.
     run.progress('sweep');
-    await users.sweep();
+    await users.sweep((toDelete) =>
+      checkMassDelete(deleteLimit, { toDelete, known, usersSeen: counts.usersSeen }),
+    );
 
     // 3. Groups and memberships.
     run.progress('groups');

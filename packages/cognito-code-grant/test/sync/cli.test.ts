@@ -75,6 +75,39 @@ test('migrate, then sync (dry run, then real) from DATABASE_URL and COGNITO_USER
   }
 });
 
+test('a sync that would delete most users exits 1 naming --allow-mass-delete; the flag proceeds', async () => {
+  const url = `sqlite:${join(dir, 'mass.db')}`;
+  const args = ['sync', '--database-url', url, '--user-pool-id', POOL_ID, '--endpoint', emu.url];
+  assert.equal(await main(args, io().io), 0);
+  const pool = emu.state.pool(POOL_ID);
+  for (let i = 0; i < 100; i++) emu.state.deleteUser(pool, emu.state.getUser(pool, `cli${i}`));
+  const refused = io();
+  assert.equal(await main(args, refused.io), 1);
+  assert.match(refused.err.join(''), /SYNC_FAILED: sync refused to delete 100 of 150 known users/);
+  assert.match(refused.err.join(''), /--allow-mass-delete/);
+  const db = await createDatabase(url);
+  try {
+    const live = () =>
+      db
+        .selectFrom('cognito_users')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('deleted_at', 'is', null)
+        .executeTakeFirstOrThrow()
+        .then((r) => Number(r.n));
+    assert.equal(await live(), 150);
+    assert.equal(await main([...args, '--max-delete-ratio', 'x'], io().io), 2);
+    const dry = io();
+    assert.equal(await main([...args, '--max-delete-ratio', '0.7', '--dry-run'], dry.io), 0);
+    assert.match(dry.out.join(''), /deleted\s+100/);
+    const allowed = io();
+    assert.equal(await main([...args, '--allow-mass-delete'], allowed.io), 0);
+    assert.match(allowed.out.join(''), /deleted\s+100/);
+    assert.equal(await live(), 50);
+  } finally {
+    await db.destroy();
+  }
+});
+
 test('a failing sync exits 1 with a message and no secret', async () => {
   const r = io(false, { AWS_SECRET_ACCESS_KEY: 'super-secret-value' });
   const code = await main(

@@ -236,5 +236,64 @@ export function syncSuite(name: string, factory: DbFactory | undefined, skip?: s
         USERS - 1,
       );
     });
+
+    // Last: it deletes most of the emulator's pool.
+    test('a run that would delete most known users refuses, dry run too, unless allowed', async () => {
+      const pool = emu.state.pool(POOL_ID);
+      const live = async () =>
+        Number(
+          (
+            await db
+              .selectFrom('cognito_users')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('deleted_at', 'is', null)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const known = await live();
+      // A wrong-looking (but complete) ListUsers answer: 2500 of the known users are missing.
+      for (let i = 100; i < 2600; i++) emu.state.deleteUser(pool, emu.state.getUser(pool, `user${i}`));
+      emu.state.updateAttributes(pool, emu.state.getUser(pool, 'user1'), { email: 'seen@example.com' });
+      const refusal = (err: unknown) => {
+        const e = err as { code?: string; message?: string; details?: Record<string, unknown> };
+        assert.equal(e.code, 'SYNC_FAILED');
+        assert.match(e.message ?? '', new RegExp(`refused to delete 2500 of ${known} known users`));
+        assert.match(e.message ?? '', /--allow-mass-delete/);
+        assert.deepEqual(e.details, { toDelete: 2500, known, usersSeen: known - 2500, maxDeleteRatio: 0.5 });
+        return true;
+      };
+      const counter = new StatementCounter();
+      await assert.rejects(
+        syncPool({ db: db.withPlugin(counter), userPoolId: POOL_ID, client, sleep, dryRun: true }),
+        refusal,
+      );
+      assert.equal(counter.writes, 0);
+      let deletedHooks = 0;
+      const replica = createReplica({ db, hooks: { userDeleted: () => void deletedHooks++ } });
+      await assert.rejects(syncPool({ replica, userPoolId: POOL_ID, client, sleep }), refusal);
+      // Nothing swept, no hook fired; the seen users' changes were applied (they are true).
+      assert.equal(await live(), known);
+      assert.equal(deletedHooks, 0);
+      const sub1 = '00000000-0000-4000-8000-000000000001';
+      assert.equal((await replica.getUserBySub(sub1, POOL_ID))?.email, 'seen@example.com');
+      // A higher limit lets the dry run through; the operator's confirmation lets the run through.
+      const dry = await syncPool({
+        db,
+        userPoolId: POOL_ID,
+        client,
+        sleep,
+        dryRun: true,
+        maxDeleteRatio: 0.9,
+      });
+      assert.equal(dry.deleted, 2500);
+      assert.equal(await live(), known);
+      const report = await syncPool({ replica, userPoolId: POOL_ID, client, sleep, allowMassDelete: true });
+      assert.equal(report.deleted, 2500);
+      assert.equal(deletedHooks, 2500);
+      assert.equal(await live(), known - 2500);
+      await assert.rejects(syncPool({ db, userPoolId: POOL_ID, client, maxDeleteRatio: 2 }), {
+        code: 'CONFIG_INVALID',
+      });
+    });
   });
 }

@@ -67,6 +67,17 @@ export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_')
         query = query.where((eb) => eb.or([eb('seen_run', 'is', null), eb('seen_run', '<>', runId)]));
       return ((await query.execute()) as UserRow[]).map(rowToUser);
     },
+    async countUnseenUsers(poolId, runId) {
+      let query = db
+        .selectFrom(t.users)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('pool_id', '=', poolId)
+        .where('deleted_at', 'is', null)
+        .where('sub', 'is not', null);
+      if (runId !== undefined)
+        query = query.where((eb) => eb.or([eb('seen_run', 'is', null), eb('seen_run', '<>', runId)]));
+      return Number((await query.executeTakeFirstOrThrow()).n);
+    },
     async softDeleteUsers(ids, now) {
       await q.transaction(async (trx) => {
         await trx
