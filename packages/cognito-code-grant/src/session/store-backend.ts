@@ -4,24 +4,21 @@
  * without a store read only while it is sure nothing changed: within `revalidateAfterMs`
  * (opt-in), or while the store's push channel is live and has not announced a change.
  */
-import { CognitoAuthError } from '../errors/errors.ts';
 import { type BackendCommon, type Cookies, type SessionBackend, maxAgeFor, storeFailed } from './backends.ts';
-import { type StoreAnswer, batchedGet } from './batched-get.ts';
 import { clearChunked, writeChunked } from './cookies.ts';
 import type { KeyRing } from './keys.ts';
-import { type DecodedSession, type SessionState, sessionExpiresAt } from './session-data.ts';
+import { type SessionState, sessionExpiresAt } from './session-data.ts';
 import { recordOrigin } from './session-origin.ts';
 import {
   createSessionToken,
   hashSessionId,
   hashSessionSecret,
   parseSessionToken,
-  secretHexDigest,
   sessionSecretMatchesHexDigest,
 } from './session-id.ts';
-import { encodeStored, openStored, readStoredHeader, storedDataKey } from './stored-data.ts';
+import { createStoreAccess, loadSession, putSession } from './store-access.ts';
+import { openStored, storedDataKey } from './stored-data.ts';
 import type { SessionStore } from './store.ts';
-
 export interface StoreBackendOptions extends BackendCommon {
   readonly store: SessionStore;
   /** Clock in epoch ms (the revalidation window and expiry of remembered reads). */
@@ -44,263 +41,17 @@ export interface StoreBackendOptions extends BackendCommon {
   ) => void;
 }
 
-/** A session as last read from (or written to) the store by this process. */
-interface Remembered {
-  /** SHA-256(id), the store key: not recomputed on every request. */
-  readonly idHash: string;
-  /** The record's JSON: an unchanged row is not parsed (nor decrypted) again. */
-  readonly data: string;
-  /** The sealed session (opened only with the secret of a matching cookie). */
-  readonly enc: string;
-  readonly secretHash: string;
-  /** SHA-256 of the session secret, as the bytes of its hex form (`secretHexDigest`). */
-  readonly secretDigest: Buffer;
-  /** Set once a request with the right secret opened `enc` (never before the digest matched). */
-  decoded: DecodedSession | undefined;
-  /** The last answer of `read()` for this record, reused while its `seenAt` is unchanged. */
-  answer: { readonly state: SessionState; readonly rewrite: false } | undefined;
-  /** The data key derived from the secret, kept to rewrite the record after a refresh. */
-  key: KeyRing | undefined;
-  /** The record's expiry as the store last reported it (or as this process last set it). */
-  expiresAt: number;
-  /** The store's version of `data` when the store keeps versions (not known after our own write). */
-  version: string | undefined;
-  /** When this process last read or wrote the record (epoch ms). */
-  checkedAt: number;
-  /**
-   * The push epoch in which the read (or write) that produced this entry began; -1 when a
-   * change was announced meanwhile. Trusted without a read only in the current, live epoch.
-   */
-  epoch: number;
-}
-
-/**
- * Bounded LRU of sessions by session id (only ids the store knew get in, so a flood of random
- * cookies cannot fill it). When the store returns the same data it spares the HKDF derivation,
- * the decryption and the JSON parses: a request then costs a store read, a string compare and
- * the constant-time secret check. With `revalidateAfterMs > 0` it also spares the store round
- * trip within the window.
- */
-class SessionCache {
-  readonly #entries = new Map<string, Remembered>();
-  /** idHash -> session id, for the push channel's messages (which name the store key). */
-  readonly #byHash = new Map<string, string>();
-  constructor(readonly max: number) {}
-  get(sid: string): Remembered | undefined {
-    const e = this.#entries.get(sid);
-    if (e) {
-      // Most recently used last.
-      this.#entries.delete(sid);
-      this.#entries.set(sid, e);
-    }
-    return e;
-  }
-  set(sid: string, entry: Remembered): void {
-    if (this.max <= 0) return;
-    this.#entries.delete(sid);
-    while (this.#entries.size >= this.max) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.delete(oldest);
-    }
-    this.#entries.set(sid, entry);
-    this.#byHash.set(entry.idHash, sid);
-  }
-  delete(sid: string): void {
-    const e = this.#entries.get(sid);
-    if (e === undefined) return;
-    this.#entries.delete(sid);
-    this.#byHash.delete(e.idHash);
-  }
-  deleteByHash(idHash: string): void {
-    const sid = this.#byHash.get(idHash);
-    if (sid !== undefined) this.delete(sid);
-  }
-}
-
 /** Store mode: the cookie carries `id.secret` only. */
 export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
   const { store, now } = o;
-  // Reads arriving together go to the store as one query (still one fresh read per request).
-  const get = batchedGet(store);
-  const revalidateAfterMs = o.revalidateAfterMs ?? 0;
-  const cache = new SessionCache(o.cacheSize ?? 1000);
-  // Bumped by every write or delete of this process: a store read that was in flight meanwhile
-  // may have returned the record as it was before (a logout), so its result is not remembered.
-  let writes = 0;
-  // Push invalidation: while the channel is live, an entry read (or written) in the current
-  // epoch is trusted until a message names it. Down or up again: a new epoch, so every entry is
-  // read once more (with its version: no data is sent when nothing changed) before it is trusted.
-  let epoch = 0;
-  let live = false;
-  /** Bumped by every message: a write during which one arrived is not trusted. */
-  let messages = 0;
-  if (o.push !== false && store.subscribe !== undefined) {
-    store
-      .subscribe({
-        session(idHash) {
-          messages++;
-          writes++;
-          cache.deleteByHash(idHash);
-        },
-        down(error) {
-          live = false;
-          epoch++;
-          o.onPush?.({ type: 'down', error });
-        },
-        up() {
-          epoch++;
-          live = true;
-          o.onPush?.({ type: 'up' });
-        },
-      })
-      .then((s) => {
-        // The first connect is not announced by `up` on every channel (the memory store's).
-        if (s.live && !live) {
-          epoch++;
-          live = true;
-          o.onPush?.({ type: 'up' });
-        }
-      })
-      // A failed start leaves the backend reading every request (the channel retries itself).
-      .catch(() => {});
-  }
+  const a = createStoreAccess(o);
+  const { cache } = a;
+  const put = (state: SessionState, secretHash: string, key: KeyRing, existing = false) =>
+    putSession(a, state, secretHash, key, existing);
+  const load = (id: string, revalidate: boolean) => loadSession(a, id, revalidate);
   const clear = (cookies: Cookies) => clearChunked(o.cookieName, { ...o.attributes, maxAge: 0 }, cookies);
   const cookieFor = (token: string, expiresAt: number, t: number, cookies: Cookies) =>
     writeChunked(o.cookieName, token, { ...o.attributes, maxAge: maxAgeFor(expiresAt, t) }, cookies);
-  /**
-   * Writes the session. `existing`: a rewrite of a session that must still be there (a refresh);
-   * when it was deleted meanwhile (a logout while the refresh waited on Cognito) nothing is
-   * written and SESSION_EXPIRED is thrown, so the logout is not undone.
-   */
-  async function put(
-    state: SessionState,
-    secretHash: string,
-    key: KeyRing,
-    existing = false,
-  ): Promise<number> {
-    const expiresAt = sessionExpiresAt(state, o.lifetimes);
-    const idHash = hashSessionId(state.sid);
-    const record = {
-      data: encodeStored(state, secretHash, key, idHash),
-      userSub: state.principal.sub,
-      expiresAt,
-    };
-    const data = record.data;
-    writes++;
-    const messagesBefore = messages;
-    const epochBefore = epoch;
-    let written = true;
-    try {
-      if (!existing) await store.set(idHash, record);
-      else if (store.replace) written = await store.replace(idHash, record);
-      // A store without `replace`: checked just before the write (a narrow window, not none).
-      else if (await store.get(idHash)) await store.set(idHash, record);
-      else written = false;
-    } catch (cause) {
-      // The record may or may not have changed: forget what this process knew.
-      cache.delete(state.sid);
-      throw storeFailed(cause);
-    }
-    if (!written) {
-      cache.delete(state.sid);
-      throw new CognitoAuthError('SESSION_EXPIRED', 'The session ended while it was being refreshed');
-    }
-    // A write by this process is seen at once by this process (refresh, login).
-    const header = readStoredHeader(data)!;
-    cache.set(state.sid, {
-      idHash,
-      data,
-      enc: header.enc,
-      secretHash,
-      decoded: { state, secretHash },
-      answer: undefined,
-      key,
-      secretDigest: secretHexDigest(secretHash),
-      expiresAt,
-      // The store assigns versions; the next read fetches the data once to learn it.
-      version: undefined,
-      checkedAt: now(),
-      epoch: messages === messagesBefore ? epochBefore : -1,
-    });
-    return expiresAt;
-  }
-  /** `known`, confirmed current by a store read at `t`; remembered unless a write raced the read. */
-  function refreshed(
-    known: Remembered,
-    expiresAt: number,
-    t: number,
-    raced: boolean,
-    readEpoch: number,
-  ): Remembered {
-    if (raced) return { ...known, expiresAt, checkedAt: t, epoch: -1 };
-    known.expiresAt = expiresAt;
-    known.checkedAt = t;
-    known.epoch = readEpoch;
-    return known;
-  }
-  /** The remembered or freshly read session of `id`; undefined when absent or expired. */
-  async function load(id: string, revalidate: boolean): Promise<Remembered | undefined> {
-    const known = cache.get(id);
-    const idHash = known?.idHash ?? hashSessionId(id);
-    const t = now();
-    if (
-      !revalidate &&
-      known &&
-      known.expiresAt > t &&
-      ((live && known.epoch === epoch) || t - known.checkedAt < revalidateAfterMs)
-    )
-      return known;
-    const writesBefore = writes;
-    const readEpoch = epoch;
-    let record: StoreAnswer;
-    try {
-      record = await get(idHash, known?.version);
-    } catch (cause) {
-      throw storeFailed(cause);
-    }
-    if (!record) {
-      cache.delete(id);
-      return undefined;
-    }
-    const raced = writes !== writesBefore;
-    if ('unchanged' in record) {
-      // The store confirmed the version this process holds; anything else is a store fault.
-      if (known === undefined || record.version !== known.version) {
-        cache.delete(id);
-        return undefined;
-      }
-      return refreshed(known, record.expiresAt, t, raced, readEpoch);
-    }
-    // Same data (a full read after this process's own write, or a store without versions):
-    // nothing to parse again; learn the version for the next read.
-    if (known && known.data === record.data) {
-      if (!raced) known.version = record.version;
-      return refreshed(known, record.expiresAt, t, raced, readEpoch);
-    }
-    const header = readStoredHeader(record.data);
-    if (!header) {
-      cache.delete(id);
-      return undefined;
-    }
-    const entry: Remembered = {
-      idHash,
-      data: record.data,
-      enc: header.enc,
-      secretHash: header.secretHash,
-      secretDigest: secretHexDigest(header.secretHash),
-      decoded: undefined,
-      answer: undefined,
-      // Same secret, same key: a record rewritten elsewhere is opened without a new derivation.
-      key: known && known.secretHash === header.secretHash ? known.key : undefined,
-      expiresAt: record.expiresAt,
-      version: record.version,
-      checkedAt: t,
-      epoch: raced ? -1 : readEpoch,
-    };
-    if (!raced) cache.set(id, entry);
-    return entry;
-  }
   return {
     mode: 'store',
     cookieName: o.cookieName,
@@ -372,7 +123,7 @@ export function createStoreBackend(o: StoreBackendOptions): SessionBackend {
       if (sid !== undefined) {
         const idHash = hashSessionId(sid);
         // Evicted first: even if the store fails, this process no longer trusts the session.
-        writes++;
+        a.writes++;
         cache.delete(sid);
         try {
           await store.delete(idHash);
