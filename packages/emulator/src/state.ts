@@ -1,7 +1,8 @@
 /**
  * In-memory state of every pool: clients, users, groups, memberships, authorization codes,
  * refresh tokens and hosted-login sessions. Admin operations live here so the admin API, the
- * login page and tests change state the same way (and emit the same trigger events).
+ * login page and tests change state the same way (and emit the same trigger events). Groups and
+ * memberships: state-groups.ts (the base class); the data model: model.ts.
  *
  * Scale: users sit in a map by (normalised) username, an index by `sub`, and an append-only
  * sequence array (deleted slots become holes) that gives ListUsers a stable order and O(page)
@@ -11,11 +12,10 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from './api-error.ts';
 import { checkAttributeName } from './attributes.ts';
 import { digest } from './digest.ts';
+import { GroupState } from './state-groups.ts';
 import {
   attrString,
   type Client,
-  type Group,
-  groupJson,
   type HostedSession,
   normaliseClient,
   type PoolState,
@@ -41,7 +41,7 @@ export type {
 } from './model.ts';
 export { groupJson } from './model.ts';
 
-export class EmulatorState {
+export class EmulatorState extends GroupState {
   readonly pools = new Map<string, PoolState>();
   /** clientId -> pool (client ids are unique across pools). */
   readonly clientPool = new Map<string, PoolState>();
@@ -61,7 +61,9 @@ export class EmulatorState {
   constructor(
     readonly now: () => number,
     private readonly emit: (event: StateEvent) => void = () => {},
-  ) {}
+  ) {
+    super();
+  }
 
   // ---- pools and clients ----
 
@@ -320,92 +322,6 @@ export class EmulatorState {
     for (const [id, s] of this.sessions) if (s.sub === user.sub) this.sessions.delete(id);
     this.version++;
     this.fire(source, pool, user, {});
-  }
-
-  // ---- groups ----
-
-  createGroup(
-    pool: PoolState,
-    groupName: string,
-    opts: { description?: string | undefined; precedence?: number | undefined; roleArn?: string | undefined },
-    quiet = false,
-  ): Group {
-    if (!groupName || groupName.length > 128 || /[\s]/.test(groupName)) {
-      throw new ApiError('InvalidParameterException', 'Invalid group name');
-    }
-    if (pool.groups.has(groupName))
-      throw new ApiError('GroupExistsException', 'A group with the name already exists.');
-    const now = this.now();
-    const group: Group = {
-      groupName,
-      description: opts.description,
-      precedence: opts.precedence,
-      roleArn: opts.roleArn,
-      createdAt: now,
-      updatedAt: now,
-      members: new Set(),
-      sortedSeqs: undefined,
-    };
-    pool.groups.set(groupName, group);
-    this.version++;
-    if (!quiet) this.fire('Emulator_CreateGroup', pool, undefined, { group: groupJson(pool, group) });
-    return group;
-  }
-
-  getGroup(pool: PoolState, groupName: string): Group {
-    const group = pool.groups.get(groupName);
-    if (!group) throw new ApiError('ResourceNotFoundException', 'Group not found.');
-    return group;
-  }
-
-  deleteGroup(pool: PoolState, group: Group): void {
-    for (const name of group.members) this.findUser(pool, name)?.groups.delete(group.groupName);
-    pool.groups.delete(group.groupName);
-    this.version++;
-    this.fire('Emulator_DeleteGroup', pool, undefined, { group: groupJson(pool, group) });
-  }
-
-  private linkMembership(user: User, group: Group): boolean {
-    if (user.groups.has(group.groupName)) return false;
-    user.groups.add(group.groupName);
-    group.members.add(user.username);
-    group.sortedSeqs = undefined;
-    this.version++;
-    return true;
-  }
-
-  addToGroup(pool: PoolState, user: User, group: Group): void {
-    this.linkMembership(user, group);
-    this.fire('Emulator_AdminAddUserToGroup', pool, user, { groupName: group.groupName });
-  }
-
-  removeFromGroup(pool: PoolState, user: User, group: Group): void {
-    user.groups.delete(group.groupName);
-    group.members.delete(user.username);
-    group.sortedSeqs = undefined;
-    this.version++;
-    this.fire('Emulator_AdminRemoveUserFromGroup', pool, user, { groupName: group.groupName });
-  }
-
-  /** The user's group names for `cognito:groups`: by precedence (lowest first), then name. */
-  groupsOf(pool: PoolState, user: User): string[] {
-    return [...user.groups].sort((a, b) => {
-      const pa = pool.groups.get(a)?.precedence ?? Number.MAX_SAFE_INTEGER;
-      const pb = pool.groups.get(b)?.precedence ?? Number.MAX_SAFE_INTEGER;
-      return pa - pb || (a < b ? -1 : a > b ? 1 : 0);
-    });
-  }
-
-  memberSeqs(pool: PoolState, group: Group): number[] {
-    if (!group.sortedSeqs) {
-      const seqs: number[] = [];
-      for (const name of group.members) {
-        const u = this.findUser(pool, name);
-        if (u) seqs.push(u.seq);
-      }
-      group.sortedSeqs = seqs.sort((a, b) => a - b);
-    }
-    return group.sortedSeqs;
   }
 
   // ---- tokens and sessions ----
