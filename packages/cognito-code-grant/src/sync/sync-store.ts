@@ -14,10 +14,10 @@ export interface SyncedUser {
 }
 
 export interface UserBatch {
-  /** New users (a racing insert of the same sub is ignored). */
+  /** New users (a racing insert of the same sub is overwritten with these fields). */
   readonly inserts: readonly { readonly sub: string; readonly fields: UserFields }[];
-  /** Changed users by id: their fields replaced, undeleted. */
-  readonly updates: readonly { readonly id: number; readonly fields: UserFields }[];
+  /** Changed users (`sub` = the row's sub): their fields replaced, undeleted. */
+  readonly updates: readonly { readonly id: number; readonly sub: string; readonly fields: UserFields }[];
   /** Unchanged users, only marked as seen by this run. */
   readonly unchanged: readonly string[];
 }

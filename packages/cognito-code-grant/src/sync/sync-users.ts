@@ -41,7 +41,7 @@ export function createUserWriter(run: SyncRun, counts: SyncCounts) {
       for (const found of await store.findBySubs(poolId, part)) existing.set(found.user.sub as string, found);
     }
     const inserts: { sub: string; fields: UserFields }[] = [];
-    const updates: { id: number; fields: UserFields; previous: ReplicaUser }[] = [];
+    const updates: { id: number; sub: string; fields: UserFields; previous: ReplicaUser }[] = [];
     const unchanged: string[] = [];
     for (const u of batch) {
       seenSubs?.add(u.sub);
@@ -63,7 +63,7 @@ export function createUserWriter(run: SyncRun, counts: SyncCounts) {
       if (wasEnabled && !u.enabled) counts.disabled++;
       else if (!wasEnabled && u.enabled) counts.enabled++;
       else counts.updated++;
-      updates.push({ id: found.user.id, fields, previous: found.user });
+      updates.push({ id: found.user.id, sub: u.sub, fields, previous: found.user });
     }
     if (dryRun) return;
     insertedSinceAnalyze += inserts.length;

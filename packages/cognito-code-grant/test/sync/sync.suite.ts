@@ -237,6 +237,24 @@ export function syncSuite(name: string, factory: DbFactory | undefined, skip?: s
       );
     });
 
+    test('changed users are written in multi-row upserts, not one statement each', async () => {
+      const pool = emu.state.pool(POOL_ID);
+      for (let i = 1000; i < 2200; i++)
+        emu.state.updateAttributes(pool, emu.state.getUser(pool, `user${i}`), { 'custom:n': `x${i}` });
+      const counter = new StatementCounter();
+      const report = await syncPool({ db: db.withPlugin(counter), userPoolId: POOL_ID, client, sleep });
+      assert.equal(report.updated, 1200);
+      assert.equal(report.deleted + report.created, 0);
+      // Per batch of 1,000 users: one upsert per 500 changed, one seen-mark per 500 unchanged.
+      assert.ok(
+        counter.writes <= 2 * Math.ceil(USERS / 1000) + Math.ceil(USERS / 500),
+        `writes: ${counter.writes}`,
+      );
+      const u = await createReplica({ db }).getUserBySub('00000000-0000-4000-8000-000000001500', POOL_ID);
+      assert.equal(u?.attributes['custom:n'], 'x1500');
+      assert.equal(u?.email, 'User1500@Example.com');
+    });
+
     // Last: it deletes most of the emulator's pool.
     test('a run that would delete most known users refuses, dry run too, unless allowed', async () => {
       const pool = emu.state.pool(POOL_ID);

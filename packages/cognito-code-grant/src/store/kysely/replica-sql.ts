@@ -227,6 +227,28 @@ export class ReplicaSql {
     return q.onConflict((oc) => oc.columns(conflict as never).doNothing());
   }
 
+  /**
+   * A multi-row upsert: rows inserted, or on a `conflict` their `update` columns replaced with the
+   * new values (`ON CONFLICT ... DO UPDATE SET c = excluded.c` / `ON DUPLICATE KEY UPDATE c =
+   * VALUES(c)`, by the dialect's upsert form). The rows must not repeat a conflict key.
+   */
+  upsertQuery(
+    db: Db,
+    table: string,
+    rows: Record<string, unknown>[],
+    conflict: string[],
+    update: readonly string[],
+  ) {
+    const q = db.insertInto(table).values(rows);
+    if (this.dialect.upsert === 'on-duplicate-key')
+      return q.onDuplicateKeyUpdate(Object.fromEntries(update.map((c) => [c, sql`values(${sql.ref(c)})`])));
+    return q.onConflict((oc) =>
+      oc
+        .columns(conflict as never)
+        .doUpdateSet(Object.fromEntries(update.map((c) => [c, sql.ref(`excluded.${c}`)])) as never),
+    );
+  }
+
   /** Creates missing groups and returns name -> id for all of `names`. */
   async ensureGroups(
     db: Db,

@@ -9,6 +9,21 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** The columns a sync upsert replaces on a conflict (not `created_at`, not the login times). */
+const UPSERTED = [
+  'username',
+  'email',
+  'email_lower',
+  'email_verified',
+  'status',
+  'enabled',
+  'attributes',
+  'fingerprint',
+  'seen_run',
+  'updated_at',
+  'deleted_at',
+];
+
 export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_'): SyncStore {
   const q = new ReplicaSql(db, tablePrefix);
   const t = q.t;
@@ -22,24 +37,24 @@ export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_')
       return row ? rowToUser(row) : null;
     },
     async writeUsers(poolId, runId, batch, now) {
-      await q.transaction(async (trx) => {
-        const inserts = batch.inserts.map(({ sub, fields }) => ({
+      // New and changed users in multi-row upserts keyed by (pool, sub): one statement per 500
+      // rows instead of one UPDATE per changed user (the sync's write cost at scale). Keyed by
+      // sub, a row a login inserted meanwhile is taken over and marked seen.
+      const rows = new Map<string, Record<string, unknown>>();
+      for (const { sub, fields } of [...batch.inserts, ...batch.updates]) {
+        rows.set(sub, {
           pool_id: poolId,
           sub,
           ...fieldColumns(fields),
           seen_run: runId,
           created_at: now,
           updated_at: now,
-        }));
-        for (const part of chunks(inserts, 250)) {
-          await q.insertIgnoreQuery(trx, t.users, part, ['pool_id', 'sub']).execute();
-        }
-        for (const { id, fields } of batch.updates) {
-          await trx
-            .updateTable(t.users)
-            .set({ ...fieldColumns(fields), seen_run: runId, updated_at: now, deleted_at: null })
-            .where('id', '=', id)
-            .execute();
+          deleted_at: null,
+        });
+      }
+      await q.transaction(async (trx) => {
+        for (const part of chunks([...rows.values()], 500)) {
+          await q.upsertQuery(trx, t.users, part, ['pool_id', 'sub'], UPSERTED).execute();
         }
         // Mark the unchanged ones as seen by this run (one statement per 500).
         for (const part of chunks(batch.unchanged, 500)) {
