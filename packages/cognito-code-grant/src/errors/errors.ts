@@ -101,7 +101,11 @@ export interface CognitoAuthErrorDetailsMap {
   /** The scopes the route requires (set by the route guards, for the `WWW-Authenticate` challenge). */
   SCOPE_REQUIRED: { readonly scopes?: readonly string[] };
   SESSION_EXPIRED: SessionEndedDetails;
-  REFRESH_FAILED: SessionEndedDetails & OAuthFailureDetails;
+  /**
+   * `ended`: false when the token endpoint failed temporarily (5xx, timeout, network) and the
+   * session is kept (try again later); true when the refresh was refused and the session ended.
+   */
+  REFRESH_FAILED: SessionEndedDetails & OAuthFailureDetails & { readonly ended?: boolean };
   TOKEN_EXCHANGE_FAILED: OAuthFailureDetails;
   /** `reason`: the verification code of a refused token, or `at_hash`. */
   CALLBACK_INVALID: OAuthFailureDetails & { readonly reason?: string };

@@ -200,8 +200,10 @@ function sessionEnded(error: unknown): readonly string[] | undefined {
   if (!isCognitoAuthError(error)) return undefined;
   switch (error.code) {
     case 'SESSION_EXPIRED':
-    case 'REFRESH_FAILED':
       return error.details?.setCookies ?? NONE;
+    case 'REFRESH_FAILED':
+      // A temporary failure of the token endpoint did not end the session: not "signed out".
+      return error.details?.ended === false ? undefined : (error.details?.setCookies ?? NONE);
     default:
       return undefined;
   }

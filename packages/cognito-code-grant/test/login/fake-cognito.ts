@@ -32,6 +32,10 @@ export interface FakeCognito {
   idClaims: ((accessToken: string) => Record<string, unknown>) | undefined;
   /** Extra claims of the ID tokens a refresh returns (given the access token returned with each). */
   refreshIdClaims: ((accessToken: string) => Record<string, unknown>) | undefined;
+  /** When set, refresh answers wait for it (a slow token endpoint the test releases). */
+  refreshGate: Promise<void> | undefined;
+  /** Called when a refresh request arrives (before the gate). */
+  onRefresh: (() => void) | undefined;
   /** Length of the refresh tokens issued (Cognito's are encrypted JWTs of about 1 800 characters). */
   refreshTokenLength: number;
   /** Extra members of the code-grant token response (a `scope`, say). */
@@ -85,6 +89,8 @@ export function createFakeCognito(options: {
     idClaims: undefined,
     refreshIdClaims: undefined,
     refreshTokenLength: 0,
+    refreshGate: undefined,
+    onRefresh: undefined,
     codeResponseExtra: undefined,
     accessTokens: [],
     authorize(location, user = {}, overrides = {}) {
@@ -156,6 +162,8 @@ export function createFakeCognito(options: {
         }
         if (grant === 'refresh_token') {
           fake.calls.refresh++;
+          fake.onRefresh?.();
+          if (fake.refreshGate) await fake.refreshGate;
           const rt = body.get('refresh_token') ?? '';
           if (fake.failRefresh === 'network') return new Response('busy', { status: 503 });
           if (fake.failRefresh) return json({ error: fake.failRefresh }, 400);

@@ -69,5 +69,10 @@ export function setup(mode: Mode, extra: Partial<CognitoLoginOptions> & { client
     return createCognitoLogin({ pool: fake.pool, appUrl: APP, session, fetch: fake.fetch, now, ...more });
   }
 
-  return { clock, fake, store, login, jar, call, signIn, authenticate, requestLike, otherProcess };
+  /** Lets work started in the background (a store-mode refresh) finish: event-loop turns, no clock. */
+  async function settle(): Promise<void> {
+    for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  return { clock, fake, store, login, jar, call, signIn, authenticate, requestLike, otherProcess, settle };
 }

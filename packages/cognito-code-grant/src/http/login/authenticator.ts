@@ -44,7 +44,11 @@ export function createSessionAuthenticator(ctx: LoginContext, refresher: Refresh
       throw ctx.sessionError('SESSION_EXPIRED', 'The session has expired', setCookies, request);
     }
     let setCookies: string[] = [];
-    if (!refresher.fresh(state)) {
+    if (!refresher.fresh(state) && backend.mode === 'store' && state.accessExpiresAt * 1000 > t) {
+      // Store mode, token still valid: the request goes on with it while the refresh runs (its
+      // result lands in the store). Cookie mode waits: the new tokens travel in this answer's cookie.
+      refresher.refreshInBackground(state, cookies, request);
+    } else if (!refresher.fresh(state)) {
       const result = await refresher.refreshOnce(state, cookies, request);
       state = result.state;
       setCookies = result.setCookies;

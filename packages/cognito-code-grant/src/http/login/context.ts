@@ -39,6 +39,7 @@ export interface LoginContext {
     request: RequestLike,
     cause?: unknown,
     oauthError?: string,
+    ended?: boolean,
   ): CognitoAuthError<'SESSION_EXPIRED' | 'REFRESH_FAILED'>;
 }
 
@@ -112,7 +113,7 @@ export function createLoginContext(config: LoginConfig): LoginContext {
         throw new CognitoAuthError('REQUEST_TOO_LARGE', 'The Cookie header is too large');
       return value;
     },
-    sessionError(code, message, setCookies, request, cause, oauthError) {
+    sessionError(code, message, setCookies, request, cause, oauthError, ended) {
       // `setCookies` clear the ended session; `loginPath` is where a page should send the browser.
       return new CognitoAuthError(code, message, {
         cause,
@@ -120,6 +121,7 @@ export function createLoginContext(config: LoginConfig): LoginContext {
           setCookies: [...setCookies],
           loginPath: loginPath(request.method === 'GET' ? request.url : undefined),
           ...(oauthError !== undefined ? { error: oauthError } : {}),
+          ...(ended !== undefined ? { ended } : {}),
         },
       });
     },

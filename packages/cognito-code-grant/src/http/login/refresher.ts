@@ -24,6 +24,11 @@ export interface Refresher {
   fresh(state: SessionState): boolean;
   /** Refreshes `state` once per session, whoever asks; throws SESSION_EXPIRED / REFRESH_FAILED. */
   refreshOnce(state: SessionState, cookies: Cookies, request: RequestLike): Promise<RefreshResult>;
+  /**
+   * Starts the refresh (single flight, lease) without waiting for it: for a session whose access
+   * token still works. Its failures end the session or pause retries as `refreshOnce` would.
+   */
+  refreshInBackground(state: SessionState, cookies: Cookies, request: RequestLike): void;
 }
 
 const RECENT_MS = 60_000;
@@ -43,6 +48,17 @@ export function createRefresher(ctx: LoginContext): Refresher {
   const retryAfter = new Map<string, number>();
 
   const fresh = (s: SessionState) => s.accessExpiresAt * 1000 - marginMs > now();
+
+  // The token endpoint's temporary failures already reported to the operator, by cause: once
+  // per cause while it lasts (not once per request), again after a refresh succeeded.
+  const outages = new Set<string>();
+  function reportOutage(error: unknown, request: RequestLike): void {
+    const status = hasErrorCode(error, 'REFRESH_FAILED') ? error.details?.status : undefined;
+    const cause = `${isCognitoAuthError(error) ? error.code : 'unknown'}:${status ?? 'no answer'}`;
+    if (outages.has(cause) || outages.size > 100) return;
+    outages.add(cause);
+    reportServerError(config.onServerError, 502, error, request.method, request.url);
+  }
 
   const rememberRefresh = (sid: string, from: string, result: RefreshResult) => {
     const t = now();
@@ -134,6 +150,7 @@ export function createRefresher(ctx: LoginContext): Refresher {
       const stillValid = state.accessExpiresAt * 1000 > now();
       const permanent =
         isPermanentRefreshFailure(error) || (isCognitoAuthError(error) && error.code.startsWith('TOKEN_'));
+      if (!permanent) reportOutage(error, request);
       if (!permanent && stillValid) {
         // A blip while the token still works: serve it, and retry only after a pause.
         retryAfter.set(state.sid, now() + RETRY_PAUSE_MS);
@@ -149,8 +166,10 @@ export function createRefresher(ctx: LoginContext): Refresher {
         request,
         error,
         hasErrorCode(error, 'REFRESH_FAILED') ? error.details?.error : undefined,
+        permanent,
       );
     }
+    outages.clear();
     let setCookies: string[];
     try {
       setCookies = await backend.save(next, cookies, now());
@@ -206,6 +225,9 @@ export function createRefresher(ctx: LoginContext): Refresher {
       'Timed out waiting for another process to refresh the session',
       [],
       request,
+      undefined,
+      undefined,
+      false,
     );
   }
 
@@ -236,5 +258,13 @@ export function createRefresher(ctx: LoginContext): Refresher {
     return p;
   }
 
-  return { fresh, refreshOnce };
+  function refreshInBackground(state: SessionState, cookies: Cookies, request: RequestLike): void {
+    // Nothing to report here: a refused refresh has ended the session (the next request sees
+    // no session) and a temporary failure was reported by refreshTokens.
+    refreshOnce(state, cookies, { method: request.method, url: request.url, header: () => undefined }).catch(
+      () => undefined,
+    );
+  }
+
+  return { fresh, refreshOnce, refreshInBackground };
 }
