@@ -7,13 +7,15 @@
  * steady path (the same token again and again) cost no read and no write.
  */
 import { CognitoAuthError } from '../errors/errors.ts';
-import type { Principal, PrincipalHook } from '../principal/principal.ts';
-import { emailLowerOf, principalFacts, sameList, uniqueSorted, userFingerprint } from './normalize.ts';
+import type { PrincipalHook } from '../principal/principal.ts';
+import { uniqueSorted } from './normalize.ts';
 import { createReplicaEvents } from './replica-events.ts';
-import { type CacheEntry, createSteadyCache, type ReplicaCacheOptions } from './steady-cache.ts';
-import type { ApplyResult, Replica, ReplicaHooks, ReplicaSource, ReplicaUser, UserState } from './types.ts';
+import { createSteadyCache, type ReplicaCacheOptions } from './steady-cache.ts';
+import { createTokenPath } from './token-path.ts';
+import type { ApplyResult, Replica, ReplicaHooks, ReplicaSource, UserState } from './types.ts';
 import { userFields } from './user-fields.ts';
-import type { StoredUser, UserStore, UserUpdate } from './user-store.ts';
+import type { StoredUser, UserStore } from './user-store.ts';
+import { type Desired, type ReplicaCore, upsertUser } from './write-path.ts';
 
 export interface UserReplicaOptions extends ReplicaCacheOptions {
   /** Default pool for lookups and the pool webhook events must come from. */
@@ -31,16 +33,6 @@ export interface UserReplicaOptions extends ReplicaCacheOptions {
   readonly lastSeenResolutionMs?: number;
 }
 
-/** The wanted state of a user, from a token or a full user state. */
-interface Desired {
-  username: string | null;
-  attributes: Record<string, string>;
-  status: string | null;
-  enabled: boolean;
-  groups: string[] | undefined;
-  undelete: boolean;
-}
-
 /** Creates the replica over any `UserStore` (see `createReplica` in `cognito-code-grant/kysely`). */
 export function createUserReplica(store: UserStore, options: UserReplicaOptions = {}): Replica {
   const now = options.now ?? Date.now;
@@ -50,171 +42,12 @@ export function createUserReplica(store: UserStore, options: UserReplicaOptions 
   const seenResolution = options.lastSeenResolutionMs ?? 3_600_000;
   const events = createReplicaEvents(options.hooks ?? {}, options.onHookError);
   const cache = createSteadyCache(options);
-  const inflight = new Map<string, Promise<Principal>>();
-
-  function refuse(user: ReplicaUser): void {
-    if (user.deletedAt !== null) throw new CognitoAuthError('USER_DELETED', 'user has been deleted');
-    if (!user.enabled) throw new CognitoAuthError('USER_DISABLED', 'user is disabled');
-  }
-
-  function needsWrite(cur: StoredUser, d: Desired, login: boolean): boolean {
-    if (login) return true;
-    if (d.undelete && cur.user.deletedAt !== null) return true;
-    if (userFingerprint(d) !== cur.fingerprint) return true;
-    return d.groups !== undefined && !sameList(d.groups, cur.groups);
-  }
-
-  /**
-   * The one write path: insert a skeleton row if missing (racing inserts collapse in the store),
-   * then, under the user's lock, re-read, re-check and write only a real change. Hooks run after
-   * the commit.
-   */
-  async function upsert(
-    poolId: string,
-    sub: string,
-    merge: (cur: StoredUser | null) => Desired,
-    source: ReplicaSource,
-    opts: { login: boolean; refuse: boolean; known?: StoredUser | null },
-  ): Promise<ApplyResult> {
-    const cur = opts.known !== undefined ? opts.known : await store.find(poolId, sub);
-    if (cur && opts.refuse) refuse(cur.user);
-    if (!cur) await store.insertIfMissing(poolId, sub, now());
-    else if (!needsWrite(cur, merge(cur), opts.login))
-      return { user: cur.user, created: false, updated: false, groupsAdded: [], groupsRemoved: [] };
-    const ts = now();
-    let fieldsChanged = false;
-    const decide = (locked: StoredUser): UserUpdate | null => {
-      if (opts.refuse) refuse(locked.user);
-      const d = merge(locked);
-      fieldsChanged = false;
-      if (!needsWrite(locked, d, opts.login)) return null;
-      const fields = userFields(d);
-      fieldsChanged =
-        fields.fingerprint !== locked.fingerprint || (d.undelete && locked.user.deletedAt !== null);
-      const groups = d.groups !== undefined && !sameList(d.groups, locked.groups) ? d.groups : undefined;
-      const keepSeen = source === 'sync' || source === 'webhook';
-      return {
-        ...(fieldsChanged ? { fields, undelete: d.undelete } : {}),
-        ...(opts.login
-          ? { lastLoginAt: ts, lastSeenAt: ts }
-          : fieldsChanged && !keepSeen
-            ? { lastSeenAt: ts }
-            : {}),
-        ...(groups ? { groups } : {}),
-      };
-    };
-    const out = await store.update(poolId, sub, decide, ts);
-    if (!out) throw new CognitoAuthError('STORE_FAILED', 'replica row vanished during upsert');
-    // A freshly inserted skeleton has no fingerprint. Whoever first fills it in (under the lock,
-    // so exactly one writer) announces the creation, whichever racer inserted it.
-    const skeleton = out.before.fingerprint === null;
-    const written = out.after !== out.before;
-    const created = written && skeleton;
-    const updated = written && fieldsChanged && !skeleton;
-    cache.remember(poolId, sub, out.after);
-    if (created) await events.userCreated(out.after.user, source);
-    else if (updated) await events.userUpdated(out.after.user, out.before.user, source);
-    if (out.groupsAdded.length > 0 || out.groupsRemoved.length > 0)
-      await events.groupsChanged(out.after.user, out.groupsAdded, out.groupsRemoved, source);
-    return {
-      user: out.after.user,
-      created,
-      updated,
-      groupsAdded: out.groupsAdded,
-      groupsRemoved: out.groupsRemoved,
-    };
-  }
-
-  async function slowPath(principal: Principal, trigger: 'login' | 'bearer' | 'session'): Promise<Principal> {
-    const poolId = principal.userPoolId;
-    const facts = principalFacts(principal);
-    let known = await store.find(poolId, principal.sub);
-    if (known) refuse(known.user);
-    if (!known && options.linkByEmail === true && principal.emailVerified === true && principal.email) {
-      const lower = emailLowerOf(principal.email);
-      if (lower !== null && (await store.linkByEmail(poolId, principal.sub, lower, now())))
-        known = await store.find(poolId, principal.sub);
-    }
-    const update =
-      trigger === 'login' || updateOn === 'always' || known === null || known.fingerprint === null;
-    if (known && !update) {
-      cache.remember(poolId, principal.sub, known);
-      return withId(principal, known.user.id);
-    }
-    const merge = (cur: StoredUser | null): Desired => ({
-      username: facts.username ?? cur?.user.username ?? null,
-      // Tokens carry only some attributes (access tokens none): merge, never drop.
-      attributes: { ...(cur?.user.attributes ?? {}), ...facts.attributes },
-      status: cur?.user.status ?? (facts.federated ? 'EXTERNAL_PROVIDER' : 'CONFIRMED'),
-      enabled: cur?.user.enabled ?? true,
-      groups: facts.groups,
-      undelete: false,
-    });
-    const res = await upsert(poolId, principal.sub, merge, trigger, {
-      login: trigger === 'login',
-      refuse: true,
-      known,
-    });
-    return withId(principal, res.user.id);
-  }
-
-  function withId(principal: Principal, id: number): Principal {
-    return principal.replicaUserId === id ? principal : Object.freeze({ ...principal, replicaUserId: id });
-  }
-
-  /** The cached answer when the entry is fresh and the token brings no change, else undefined. */
-  async function fromCache(
-    entry: CacheEntry,
-    principal: Principal,
-    ts: number,
-  ): Promise<Principal | undefined> {
-    refuse(entry.user);
-    let fresh = updateOn === 'login';
-    if (!fresh) {
-      const facts = principalFacts(principal);
-      const d = {
-        username: facts.username ?? entry.user.username,
-        attributes: { ...entry.user.attributes, ...facts.attributes },
-        status: entry.user.status,
-        enabled: entry.user.enabled,
-      };
-      fresh = userFingerprint(d) === entry.fingerprint && sameList(facts.groups, entry.groups);
-    }
-    if (!fresh) return undefined;
-    if (ts - (entry.user.lastSeenAt ?? 0) >= seenResolution) {
-      await store.touchLastSeen(entry.user.id, ts);
-      entry.user = Object.freeze({ ...entry.user, lastSeenAt: ts });
-    }
-    return withId(principal, entry.user.id);
-  }
-
-  async function syncFromPrincipal(
-    principal: Principal,
-    trigger: 'login' | 'bearer' | 'session',
-  ): Promise<Principal> {
-    if (principal.isMachine) return principal;
-    const poolId = principal.userPoolId;
-    const ts = now();
-    const entry = cache.get(poolId, principal.sub);
-    if (entry && trigger !== 'login' && cache.isFresh(entry, ts)) {
-      const answer = await fromCache(entry, principal, ts);
-      if (answer) return answer;
-    }
-    // One store round per user at a time in this process; racing processes meet in the store.
-    const k = `${poolId}\u0000${principal.sub}`;
-    const running = inflight.get(k);
-    if (running) return withId(principal, (await running).replicaUserId as number);
-    let slow = slowPath(principal, trigger);
-    if (entry) {
-      slow = cache.orLastKnown(slow, entry, ts, (user) => {
-        refuse(user);
-        return withId(principal, user.id);
-      });
-    }
-    const p = slow.finally(() => inflight.delete(k));
-    inflight.set(k, p);
-    return p;
-  }
+  const core: ReplicaCore = { store, now, cache, events };
+  const syncFromPrincipal = createTokenPath(core, {
+    updateOn,
+    linkByEmail: options.linkByEmail === true,
+    seenResolution,
+  });
 
   const poolOf = (poolId: string | undefined): string => {
     const p = poolId ?? options.poolId;
@@ -242,7 +75,10 @@ export function createUserReplica(store: UserStore, options: UserReplicaOptions 
         groups,
         undelete: true,
       });
-      return upsert(state.poolId, state.sub, merge, source, { login: state.login === true, refuse: false });
+      return upsertUser(core, state.poolId, state.sub, merge, source, {
+        login: state.login === true,
+        refuse: false,
+      });
     },
     async deleteUser(poolId, sub, source) {
       const out = await store.softDelete(poolId, sub, now());
