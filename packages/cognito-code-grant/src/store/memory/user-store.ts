@@ -4,20 +4,17 @@
  * atomic with respect to the others in this process (the lock the port promises); nothing is
  * shared with other processes. Returned users are frozen copies.
  */
-import type { ReplicaGroup, ReplicaUser } from '../../replica/types.ts';
-import type { StoredUser, UserStore } from '../../replica/user-store.ts';
-
-interface Row {
-  user: ReplicaUser;
-  fingerprint: string | null;
-  emailLower: string | null;
-  /** Group ids. */
-  groups: Set<number>;
-}
-
-interface GroupRow {
-  group: ReplicaGroup;
-}
+import type { ReplicaUser } from '../../replica/types.ts';
+import type { UserStore } from '../../replica/user-store.ts';
+import {
+  type GroupRow,
+  type Row,
+  UserTables,
+  applyUserUpdate,
+  byCodeUnit,
+  patchUser,
+  subKey,
+} from './user-tables.ts';
 
 export interface MemoryUserStore extends UserStore {
   /** Users stored (deleted ones included). */
@@ -35,75 +32,16 @@ export interface MemoryUserStore extends UserStore {
   insertLocalUser(poolId: string, email: string, now: number): ReplicaUser;
 }
 
-const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 export function createMemoryUserStore(): MemoryUserStore {
-  const users = new Map<number, Row>();
-  const bySub = new Map<string, number>();
-  const groups = new Map<number, GroupRow>();
-  const groupByName = new Map<string, number>();
+  const tables = new UserTables();
+  const { users, bySub, groups, groupByName } = tables;
   const webhookEvents = new Map<string, { bodyHash: string; receivedAt: number }>();
-  let nextUserId = 1;
-  let nextGroupId = 1;
-  const subKey = (poolId: string, sub: string) => `${poolId}\u0000${sub}`;
-
-  const groupNames = (row: Row) =>
-    [...row.groups].map((id) => (groups.get(id) as GroupRow).group.name).sort(byCodeUnit);
-  const stored = (row: Row): StoredUser => ({
-    user: row.user,
-    groups: groupNames(row),
-    fingerprint: row.fingerprint,
-  });
-  const rowOf = (poolId: string, sub: string) => {
-    const id = bySub.get(subKey(poolId, sub));
-    return id === undefined ? undefined : (users.get(id) as Row);
-  };
-  const ensureGroup = (poolId: string, name: string, now: number): number => {
-    const k = subKey(poolId, name);
-    const existing = groupByName.get(k);
-    if (existing !== undefined) return existing;
-    const id = nextGroupId++;
-    groups.set(id, {
-      group: Object.freeze({
-        id,
-        poolId,
-        name,
-        description: null,
-        precedence: null,
-        createdAt: now,
-        updatedAt: now,
-      }),
-    });
-    groupByName.set(k, id);
-    return id;
-  };
-  const patchUser = (row: Row, patch: Partial<ReplicaUser>) => {
-    row.user = Object.freeze({ ...row.user, ...patch });
-  };
-
-  const insertRow = (poolId: string, sub: string | null, now: number, email: string | null): Row => {
-    const id = nextUserId++;
-    const user: ReplicaUser = Object.freeze({
-      id,
-      poolId,
-      sub,
-      username: null,
-      email,
-      emailVerified: null,
-      status: null,
-      enabled: true,
-      attributes: Object.freeze({}),
-      createdAt: now,
-      updatedAt: now,
-      lastLoginAt: null,
-      lastSeenAt: null,
-      deletedAt: null,
-    });
-    const row: Row = { user, fingerprint: null, emailLower: email?.toLowerCase() ?? null, groups: new Set() };
-    users.set(id, row);
-    if (sub !== null) bySub.set(subKey(poolId, sub), id);
-    return row;
-  };
+  const groupNames = (row: Row) => tables.groupNames(row);
+  const stored = (row: Row) => tables.stored(row);
+  const rowOf = (poolId: string, sub: string) => tables.rowOf(poolId, sub);
+  const ensureGroup = (poolId: string, name: string, now: number) => tables.ensureGroup(poolId, name, now);
+  const insertRow = (poolId: string, sub: string | null, now: number, email: string | null) =>
+    tables.insertRow(poolId, sub, now, email);
 
   return {
     get size() {
@@ -150,32 +88,7 @@ export function createMemoryUserStore(): MemoryUserStore {
       const before = stored(row);
       const update = decide(before);
       if (!update) return { before, after: before, groupsAdded: [], groupsRemoved: [] };
-      if (update.fields) {
-        const f = update.fields;
-        patchUser(row, {
-          username: f.username,
-          email: f.email,
-          emailVerified: f.emailVerified,
-          status: f.status,
-          enabled: f.enabled,
-          attributes: Object.freeze({ ...f.attributes }),
-          updatedAt: now,
-          ...(update.undelete ? { deletedAt: null } : {}),
-        });
-        row.fingerprint = f.fingerprint;
-        row.emailLower = f.emailLower;
-      }
-      if (update.lastLoginAt !== undefined) patchUser(row, { lastLoginAt: update.lastLoginAt });
-      if (update.lastSeenAt !== undefined) patchUser(row, { lastSeenAt: update.lastSeenAt });
-      let added: string[] = [];
-      let removed: string[] = [];
-      if (update.groups !== undefined) {
-        const want = new Set(update.groups);
-        const have = groupNames(row);
-        removed = have.filter((n) => !want.has(n));
-        added = update.groups.filter((n) => !have.includes(n));
-        row.groups = new Set(update.groups.map((n) => ensureGroup(poolId, n, now)));
-      }
+      const { added, removed } = applyUserUpdate(tables, row, poolId, update, now);
       return { before, after: stored(row), groupsAdded: added, groupsRemoved: removed };
     },
     async softDelete(poolId, sub, now) {
