@@ -11,27 +11,22 @@
  * per-call options only, which makes a reused token nearly free.
  */
 import type { PoolConfig } from '../config/pool.ts';
-import { channels, codeOf } from '../observability/channels.ts';
 import { CognitoAuthError } from '../errors/errors.ts';
-import { describeServerError } from '../errors/server-errors.ts';
-import { JwksCache, type JwksErrorListener, MIN_JWKS_COOLDOWN_MS } from '../jwks/cache.ts';
+import type { JwksCache, JwksErrorListener } from '../jwks/cache.ts';
 import type { CognitoClaims } from './claims.ts';
 import { checkClaimTypes, checkUseAndClient, deepFreeze } from './claim-checks.ts';
-import { DEFAULT_MAX_TOKEN_LENGTH, type DecodedJwt, type JwtHeader, decodeJwt } from './decode.ts';
+import { type DecodedJwt, type JwtHeader, decodeJwt } from './decode.ts';
 import { SignatureScheduler, verifySignature } from './signature.ts';
 import { TokenCache } from './token-cache.ts';
+import { checkTokenTimes } from './token-times.ts';
 import { type VerifiedToken, createVerifiedToken } from './verified.ts';
+import { observedVerify } from './verifier-observed.ts';
+import { buildPools, configInvalid, resolveVerifierOptions } from './verifier-options.ts';
 
 export type { VerifiedToken } from './verified.ts';
 export type { JwksErrorListener } from '../jwks/cache.ts';
 
-/** Cognito's longest ID and access token lifetime: one day (cognito-facts.md, "Lifetimes"). */
-export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
-
-/** The default `onJwksError`: one `console.error` line with the code, message and cause. */
-export const logJwksError: JwksErrorListener = (error, { jwksUri }) => {
-  console.error(`cognito-code-grant: JWKS ${jwksUri}: ${describeServerError(error)}`);
-};
+export { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, logJwksError } from './verifier-options.ts';
 
 export interface VerifierOptions {
   /** Pools from `definePool()`; several pools are allowed (their issuers must differ). */
@@ -101,26 +96,9 @@ export interface CognitoVerifier {
   loadJwks(issuer: string, jwks: unknown): void;
 }
 
-interface PoolState {
+export interface PoolState {
   readonly pool: PoolConfig;
   readonly jwks: JwksCache;
-}
-
-function configInvalid(message: string): never {
-  throw new CognitoAuthError('CONFIG_INVALID', message);
-}
-
-function checkNumberOption(name: string, value: unknown, min: number, max: number, integer: boolean): void {
-  if (value === undefined) return;
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value < min ||
-    value > max ||
-    (integer && !Number.isInteger(value))
-  ) {
-    configInvalid(`${name} must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max}`);
-  }
 }
 
 /**
@@ -130,36 +108,8 @@ function checkNumberOption(name: string, value: unknown, min: number, max: numbe
  * const { claims } = await verifier.verify(bearerToken); // access token by default
  */
 export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier {
-  if (typeof options !== 'object' || options === null) configInvalid('verifier options must be an object');
-  const poolList: readonly PoolConfig[] = Array.isArray(options.pools)
-    ? (options.pools as readonly PoolConfig[])
-    : [options.pools as PoolConfig];
-  if (poolList.length === 0) configInvalid('pools must name at least one pool');
-  checkNumberOption('clockSkewSeconds', options.clockSkewSeconds, 0, 60, false);
-  checkNumberOption('tokenCacheSize', options.tokenCacheSize, 0, 10_000_000, true);
-  checkNumberOption('maxTokenLength', options.maxTokenLength, 1, 1_048_576, true);
-  checkNumberOption('maxTokenLifetimeSeconds', options.maxTokenLifetimeSeconds, 1, 315_360_000, true);
-  checkNumberOption('jwks.timeoutMs', options.jwks?.timeoutMs, 1, 600_000, true);
-  checkNumberOption('jwks.maxBytes', options.jwks?.maxBytes, 1, 64 * 1024 * 1024, true);
-  // Below 1 s the cooldown no longer limits refetches on a flood of unknown `kid`s.
-  checkNumberOption('jwks.cooldownMs', options.jwks?.cooldownMs, MIN_JWKS_COOLDOWN_MS, 86_400_000, true);
-  checkNumberOption('jwks.maxAgeMs', options.jwks?.maxAgeMs, 0, 86_400_000, true);
-  if (options.now !== undefined && typeof options.now !== 'function') configInvalid('now must be a function');
-  if (options.fetch !== undefined && typeof options.fetch !== 'function')
-    configInvalid('fetch must be a function');
-  if (options.onJwksError !== undefined && typeof options.onJwksError !== 'function')
-    configInvalid('onJwksError must be a function');
-
-  const now = options.now ?? Date.now;
-  const skewMs = (options.clockSkewSeconds ?? 5) * 1000;
-  const cacheSize = options.tokenCacheSize ?? 10_000;
-  const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
-  const maxLifetime = options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
-  const onJwksError = options.onJwksError ?? logJwksError;
-
-  const denylist = options.denylist;
-  if (denylist !== undefined && typeof denylist?.has !== 'function')
-    configInvalid('denylist must come from createOriginDenylist()');
+  const settings = resolveVerifierOptions(options);
+  const { now, skewMs, cacheSize, maxTokenLength, maxLifetime, denylist } = settings;
   // Bumped by the list on every change that could refuse a token found clean before.
   let denyGeneration = 0;
   const denyTracked = typeof denylist?.onChange === 'function';
@@ -178,37 +128,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
   const signatures = new SignatureScheduler();
   // Header segments that signed a valid token: parsed and checked once (a pool uses a handful).
   const knownHeaders = new Map<string, JwtHeader>();
-  const byIssuer = new Map<string, PoolState>();
-  const byJwksUri = new Map<string, JwksCache>();
-  for (const pool of poolList) {
-    if (
-      typeof pool !== 'object' ||
-      pool === null ||
-      typeof pool.issuer !== 'string' ||
-      !Array.isArray(pool.clientIds)
-    ) {
-      configInvalid('pools must be created with definePool()');
-    }
-    if (byIssuer.has(pool.issuer)) configInvalid(`pools: issuer ${pool.issuer} is configured twice`);
-    let jwks = byJwksUri.get(pool.jwksUri);
-    if (jwks === undefined) {
-      jwks = new JwksCache({
-        jwksUri: pool.jwksUri,
-        fetch: options.fetch,
-        now,
-        timeoutMs: options.jwks?.timeoutMs,
-        maxBytes: options.jwks?.maxBytes,
-        cooldownMs: options.jwks?.cooldownMs,
-        maxAgeMs: options.jwks?.maxAgeMs,
-        onError: onJwksError,
-      });
-      const cache = jwks;
-      // A key that leaves the JWKS takes the tokens it signed out of the cache.
-      cache.onKeysRemoved((kids) => tokenCache.dropSignedBy(cache, kids));
-      byJwksUri.set(pool.jwksUri, jwks);
-    }
-    byIssuer.set(pool.issuer, { pool, jwks });
-  }
+  const { byIssuer, byJwksUri } = buildPools(settings, options, tokenCache);
 
   const jwksList = [...byJwksUri.values()];
 
@@ -254,20 +174,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
       knownHeaders.set(decoded.headerSegment, decoded.header);
     }
     const claims = checkClaimTypes(decoded.payload);
-    if (claims.exp - claims.iat > maxLifetime) {
-      throw new CognitoAuthError(
-        'TOKEN_LIFETIME_TOO_LONG',
-        `token lifetime (exp - iat) is longer than ${maxLifetime} seconds`,
-      );
-    }
-    const t = now();
-    const deadline = claims.exp * 1000 + skewMs;
-    if (t >= deadline) throw new CognitoAuthError('TOKEN_EXPIRED', 'token has expired');
-    if (claims.nbf !== undefined && claims.nbf * 1000 - skewMs > t) {
-      throw new CognitoAuthError('TOKEN_NOT_YET_VALID', 'token nbf is in the future');
-    }
-    if (claims.iat * 1000 - skewMs > t)
-      throw new CognitoAuthError('TOKEN_NOT_YET_VALID', 'token iat is in the future');
+    const deadline = checkTokenTimes(claims, now(), skewMs, maxLifetime);
     const verified = createVerifiedToken(deepFreeze(claims), state.pool);
     const origin = typeof claims.origin_jti === 'string' ? claims.origin_jti : undefined;
     tokenCache.set({
@@ -312,27 +219,6 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
     return accept(token, decoded, state, typeof ok === 'boolean' ? ok : await ok, verifyOptions);
   }
 
-  // Refusals are published on the token:refused channel; without subscribers the unobserved
-  // functions run as they are (no wrapper, no extra promise on the hot path).
-  const refused = (error: unknown, verifyOptions: VerifyOptions | undefined) =>
-    channels.tokenRefused.publish({ code: codeOf(error), tokenUse: verifyOptions?.tokenUse ?? 'access' });
-  function verifySync(token: string, verifyOptions?: VerifyOptions): VerifiedToken {
-    if (!channels.tokenRefused.hasSubscribers) return verifySyncUnobserved(token, verifyOptions);
-    try {
-      return verifySyncUnobserved(token, verifyOptions);
-    } catch (error) {
-      refused(error, verifyOptions);
-      throw error;
-    }
-  }
-  function verify(token: string, verifyOptions?: VerifyOptions): Promise<VerifiedToken> {
-    if (!channels.tokenRefused.hasSubscribers) return verifyUnobserved(token, verifyOptions);
-    return verifyUnobserved(token, verifyOptions).catch((error: unknown) => {
-      refused(error, verifyOptions);
-      throw error;
-    });
-  }
-
   function verifyCachedUnobserved(token: string, verifyOptions?: VerifyOptions): VerifiedToken | undefined {
     // As verify() does: a hot cache must not keep a removed key's tokens past maxAgeMs.
     for (const jwks of jwksList) jwks.refreshIfStale();
@@ -340,15 +226,11 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
       ? fromCache(token, verifyOptions)
       : undefined;
   }
-  function verifyCached(token: string, verifyOptions?: VerifyOptions): VerifiedToken | undefined {
-    if (!channels.tokenRefused.hasSubscribers) return verifyCachedUnobserved(token, verifyOptions);
-    try {
-      return verifyCachedUnobserved(token, verifyOptions);
-    } catch (error) {
-      refused(error, verifyOptions);
-      throw error;
-    }
-  }
+  const { verify, verifySync, verifyCached } = observedVerify({
+    verify: verifyUnobserved,
+    verifySync: verifySyncUnobserved,
+    verifyCached: verifyCachedUnobserved,
+  });
 
   return Object.freeze({
     verify,
