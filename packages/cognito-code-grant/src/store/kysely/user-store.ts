@@ -5,9 +5,10 @@
  * database instead); deadlocks and busy errors are retried by `ReplicaSql`.
  */
 import type { Kysely } from 'kysely';
-import type { ReplicaUser } from '../../replica/types.ts';
 import type { UserStore, UserUpdate } from '../../replica/user-store.ts';
-import { fieldColumns, ReplicaSql, rowToGroup, rowToStored, rowToUser, type UserRow } from './replica-sql.ts';
+import { fieldColumns, ReplicaSql, rowToStored, rowToUser, rowToGroup, type UserRow } from './replica-sql.ts';
+import { deleteGroupRows, listUsersInGroupRows, upsertGroupRow } from './user-groups-sql.ts';
+import { claimWebhookEventRow, pruneWebhookEventRows } from './webhook-events-sql.ts';
 
 export interface KyselyUserStore extends UserStore {
   readonly db: Kysely<any>;
@@ -47,23 +48,7 @@ export function createKyselyUserStore(db: Kysely<any>, tablePrefix = 'cognito_')
     groupsOf(userId) {
       return q.read(() => q.groupNames(db, userId));
     },
-    async listUsersInGroup(poolId, name, page) {
-      const rows = await q.read(() =>
-        db
-          .selectFrom(`${t.users} as u`)
-          .innerJoin(`${t.userGroups} as ug`, 'ug.user_id', 'u.id')
-          .innerJoin(`${t.groups} as g`, 'g.id', 'ug.group_id')
-          .selectAll('u')
-          .where('g.pool_id', '=', poolId)
-          .where('g.name', '=', name)
-          .where('u.deleted_at', 'is', null)
-          .where('u.id', '>', page.afterId)
-          .orderBy('u.id')
-          .limit(page.limit)
-          .execute(),
-      );
-      return (rows as UserRow[]).map(rowToUser);
-    },
+    listUsersInGroup: (poolId, name, page) => listUsersInGroupRows(db, q, poolId, name, page),
     async listGroups(poolId) {
       const rows = await q.read(() =>
         db.selectFrom(t.groups).selectAll().where('pool_id', '=', poolId).orderBy('name').execute(),
@@ -145,77 +130,14 @@ export function createKyselyUserStore(db: Kysely<any>, tablePrefix = 'cognito_')
         db.updateTable(t.users).set({ last_seen_at: at }).where('id', '=', userId).execute(),
       );
     },
-    async upsertGroup(poolId, group, now) {
-      await q.transaction(async (trx) => {
-        await q.ensureGroups(trx, poolId, [group.name], now);
-        const patch: Record<string, unknown> = { updated_at: now };
-        if (group.description !== undefined) patch.description = group.description;
-        if (group.precedence !== undefined) patch.precedence = group.precedence;
-        await trx
-          .updateTable(t.groups)
-          .set(patch)
-          .where('pool_id', '=', poolId)
-          .where('name', '=', group.name)
-          .execute();
-      });
-    },
-    deleteGroup(poolId, name, withMembers) {
-      return q.transaction(async (trx) => {
-        const g = await trx
-          .selectFrom(t.groups)
-          .select(['id'])
-          .where('pool_id', '=', poolId)
-          .where('name', '=', name)
-          .executeTakeFirst();
-        if (!g) return null;
-        const members: ReplicaUser[] = withMembers
-          ? (
-              (await trx
-                .selectFrom(`${t.users} as u`)
-                .innerJoin(`${t.userGroups} as ug`, 'ug.user_id', 'u.id')
-                .selectAll('u')
-                .where('ug.group_id', '=', g.id)
-                .execute()) as UserRow[]
-            ).map(rowToUser)
-          : [];
-        await trx.deleteFrom(t.userGroups).where('group_id', '=', g.id).execute();
-        await trx.deleteFrom(t.groups).where('id', '=', g.id).execute();
-        return members;
-      });
-    },
-    async claimWebhookEvent(eventId, bodyHash, triggerSource, now) {
-      const inserted = await q.write(() =>
-        q.insertIgnore(
-          db,
-          t.webhookEvents,
-          {
-            event_id: eventId,
-            body_hash: bodyHash,
-            trigger_source: triggerSource.slice(0, 64),
-            received_at: now,
-          },
-          ['event_id'],
-        ),
-      );
-      if (inserted) return 'new';
-      const row = await q.read(() =>
-        db
-          .selectFrom(t.webhookEvents)
-          .select(['body_hash'])
-          .where('event_id', '=', eventId)
-          .executeTakeFirst(),
-      );
-      return row?.body_hash === bodyHash ? 'duplicate' : 'conflict';
-    },
+    upsertGroup: (poolId, group, now) => upsertGroupRow(q, poolId, group, now),
+    deleteGroup: (poolId, name, withMembers) => deleteGroupRows(q, poolId, name, withMembers),
+    claimWebhookEvent: (eventId, bodyHash, triggerSource, now) =>
+      claimWebhookEventRow(db, q, eventId, bodyHash, triggerSource, now),
     async releaseWebhookEvent(eventId) {
       await q.write(() => db.deleteFrom(t.webhookEvents).where('event_id', '=', eventId).execute());
     },
-    async pruneWebhookEvents(olderThanMs) {
-      const r = await q.write(() =>
-        db.deleteFrom(t.webhookEvents).where('received_at', '<', olderThanMs).executeTakeFirst(),
-      );
-      return Number(r.numDeletedRows);
-    },
+    pruneWebhookEvents: (olderThanMs) => pruneWebhookEventRows(db, q, olderThanMs),
   };
   return Object.freeze(store);
 }
