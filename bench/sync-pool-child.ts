@@ -1,0 +1,35 @@
+/**
+ * A child process for the 1,000,000-user row of bench/replica.bench.ts: syncs one pool (argv:
+ * database URL, emulator URL, pool id) in a fresh process, so its peak RSS is the sync's own and
+ * not the bench's. Prints one JSON line: usersSeen, durationMs, startMb, peakMb.
+ */
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { createDatabase } from 'cognito-code-grant/kysely';
+import { syncPool } from 'cognito-code-grant/sync';
+
+const [databaseUrl, endpoint, userPoolId] = process.argv.slice(2) as [string, string, string];
+const mb = (n: number) => n / 1024 / 1024;
+const startMb = mb(process.memoryUsage.rss());
+let peak = process.memoryUsage.rss();
+const sample = () => {
+  peak = Math.max(peak, process.memoryUsage.rss());
+};
+const timer = setInterval(sample, 100);
+const db = await createDatabase(databaseUrl, { queryTimeoutMs: 0 });
+const client = new CognitoIdentityProviderClient({
+  region: 'eu-west-1',
+  endpoint,
+  credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  maxAttempts: 1,
+});
+try {
+  const report = await syncPool({ db, userPoolId, client, onProgress: sample });
+  sample();
+  process.stdout.write(
+    `${JSON.stringify({ usersSeen: report.usersSeen, durationMs: report.durationMs, startMb, peakMb: mb(peak) })}\n`,
+  );
+} finally {
+  clearInterval(timer);
+  client.destroy();
+  await db.destroy();
+}
