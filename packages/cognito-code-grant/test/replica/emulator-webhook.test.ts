@@ -10,7 +10,6 @@ import { after, before, test } from 'node:test';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { start } from 'cognito-code-grant-emulator';
 import { createReplica, type KyselyReplica } from '../../src/store/kysely/replica.ts';
-import type { Replica } from '../../src/replica/types.ts';
 import { createCognitoEventsRoute } from '../../src/trigger/events-route.ts';
 import { migrate } from '../../src/store/kysely/migrations/index.ts';
 import { syncPool } from '../../src/sync/sync.ts';
