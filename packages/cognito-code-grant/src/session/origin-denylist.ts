@@ -79,7 +79,13 @@ function isDenyStore(store: unknown): store is DenyStore {
   return typeof s?.denyOrigin === 'function' && typeof s.deniedOrigins === 'function';
 }
 
-export function createOriginDenylist(options: OriginDenylistOptions): OriginDenylist {
+/** The options checked (CONFIG_INVALID) and their defaults applied. */
+function denylistSettings(options: OriginDenylistOptions): {
+  store: DenyStore;
+  now: () => number;
+  pollMs: number;
+  failClosedAfterMs: number;
+} {
   if (!isDenyStore(options.store))
     throw new CognitoAuthError(
       'CONFIG_INVALID',
@@ -93,13 +99,23 @@ export function createOriginDenylist(options: OriginDenylistOptions): OriginDeny
     throw new CognitoAuthError('CONFIG_INVALID', 'pollIntervalMs must be between 10 and 3 600 000');
   if (!(failClosedAfterMs >= pollMs))
     throw new CognitoAuthError('CONFIG_INVALID', 'failClosedAfterMs must be at least pollIntervalMs');
-  const emit = (event: DenylistEvent) => {
+  return { store, now, pollMs, failClosedAfterMs };
+}
+
+/** `onEvent`, guarded: an observer's fault never stops the list. */
+function eventEmitter(onEvent: OriginDenylistOptions['onEvent']): (event: DenylistEvent) => void {
+  return (event) => {
     try {
-      options.onEvent?.(event);
+      onEvent?.(event);
     } catch {
       // An observer's fault never stops the list.
     }
   };
+}
+
+export function createOriginDenylist(options: OriginDenylistOptions): OriginDenylist {
+  const { store, now, pollMs, failClosedAfterMs } = denylistSettings(options);
+  const emit = eventEmitter(options.onEvent);
 
   const entries = new Map<string, number>();
   /** The hot path's one flag: true before the first load and once the copy is stale. */
