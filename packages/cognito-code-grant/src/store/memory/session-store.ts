@@ -17,6 +17,12 @@ export interface MemorySessionStoreOptions {
   now?: () => number;
   /** Deny-list entries kept (default 100 000; the soonest to expire go first). */
   maxDeniedOrigins?: number;
+  /**
+   * Told once, the first time a live deny-list entry is dropped because the list is full: its
+   * tokens verify again (default one console.warn line). The memory store is for one process in
+   * development; a SQL or Redis store keeps every entry.
+   */
+  onDenylistFull?: (maxDeniedOrigins: number) => void;
 }
 
 interface Entry {
@@ -37,6 +43,13 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
   // origin_jti -> [expiresAt, recordedAt]
   const denied = new Map<string, [number, number]>();
   const maxDenied = options.maxDeniedOrigins ?? 100_000;
+  const onDenylistFull =
+    options.onDenylistFull ??
+    ((n: number) =>
+      console.warn(
+        `cognito-code-grant: the memory session store's deny-list is full (maxDeniedOrigins ${n}): the denied token origin closest to expiry was dropped and its tokens verify again; use a SQL or Redis store`,
+      ));
+  let toldFull = false;
   const live = (idHash: string): Entry | undefined => {
     const e = map.get(idHash);
     if (e && e.record.expiresAt <= now()) {
@@ -121,6 +134,10 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
             let min = Number.POSITIVE_INFINITY;
             for (const [k, [until]] of denied) if (until < min) [soonest, min] = [k, until];
             denied.delete(soonest!);
+            if (!toldFull) {
+              toldFull = true;
+              onDenylistFull(maxDenied);
+            }
           }
         }
         denied.set(originJti, [expiresAt, t]);
