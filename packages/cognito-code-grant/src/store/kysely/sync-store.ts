@@ -24,6 +24,84 @@ const UPSERTED = [
   'deleted_at',
 ];
 
+/** New and changed users upserted, unchanged ones marked seen by this run, in one transaction. */
+async function writeSyncUsers(
+  q: ReplicaSql,
+  ...[poolId, runId, batch, now]: Parameters<SyncStore['writeUsers']>
+): Promise<void> {
+  const t = q.t;
+  // New and changed users in multi-row upserts keyed by (pool, sub): one statement per 500
+  // rows instead of one UPDATE per changed user (the sync's write cost at scale). Keyed by
+  // sub, a row a login inserted meanwhile is taken over and marked seen.
+  const rows = new Map<string, Record<string, unknown>>();
+  for (const { sub, fields } of [...batch.inserts, ...batch.updates]) {
+    rows.set(sub, {
+      pool_id: poolId,
+      sub,
+      ...fieldColumns(fields),
+      seen_run: runId,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    });
+  }
+  await q.transaction(async (trx) => {
+    for (const part of chunks([...rows.values()], 500)) {
+      await q.upsertQuery(trx, t.users, part, ['pool_id', 'sub'], UPSERTED).execute();
+    }
+    // Mark the unchanged ones as seen by this run (one statement per 500).
+    for (const part of chunks(batch.unchanged, 500)) {
+      await trx
+        .updateTable(t.users)
+        .set({ seen_run: runId })
+        .where('pool_id', '=', poolId)
+        .where('sub', 'in', part)
+        .execute();
+    }
+  });
+}
+
+/** Creates (first sight) or updates a group; resolves to its id. */
+async function saveSyncGroup(
+  db: Kysely<any>,
+  q: ReplicaSql,
+  ...[poolId, group, existingId, now]: Parameters<SyncStore['saveGroup']>
+): Promise<number | undefined> {
+  const t = q.t;
+  if (existingId === undefined) {
+    await q
+      .insertIgnoreQuery(
+        db,
+        t.groups,
+        [
+          {
+            pool_id: poolId,
+            name: group.name,
+            description: group.description,
+            precedence: group.precedence,
+            created_at: now,
+            updated_at: now,
+          },
+        ],
+        ['pool_id', 'name'],
+      )
+      .execute();
+  } else {
+    await db
+      .updateTable(t.groups)
+      .set({ description: group.description, precedence: group.precedence, updated_at: now })
+      .where('id', '=', existingId)
+      .execute();
+  }
+  const row = await db
+    .selectFrom(t.groups)
+    .select(['id'])
+    .where('pool_id', '=', poolId)
+    .where('name', '=', group.name)
+    .executeTakeFirst();
+  return row ? Number(row.id) : undefined;
+}
+
 export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_'): SyncStore {
   const q = new ReplicaSql(db, tablePrefix);
   const t = q.t;
@@ -36,37 +114,7 @@ export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_')
       const row = await q.findById(db, id);
       return row ? rowToUser(row) : null;
     },
-    async writeUsers(poolId, runId, batch, now) {
-      // New and changed users in multi-row upserts keyed by (pool, sub): one statement per 500
-      // rows instead of one UPDATE per changed user (the sync's write cost at scale). Keyed by
-      // sub, a row a login inserted meanwhile is taken over and marked seen.
-      const rows = new Map<string, Record<string, unknown>>();
-      for (const { sub, fields } of [...batch.inserts, ...batch.updates]) {
-        rows.set(sub, {
-          pool_id: poolId,
-          sub,
-          ...fieldColumns(fields),
-          seen_run: runId,
-          created_at: now,
-          updated_at: now,
-          deleted_at: null,
-        });
-      }
-      await q.transaction(async (trx) => {
-        for (const part of chunks([...rows.values()], 500)) {
-          await q.upsertQuery(trx, t.users, part, ['pool_id', 'sub'], UPSERTED).execute();
-        }
-        // Mark the unchanged ones as seen by this run (one statement per 500).
-        for (const part of chunks(batch.unchanged, 500)) {
-          await trx
-            .updateTable(t.users)
-            .set({ seen_run: runId })
-            .where('pool_id', '=', poolId)
-            .where('sub', 'in', part)
-            .execute();
-        }
-      });
-    },
+    writeUsers: (poolId, runId, batch, now) => writeSyncUsers(q, poolId, runId, batch, now),
     refreshStatistics: () => q.analyze(),
     async unseenUsers(poolId, runId, afterId, limit) {
       let query = db
@@ -116,40 +164,7 @@ export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_')
         await trx.deleteFrom(t.groups).where('id', '=', groupId).execute();
       });
     },
-    async saveGroup(poolId, group, existingId, now) {
-      if (existingId === undefined) {
-        await q
-          .insertIgnoreQuery(
-            db,
-            t.groups,
-            [
-              {
-                pool_id: poolId,
-                name: group.name,
-                description: group.description,
-                precedence: group.precedence,
-                created_at: now,
-                updated_at: now,
-              },
-            ],
-            ['pool_id', 'name'],
-          )
-          .execute();
-      } else {
-        await db
-          .updateTable(t.groups)
-          .set({ description: group.description, precedence: group.precedence, updated_at: now })
-          .where('id', '=', existingId)
-          .execute();
-      }
-      const row = await db
-        .selectFrom(t.groups)
-        .select(['id'])
-        .where('pool_id', '=', poolId)
-        .where('name', '=', group.name)
-        .executeTakeFirst();
-      return row ? Number(row.id) : undefined;
-    },
+    saveGroup: (poolId, group, existingId, now) => saveSyncGroup(db, q, poolId, group, existingId, now),
     async idsBySubs(poolId, subs) {
       const rows = await q.idsBySubs(db, poolId, subs);
       return rows.map((r) => ({
