@@ -25,12 +25,14 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
 
 const isStoreFailed = (error: unknown) => (error as { code?: unknown }).code === 'STORE_FAILED';
 
-/** Sessions of this database waiting for a row lock. */
+/** Sessions of this database waiting for a row lock (on MySQL/MariaDB: running a locking read). */
 async function lockWaiters(db: Kysely<any>, mysql: boolean): Promise<number> {
   const q = mysql
-    ? sql<{ n: number }>`select count(*) as n from information_schema.innodb_trx t
-        join information_schema.processlist p on p.id = t.trx_mysql_thread_id
-        where t.trx_state = 'LOCK WAIT' and p.db = database()`
+    ? // MariaDB waits for the row lock of a unique-key lookup while optimising ("Statistics"),
+      // before innodb_trx shows the transaction as LOCK WAIT: look for the locking read itself.
+      sql<{ n: number }>`select count(*) as n from information_schema.processlist
+        where db = database() and id <> connection_id() and command = 'Query'
+        and lower(info) like '%for update%'`
     : sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
         where datname = current_database() and wait_event_type = 'Lock'`;
   const { rows } = await q.execute(db);
