@@ -56,22 +56,17 @@ function noReferrer(response: Response): Response {
   return response;
 }
 
-export function createCallbackRoute(
-  ctx: LoginContext,
-  replay: StateReplayGuard,
-): (request: Request) => Promise<Response> {
-  const { config, backend, oauth, verifier } = ctx;
-  const { now, prefix, pool, hook, lifetimes } = config;
-
-  /**
-   * A token Cognito has just issued that our configuration refuses (wrong issuer or audience, an
-   * unknown key) is a server-side problem although the browser gets a 400: the operator hears of
-   * it, once per cause (token use and code; a bounded set), not once per sign-in.
-   */
+/**
+ * A token Cognito has just issued that our configuration refuses (wrong issuer or audience, an
+ * unknown key) is a server-side problem although the browser gets a 400: the operator hears of
+ * it, once per cause (token use and code; a bounded set), not once per sign-in.
+ */
+function refusedTokenReporter(
+  listener: LoginContext['config']['onServerError'],
+): (request: Request, tokenUse: 'id' | 'access', refused: CognitoAuthError) => void {
   const reportedCauses = new Set<string>();
-  function reportRefusedToken(request: Request, tokenUse: 'id' | 'access', refused: CognitoAuthError): void {
+  return (request, tokenUse, refused) => {
     const cause = `${tokenUse}:${refused.code}`;
-    const listener = config.onServerError;
     if (listener === undefined || reportedCauses.has(cause)) return;
     reportedCauses.add(cause);
     const problem = new CognitoAuthError(
@@ -84,7 +79,17 @@ export function createCallbackRoute(
     } catch {
       // A failing listener must not change the browser's answer.
     }
-  }
+  };
+}
+
+export function createCallbackRoute(
+  ctx: LoginContext,
+  replay: StateReplayGuard,
+): (request: Request) => Promise<Response> {
+  const { config, backend, oauth, verifier } = ctx;
+  const { now, prefix, pool, hook, lifetimes } = config;
+
+  const reportRefusedToken = refusedTokenReporter(config.onServerError);
 
   /** ID/access token failures at the callback are a bad callback (400), not a bad bearer (401). */
   async function verifyAtCallback(

@@ -35,72 +35,141 @@ const RECENT_MS = 60_000;
 const RETRY_PAUSE_MS = 5_000;
 const MAX_ENTRIES = 10_000;
 
+/**
+ * The token endpoint's temporary failures reported to the operator, by cause: once per cause
+ * while it lasts (not once per request); `clear()` after a refresh succeeded.
+ */
+function outageReporter(listener: LoginContext['config']['onServerError']) {
+  const outages = new Set<string>();
+  const report = (error: unknown, request: RequestLike): void => {
+    const status = hasErrorCode(error, 'REFRESH_FAILED') ? error.details?.status : undefined;
+    const cause = `${isCognitoAuthError(error) ? error.code : 'unknown'}:${status ?? 'no answer'}`;
+    if (outages.has(cause) || outages.size > 100) return;
+    outages.add(cause);
+    reportServerError(listener, 502, error, request.method, request.url);
+  };
+  return Object.assign(report, { clear: () => outages.clear() });
+}
+
+type Recent = Map<string, { from: string; until: number; result: RefreshResult }>;
+
+/** Keeps a cookie-mode refresh's result briefly (bounded) for requests with the old cookie. */
+function remember(
+  recent: Recent,
+  t: number,
+  sid: string,
+  entry: { from: string; result: RefreshResult },
+): void {
+  for (const [k, v] of recent) if (v.until <= t) recent.delete(k);
+  while (recent.size >= MAX_ENTRIES) {
+    const first = recent.keys().next().value;
+    if (first === undefined) break;
+    recent.delete(first);
+  }
+  recent.set(sid, { ...entry, until: t + RECENT_MS });
+}
+
+/** New tokens from Cognito, verified and checked to belong to the session's user. */
+async function renewedState(
+  ctx: LoginContext,
+  state: SessionState,
+  refreshToken: string,
+): Promise<SessionState> {
+  const { oauth, verifier, config } = ctx;
+  const { pool, now } = config;
+  const tokens = await oauth.refresh(refreshToken);
+  const access = await verifier.verify(tokens.accessToken, { tokenUse: 'access', clientId: pool.clientId });
+  const id = tokens.idToken
+    ? await verifier.verify(tokens.idToken, { tokenUse: 'id', clientId: pool.clientId })
+    : undefined;
+  if (access.claims.sub !== state.principal.sub || (id && id.claims.sub !== state.principal.sub)) {
+    throw new CognitoAuthError('REFRESH_FAILED', 'The refreshed tokens belong to another user', {
+      details: { error: 'invalid_grant' },
+    });
+  }
+  // The same binding as at the callback: tokens that do not belong together end the session.
+  if ((id && !atHashMatches(id.claims.at_hash, tokens.accessToken)) || !grantsOpenId(tokens.scope)) {
+    throw new CognitoAuthError('REFRESH_FAILED', 'The refreshed tokens do not belong together', {
+      details: { error: 'invalid_grant' },
+    });
+  }
+  return {
+    ...state,
+    principal: id
+      ? sessionPrincipal(id, access, state.principal)
+      : refreshedPrincipal(state.principal, access),
+    accessToken: tokens.accessToken,
+    // Without refresh-token rotation Cognito returns none: keep the old one.
+    refreshToken: tokens.refreshToken ?? state.refreshToken,
+    accessExpiresAt: access.claims.exp,
+    seenAt: now(),
+  };
+}
+
+/** Single flight across processes: the store's lease, or waiting for its holder's result. */
+async function refreshAcrossProcesses(
+  ctx: LoginContext,
+  fresh: (state: SessionState) => boolean,
+  performRefresh: (state: SessionState, cookies: Cookies, request: RequestLike) => Promise<RefreshResult>,
+  state: SessionState,
+  cookies: Cookies,
+  request: RequestLike,
+): Promise<RefreshResult> {
+  const { backend, config } = ctx;
+  const { leaseMs, pollMs, random } = config;
+  const lease = backend.lease;
+  if (!lease) return performRefresh(state, cookies, request);
+  const ended = () =>
+    ctx.sessionError('SESSION_EXPIRED', 'The session has ended', backend.clear(cookies), request);
+  const owner = randomToken(random, 16);
+  const rounds = Math.ceil(leaseMs / pollMs) + 1;
+  for (let i = 0; i <= rounds; i++) {
+    if (await lease.acquire(state.sid, owner, leaseMs)) {
+      try {
+        // Another process may have refreshed between our read and the lease.
+        const current = await backend.read(cookies, { revalidate: true });
+        if (!current) throw ended();
+        if (fresh(current.state)) return { state: current.state, setCookies: [] };
+        return await performRefresh(current.state, cookies, request);
+      } finally {
+        await lease.release(state.sid, owner).catch(() => undefined);
+      }
+    }
+    // Someone else holds the lease: wait for their result.
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    const current = await backend.read(cookies, { revalidate: true });
+    if (!current) throw ended();
+    if (fresh(current.state)) return { state: current.state, setCookies: [] };
+  }
+  throw ctx.sessionError(
+    'REFRESH_FAILED',
+    'Timed out waiting for another process to refresh the session',
+    [],
+    request,
+    undefined,
+    undefined,
+    false,
+  );
+}
+
 export function createRefresher(ctx: LoginContext): Refresher {
-  const { backend, oauth, verifier, config } = ctx;
-  const { now, pool, marginMs, leaseMs, pollMs, random } = config;
+  const { backend, oauth, config } = ctx;
+  const { now, marginMs } = config;
   // One refresh per session in this process; the store's lease covers other processes.
   const inflight = new Map<string, Promise<RefreshResult>>();
   // Cookie mode: requests that left the browser before the refreshed cookie arrived still carry
   // the old tokens. The result of a refresh is kept briefly (bounded) and handed to them.
-  const recent = new Map<string, { from: string; until: number; result: RefreshResult }>();
+  const recent: Recent = new Map();
   // Sessions whose refresh failed transiently while their token was still valid: no new
   // attempt before the pause ends (bounded; entries are dropped when they expire).
   const retryAfter = new Map<string, number>();
 
   const fresh = (s: SessionState) => s.accessExpiresAt * 1000 - marginMs > now();
 
-  // The token endpoint's temporary failures already reported to the operator, by cause: once
-  // per cause while it lasts (not once per request), again after a refresh succeeded.
-  const outages = new Set<string>();
-  function reportOutage(error: unknown, request: RequestLike): void {
-    const status = hasErrorCode(error, 'REFRESH_FAILED') ? error.details?.status : undefined;
-    const cause = `${isCognitoAuthError(error) ? error.code : 'unknown'}:${status ?? 'no answer'}`;
-    if (outages.has(cause) || outages.size > 100) return;
-    outages.add(cause);
-    reportServerError(config.onServerError, 502, error, request.method, request.url);
-  }
+  const reportOutage = outageReporter(config.onServerError);
 
-  const rememberRefresh = (sid: string, from: string, result: RefreshResult) => {
-    const t = now();
-    for (const [k, v] of recent) if (v.until <= t) recent.delete(k);
-    while (recent.size >= MAX_ENTRIES) {
-      const first = recent.keys().next().value;
-      if (first === undefined) break;
-      recent.delete(first);
-    }
-    recent.set(sid, { from, until: t + RECENT_MS, result });
-  };
-
-  /** New tokens from Cognito, verified and checked to belong to the session's user. */
-  async function renewedState(state: SessionState, refreshToken: string): Promise<SessionState> {
-    const tokens = await oauth.refresh(refreshToken);
-    const access = await verifier.verify(tokens.accessToken, { tokenUse: 'access', clientId: pool.clientId });
-    const id = tokens.idToken
-      ? await verifier.verify(tokens.idToken, { tokenUse: 'id', clientId: pool.clientId })
-      : undefined;
-    if (access.claims.sub !== state.principal.sub || (id && id.claims.sub !== state.principal.sub)) {
-      throw new CognitoAuthError('REFRESH_FAILED', 'The refreshed tokens belong to another user', {
-        details: { error: 'invalid_grant' },
-      });
-    }
-    // The same binding as at the callback: tokens that do not belong together end the session.
-    if ((id && !atHashMatches(id.claims.at_hash, tokens.accessToken)) || !grantsOpenId(tokens.scope)) {
-      throw new CognitoAuthError('REFRESH_FAILED', 'The refreshed tokens do not belong together', {
-        details: { error: 'invalid_grant' },
-      });
-    }
-    return {
-      ...state,
-      principal: id
-        ? sessionPrincipal(id, access, state.principal)
-        : refreshedPrincipal(state.principal, access),
-      accessToken: tokens.accessToken,
-      // Without refresh-token rotation Cognito returns none: keep the old one.
-      refreshToken: tokens.refreshToken ?? state.refreshToken,
-      accessExpiresAt: access.claims.exp,
-      seenAt: now(),
-    };
-  }
+  const rememberRefresh = (sid: string, from: string, result: RefreshResult) =>
+    remember(recent, now(), sid, { from, result });
 
   /** `refreshTokens`, published on the refresh channel when someone listens. */
   function performRefresh(
@@ -145,7 +214,7 @@ export function createRefresher(ctx: LoginContext): Refresher {
     }
     let next: SessionState;
     try {
-      next = await renewedState(state, state.refreshToken);
+      next = await renewedState(ctx, state, state.refreshToken);
     } catch (error) {
       const stillValid = state.accessExpiresAt * 1000 > now();
       const permanent =
@@ -169,7 +238,7 @@ export function createRefresher(ctx: LoginContext): Refresher {
         permanent,
       );
     }
-    outages.clear();
+    reportOutage.clear();
     let setCookies: string[];
     try {
       setCookies = await backend.save(next, cookies, now());
@@ -191,46 +260,6 @@ export function createRefresher(ctx: LoginContext): Refresher {
     return { state: next, setCookies };
   }
 
-  async function refreshAcrossProcesses(
-    state: SessionState,
-    cookies: Cookies,
-    request: RequestLike,
-  ): Promise<RefreshResult> {
-    const lease = backend.lease;
-    if (!lease) return performRefresh(state, cookies, request);
-    const ended = () =>
-      ctx.sessionError('SESSION_EXPIRED', 'The session has ended', backend.clear(cookies), request);
-    const owner = randomToken(random, 16);
-    const rounds = Math.ceil(leaseMs / pollMs) + 1;
-    for (let i = 0; i <= rounds; i++) {
-      if (await lease.acquire(state.sid, owner, leaseMs)) {
-        try {
-          // Another process may have refreshed between our read and the lease.
-          const current = await backend.read(cookies, { revalidate: true });
-          if (!current) throw ended();
-          if (fresh(current.state)) return { state: current.state, setCookies: [] };
-          return await performRefresh(current.state, cookies, request);
-        } finally {
-          await lease.release(state.sid, owner).catch(() => undefined);
-        }
-      }
-      // Someone else holds the lease: wait for their result.
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-      const current = await backend.read(cookies, { revalidate: true });
-      if (!current) throw ended();
-      if (fresh(current.state)) return { state: current.state, setCookies: [] };
-    }
-    throw ctx.sessionError(
-      'REFRESH_FAILED',
-      'Timed out waiting for another process to refresh the session',
-      [],
-      request,
-      undefined,
-      undefined,
-      false,
-    );
-  }
-
   function refreshOnce(state: SessionState, cookies: Cookies, request: RequestLike): Promise<RefreshResult> {
     const running = inflight.get(state.sid);
     if (running) return running;
@@ -247,7 +276,7 @@ export function createRefresher(ctx: LoginContext): Refresher {
         return Promise.resolve(done.result);
       }
     }
-    const p = refreshAcrossProcesses(state, cookies, request)
+    const p = refreshAcrossProcesses(ctx, fresh, performRefresh, state, cookies, request)
       .then((result) => {
         if (backend.mode === 'cookie' && result.state !== state)
           rememberRefresh(state.sid, state.accessToken, result);
