@@ -1,12 +1,13 @@
 /** The deny-list of token origins on the `{prefix}denied_origins` table. */
 import { type Kysely, sql } from 'kysely';
 import type { DeniedOrigin } from '../../session/store.ts';
+import type { SqlDialectInfo } from './dialect.ts';
 import { num } from './session-reads.ts';
 
 export async function denyOriginRow(
   db: Kysely<any>,
   deniedTable: string,
-  dialect: string | undefined,
+  dialect: SqlDialectInfo | undefined,
   originJti: string,
   expiresAt: number,
   t: number,
@@ -14,7 +15,7 @@ export async function denyOriginRow(
   const values = { origin_jti: originJti, expires_at: Math.floor(expiresAt), recorded_at: t };
   const insert = db.insertInto(deniedTable).values(values);
   // The later expiry wins; PostgreSQL's trigger notifies the row as written.
-  await (dialect === 'mysql'
+  await (dialect?.upsert === 'on-duplicate-key'
     ? insert.onDuplicateKeyUpdate({
         expires_at: sql`greatest(expires_at, values(expires_at))`,
         recorded_at: sql`values(recorded_at)`,

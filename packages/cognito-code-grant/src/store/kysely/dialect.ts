@@ -36,6 +36,10 @@ export interface SqlDialectInfo {
   readonly shortText: boolean;
   /** The planner keeps statistics that go stale after a bulk insert (`ANALYZE` helps). */
   readonly plannerStatistics: boolean;
+  /** Arrays bind as one parameter and join as a table (`unnest($1::varchar[])`). */
+  readonly arrayParameters: boolean;
+  /** A push channel from the server itself: `LISTEN`/`NOTIFY`, fired by triggers at commit. */
+  readonly notify: boolean;
 }
 
 const DIALECTS: Readonly<Record<SqlFamily, SqlDialectInfo>> = Object.freeze({
@@ -50,6 +54,8 @@ const DIALECTS: Readonly<Record<SqlFamily, SqlDialectInfo>> = Object.freeze({
     explicitCharset: false,
     shortText: false,
     plannerStatistics: false,
+    arrayParameters: false,
+    notify: false,
   }),
   postgres: Object.freeze({
     family: 'postgres',
@@ -62,6 +68,8 @@ const DIALECTS: Readonly<Record<SqlFamily, SqlDialectInfo>> = Object.freeze({
     explicitCharset: false,
     shortText: false,
     plannerStatistics: true,
+    arrayParameters: true,
+    notify: true,
   }),
   mysql: Object.freeze({
     family: 'mysql',
@@ -74,6 +82,8 @@ const DIALECTS: Readonly<Record<SqlFamily, SqlDialectInfo>> = Object.freeze({
     explicitCharset: true,
     shortText: true,
     plannerStatistics: false,
+    arrayParameters: false,
+    notify: false,
   }),
 });
 

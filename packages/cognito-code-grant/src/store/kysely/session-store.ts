@@ -9,7 +9,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { dialectOf } from './database.ts';
+import { type SqlDialectInfo, dialectInfo } from './dialect.ts';
 import { deniedOriginRows, denyOriginRow } from './denied-origins.ts';
 import { type PgListenOptions, pgChannel } from './pg-channel.ts';
 import { sessionReads } from './session-reads.ts';
@@ -41,10 +41,10 @@ export interface SqlSessionStore extends SessionStore {
 
 const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$|^$/;
 
-/** The dialect, or undefined for one `dialectOf` does not know (it then gets the portable SQL). */
-function dialectIfKnown(db: Kysely<any>): string | undefined {
+/** The dialect, or undefined for one `dialectInfo` does not know (it then gets the portable SQL). */
+function dialectIfKnown(db: Kysely<any>): SqlDialectInfo | undefined {
   try {
-    return dialectOf(db);
+    return dialectInfo(db);
   } catch {
     return undefined;
   }
@@ -61,7 +61,7 @@ export function createSqlSessionStore(
   const deniedTable = `${prefix}denied_origins`;
   const now = options.now ?? Date.now;
   const dialect = dialectIfKnown(db);
-  if (options.listen !== undefined && dialect !== 'postgres')
+  if (options.listen !== undefined && !dialect?.notify)
     throw new CognitoAuthError('CONFIG_INVALID', 'listen (LISTEN/NOTIFY) needs PostgreSQL');
   const listen = options.listen;
   const hub = listen ? new PushHub(() => pgChannel(`${prefix}events`, listen)) : undefined;

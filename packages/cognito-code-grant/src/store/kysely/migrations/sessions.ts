@@ -3,7 +3,7 @@
  * Kysely<any>, never against today's schema.
  */
 import { type Kysely, type Migration, sql } from 'kysely';
-import { dialectOf } from '../database.ts';
+import { dialectInfo } from '../dialect.ts';
 
 export function sessionMigrations(prefix: string): Record<string, Migration> {
   const table = `${prefix}sessions`;
@@ -44,7 +44,7 @@ export function sessionMigrations(prefix: string): Record<string, Migration> {
           .addColumn('recorded_at', 'bigint', (c) => c.notNull())
           .execute();
         await db.schema.createIndex(`${denied}_recorded_idx`).on(denied).column('recorded_at').execute();
-        if (dialectOf(db) !== 'postgres') return;
+        if (!dialectInfo(db).notify) return;
         // PostgreSQL push channel: NOTIFY from triggers, delivered at commit, so no write (by
         // this library, an admin's DELETE or any other client) escapes the listeners. `touch`
         // and lease updates keep the version and notify nothing.
@@ -68,7 +68,7 @@ export function sessionMigrations(prefix: string): Record<string, Migration> {
       },
       async down(db: Kysely<any>) {
         await db.schema.dropTable(denied).execute();
-        if (dialectOf(db) !== 'postgres') return;
+        if (!dialectInfo(db).notify) return;
         await sql`drop trigger if exists ${sql.raw(`${prefix}sessions_notify`)} on ${sql.table(table)}`.execute(
           db,
         );
