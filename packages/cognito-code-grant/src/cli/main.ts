@@ -10,7 +10,7 @@ import { progressFrame, progressLine } from './progress.ts';
 import { createDatabase } from '../store/kysely/database.ts';
 import { migrate } from '../store/kysely/migrations/index.ts';
 import type { SyncProgress, SyncReport } from '../sync/sync.ts';
-import { syncPool } from '../sync/sync.ts';
+import { syncPool } from '../sync/index.ts';
 
 export interface CliIo {
   readonly out: (text: string) => void;

@@ -12,7 +12,7 @@ import { CognitoAuthError } from '../errors/errors.ts';
 import { attributesFromList } from '../replica/normalize.ts';
 import { randomId } from '../util/random.ts';
 import type { KyselyReplica } from '../store/kysely/replica.ts';
-import { createKyselySyncStore } from '../store/kysely/sync-store.ts';
+import type { SyncStore } from './sync-store.ts';
 import { checkMassDelete, massDeleteLimit } from './mass-delete-guard.ts';
 import { syncGroups } from './sync-groups.ts';
 import type { SyncCounts, SyncRun } from './sync-run.ts';
@@ -110,11 +110,8 @@ function loadSdk(): Promise<Sdk> {
  * Throws SYNC_FAILED (cause attached) when the admin API or the database fails; a failed run never
  * deletes anything, since the sweep only follows a complete ListUsers chain.
  */
-export async function syncPool(options: SyncOptions): Promise<SyncReport> {
+export async function reconcilePool(options: SyncOptions, store: SyncStore): Promise<SyncReport> {
   const replica = options.replica;
-  const db = replica?.db ?? options.db;
-  if (!db) throw new CognitoAuthError('CONFIG_INVALID', 'syncPool needs a replica or a db');
-  const store = createKyselySyncStore(db, replica?.tablePrefix ?? options.tablePrefix ?? 'cognito_');
   const poolId = options.userPoolId;
   if (!/^[\w-]+_[0-9A-Za-z]+$/.test(poolId))
     throw new CognitoAuthError('CONFIG_INVALID', 'userPoolId is malformed');

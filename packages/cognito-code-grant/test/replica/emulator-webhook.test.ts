@@ -12,7 +12,7 @@ import { start } from 'cognito-code-grant-emulator';
 import { createReplica, type KyselyReplica } from '../../src/store/kysely/replica.ts';
 import { createCognitoEventsRoute } from '../../src/trigger/events-route.ts';
 import { migrate } from '../../src/store/kysely/migrations/index.ts';
-import { syncPool } from '../../src/sync/sync.ts';
+import { syncPool } from '../../src/sync/index.ts';
 import { sqliteFactory, type TestDb } from './helpers.ts';
 
 const POOL_ID = 'eu-west-1_HookPool1';

@@ -9,7 +9,7 @@ import { start } from 'cognito-code-grant-emulator';
 import type { Kysely } from 'kysely';
 import { createReplica } from '../../src/store/kysely/replica.ts';
 import { migrate } from '../../src/store/kysely/migrations/index.ts';
-import { syncPool } from '../../src/sync/sync.ts';
+import { syncPool } from '../../src/sync/index.ts';
 import { count, type DbFactory, StatementCounter, type TestDb } from '../replica/helpers.ts';
 
 const POOL_ID = 'eu-west-1_SyncPool1';
