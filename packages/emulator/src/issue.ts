@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from './context.ts';
 import { digest } from './digest.ts';
-import type { Client, EmulatorState, PoolState, User } from './state.ts';
+import type { Client, EmulatorState, PoolState, RefreshRecord, User } from './state.ts';
 import { mintUserTokens, newRefreshToken, roleClaims } from './tokens.ts';
 
 /** The scope of every token the user API issues (never `openid` or custom scopes). */
@@ -68,4 +68,32 @@ export function preTokenEvent(ctx: Context, pool: PoolState, user: User, clientI
     },
     clientId,
   );
+}
+
+/**
+ * New ID and access tokens from a refresh token's record (the token endpoint's refresh grant and
+ * InitiateAuth REFRESH_TOKEN_AUTH): the pre-token trigger fires, the session's scopes, auth time
+ * and origin carry over.
+ */
+export function mintFromRefresh(
+  ctx: Context,
+  pool: PoolState,
+  client: Client,
+  user: User,
+  rec: RefreshRecord,
+  nowMs: number,
+): ReturnType<typeof mintUserTokens> {
+  preTokenEvent(ctx, pool, user, client.clientId, 'TokenGeneration_RefreshTokens');
+  return mintUserTokens(ctx.state, {
+    pool,
+    client,
+    user,
+    scopes: rec.scopes,
+    authTime: rec.authTime,
+    originJti: rec.originJti,
+    nonce: undefined,
+    issuer: ctx.issuer(pool),
+    nowMs,
+    api: rec.api === true,
+  });
 }

@@ -7,9 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from '../context.ts';
 import { digest } from '../digest.ts';
 import { readBody, safeEqual, sendJson } from '../http.ts';
-import { issueUserTokens, preTokenEvent } from '../issue.ts';
+import { issueUserTokens, mintFromRefresh, preTokenEvent } from '../issue.ts';
 import type { Client, PoolState } from '../state.ts';
-import { mintClientToken, mintUserTokens, newRefreshToken } from '../tokens.ts';
+import { mintClientToken, newRefreshToken } from '../tokens.ts';
 
 const STANDARD_SCOPES = ['openid', 'email', 'phone', 'profile', 'aws.cognito.signin.user.admin'];
 
@@ -175,19 +175,7 @@ function refreshGrant(
   const user = pool.bySub.get(rec.sub);
   if (!user?.enabled) return tokenError(res, 'invalid_grant', 'Invalid Refresh Token');
 
-  preTokenEvent(ctx, pool, user, client.clientId, 'TokenGeneration_RefreshTokens');
-  const minted = mintUserTokens(ctx.state, {
-    pool,
-    client,
-    user,
-    scopes: rec.scopes,
-    authTime: rec.authTime,
-    originJti: rec.originJti,
-    nonce: undefined,
-    issuer: ctx.issuer(pool),
-    nowMs,
-    api: rec.api === true,
-  });
+  const minted = mintFromRefresh(ctx, pool, client, user, rec, nowMs);
   const body: Record<string, unknown> = {};
   if (minted.idToken) body['id_token'] = minted.idToken;
   body['access_token'] = minted.accessToken;

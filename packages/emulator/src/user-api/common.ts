@@ -9,6 +9,7 @@ import { ApiError } from '../api-error.ts';
 import { type Params, str } from '../aws-json.ts';
 import type { Context } from '../context.ts';
 import { API_SCOPE } from '../issue.ts';
+import type { CodeDeliveryDetails } from '../codes.ts';
 import type { Client, PoolState, User } from '../state.ts';
 
 export type UserOperation = (ctx: Context, p: Params) => unknown;
@@ -97,4 +98,29 @@ export function requireFlow(client: Client, flow: string, authFlow: string): voi
   if (!client.explicitAuthFlows.includes(flow)) {
     throw new ApiError('InvalidParameterException', `${authFlow} flow not enabled for this client`);
   }
+}
+
+/**
+ * ForgotPassword and ResendConfirmationCode: sends `deliver`'s code to the named user. For an
+ * unknown user, a client that prevents user-existence errors answers as if a code went out, so
+ * the caller learns nothing; otherwise UserNotFoundException.
+ */
+export function sendCodeToUser(
+  ctx: Context,
+  p: Params,
+  deliver: (ctx: Context, pool: PoolState, user: User) => CodeDeliveryDetails,
+): { CodeDeliveryDetails: unknown } {
+  const { pool, client } = clientOf(ctx, p);
+  const username = str(p, 'Username', true);
+  const user = findUser(ctx, pool, username);
+  checkSecretHash(client, str(p, 'SecretHash'), [username, ...(user ? [user.username, user.sub] : [])]);
+  if (!user) {
+    if (client.preventUserExistenceErrors) {
+      return {
+        CodeDeliveryDetails: { Destination: 'u***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' },
+      };
+    }
+    throw new ApiError('UserNotFoundException', 'Username/client id combination not found.');
+  }
+  return { CodeDeliveryDetails: deliver(ctx, pool, user) };
 }

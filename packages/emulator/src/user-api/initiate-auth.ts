@@ -8,11 +8,10 @@ import { ApiError } from '../api-error.ts';
 import { str, stringMap } from '../aws-json.ts';
 import type { Context } from '../context.ts';
 import { digest } from '../digest.ts';
-import { preTokenEvent } from '../issue.ts';
+import { mintFromRefresh } from '../issue.ts';
 import { checkPassword } from '../passwords.ts';
 import { newSalt, parseA, serverEphemeral, srpPasswordHash, verifierOf } from '../srp.ts';
 import type { Client, PoolState } from '../state.ts';
-import { mintUserTokens } from '../tokens.ts';
 import {
   checkSecretHash,
   clientOf,
@@ -126,19 +125,7 @@ function refresh(ctx: Context, pool: PoolState, client: Client, auth: Record<str
   const user = pool.bySub.get(rec.sub);
   if (!user) throw notAuthorized('Refresh Token has been revoked');
   if (!user.enabled) throw notAuthorized('User is disabled.');
-  preTokenEvent(ctx, pool, user, client.clientId, 'TokenGeneration_RefreshTokens');
-  const minted = mintUserTokens(ctx.state, {
-    pool,
-    client,
-    user,
-    scopes: rec.scopes,
-    authTime: rec.authTime,
-    originJti: rec.originJti,
-    nonce: undefined,
-    issuer: ctx.issuer(pool),
-    nowMs,
-    api: rec.api === true,
-  });
+  const minted = mintFromRefresh(ctx, pool, client, user, rec, nowMs);
   // No new refresh token: the client keeps using the one it has.
   return {
     ChallengeParameters: {},

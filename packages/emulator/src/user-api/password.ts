@@ -15,6 +15,7 @@ import {
   findUser,
   INCORRECT,
   notAuthorized,
+  sendCodeToUser,
   type UserOperation,
   userOfAccessToken,
 } from './common.ts';
@@ -78,21 +79,7 @@ export function finishPasswordReset(
   ctx.log(`password reset: ${user.username}`);
 }
 
-export const forgotPassword: UserOperation = (ctx, p) => {
-  const { pool, client } = clientOf(ctx, p);
-  const username = str(p, 'Username', true);
-  const user = findUser(ctx, pool, username);
-  checkSecretHash(client, str(p, 'SecretHash'), [username, ...(user ? [user.username, user.sub] : [])]);
-  if (!user) {
-    if (client.preventUserExistenceErrors) {
-      return {
-        CodeDeliveryDetails: { Destination: 'u***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' },
-      };
-    }
-    throw new ApiError('UserNotFoundException', NOT_FOUND);
-  }
-  return { CodeDeliveryDetails: startPasswordReset(ctx, pool, user) };
-};
+export const forgotPassword: UserOperation = (ctx, p) => sendCodeToUser(ctx, p, startPasswordReset);
 
 export const confirmForgotPassword: UserOperation = (ctx, p) => {
   const { pool, client } = clientOf(ctx, p);

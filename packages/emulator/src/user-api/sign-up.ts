@@ -12,7 +12,14 @@ import type { CodeDeliveryDetails } from '../codes.ts';
 import type { Context } from '../context.ts';
 import type { Client, PoolState, User } from '../state.ts';
 import { checkPasswordPolicy } from '../passwords.ts';
-import { checkSecretHash, clientOf, findUser, notAuthorized, type UserOperation } from './common.ts';
+import {
+  checkSecretHash,
+  clientOf,
+  findUser,
+  notAuthorized,
+  sendCodeToUser,
+  type UserOperation,
+} from './common.ts';
 import { deliveryAttribute, sendCode } from './delivery.ts';
 
 const NOT_FOUND = 'Username/client id combination not found.';
@@ -118,19 +125,5 @@ export const confirmSignUp: UserOperation = (ctx, p) => {
   return {};
 };
 
-export const resendConfirmationCode: UserOperation = (ctx, p) => {
-  const { pool, client } = clientOf(ctx, p);
-  const username = str(p, 'Username', true);
-  const user = findUser(ctx, pool, username);
-  checkSecretHash(client, str(p, 'SecretHash'), [username, ...(user ? [user.username, user.sub] : [])]);
-  if (!user) {
-    if (client.preventUserExistenceErrors) {
-      // Cognito answers as if a code went out, so the caller learns nothing.
-      return {
-        CodeDeliveryDetails: { Destination: 'u***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' },
-      };
-    }
-    throw new ApiError('UserNotFoundException', NOT_FOUND);
-  }
-  return { CodeDeliveryDetails: resendRegistrationCode(ctx, pool, user) };
-};
+export const resendConfirmationCode: UserOperation = (ctx, p) =>
+  sendCodeToUser(ctx, p, resendRegistrationCode);
