@@ -44,14 +44,21 @@ export function createSessionAuthenticator(ctx: LoginContext, refresher: Refresh
       throw ctx.sessionError('SESSION_EXPIRED', 'The session has expired', setCookies, request);
     }
     let setCookies: string[] = [];
-    if (!refresher.fresh(state) && backend.mode === 'store' && state.accessExpiresAt * 1000 > t) {
-      // Store mode, token still valid: the request goes on with it while the refresh runs (its
-      // result lands in the store). Cookie mode waits: the new tokens travel in this answer's cookie.
-      refresher.refreshInBackground(state, cookies, request);
-    } else if (!refresher.fresh(state)) {
-      const result = await refresher.refreshOnce(state, cookies, request);
-      state = result.state;
-      setCookies = result.setCookies;
+    if (!refresher.fresh(state)) {
+      const done = refresher.finished(state);
+      if (done) {
+        // Cookie mode: a refresh of these tokens has finished; this answer carries its cookie.
+        state = done.state;
+        setCookies = done.setCookies;
+      } else if (state.accessExpiresAt * 1000 > t && refresher.mayRefreshInBackground()) {
+        // The token still works: the request goes on with it while the refresh runs (its result
+        // lands in the store, or reaches the browser with the session's next request).
+        refresher.refreshInBackground(state, cookies, request);
+      } else {
+        const result = await refresher.refreshOnce(state, cookies, request);
+        state = result.state;
+        setCookies = result.setCookies;
+      }
     } else if (read.rewrite || needsTouch(state, lifetimes, t)) {
       state = { ...state, seenAt: t };
       setCookies = await backend.extend(state, cookies, t);

@@ -2,7 +2,8 @@
  * The refresher: renews a session's tokens when its access token is about to expire. Single
  * flight per session in this process (concurrent requests share one refresh) and across
  * processes (store mode: a lease in the store; the others wait for its result). In cookie mode
- * a refresh's result is kept briefly for requests that still carry the old cookie.
+ * a refresh's result is kept for requests that still carry the old cookie: a refresh run in the
+ * background hands its new tokens to the session's next request.
  */
 import { CognitoAuthError, hasErrorCode, isCognitoAuthError } from '../../errors/errors.ts';
 import { isPermanentRefreshFailure } from '../../oauth/client.ts';
@@ -29,6 +30,15 @@ export interface Refresher {
    * token still works. Its failures end the session or pause retries as `refreshOnce` would.
    */
   refreshInBackground(state: SessionState, cookies: Cookies, request: RequestLike): void;
+  /**
+   * Whether a session whose access token still works may go on while its refresh runs. Store
+   * mode: always (the result lands in the store). Cookie mode: while this process has not seen
+   * Cognito rotate a refresh token, since the new tokens reach the browser only with a later
+   * answer of this process; a rotated refresh token lost that way would end the session.
+   */
+  mayRefreshInBackground(): boolean;
+  /** Cookie mode: the finished refresh of the tokens `state` carries, for its cookie; else undefined. */
+  finished(state: SessionState): RefreshResult | undefined;
 }
 
 const RECENT_MS = 60_000;
@@ -53,12 +63,16 @@ function outageReporter(listener: LoginContext['config']['onServerError']) {
 
 type Recent = Map<string, { from: string; until: number; result: RefreshResult }>;
 
-/** Keeps a cookie-mode refresh's result briefly (bounded) for requests with the old cookie. */
+/**
+ * Keeps a cookie-mode refresh's result (bounded) for requests with the old cookie, until a minute
+ * after the old access token expires: a refresh run in the background while that token still
+ * worked may reach the browser only with the session's next request.
+ */
 function remember(
   recent: Recent,
   t: number,
   sid: string,
-  entry: { from: string; result: RefreshResult },
+  entry: { from: string; fromExpiresAt: number; result: RefreshResult },
 ): void {
   for (const [k, v] of recent) if (v.until <= t) recent.delete(k);
   while (recent.size >= MAX_ENTRIES) {
@@ -66,7 +80,8 @@ function remember(
     if (first === undefined) break;
     recent.delete(first);
   }
-  recent.set(sid, { ...entry, until: t + RECENT_MS });
+  const until = Math.max(t, entry.fromExpiresAt * 1000) + RECENT_MS;
+  recent.set(sid, { from: entry.from, result: entry.result, until });
 }
 
 /** New tokens from Cognito, verified and checked to belong to the session's user. */
@@ -166,10 +181,25 @@ export function createRefresher(ctx: LoginContext): Refresher {
 
   const fresh = (s: SessionState) => s.accessExpiresAt * 1000 - marginMs > now();
 
+  // Cookie mode: set once Cognito answered a refresh with a new refresh token (rotation).
+  let rotationSeen = false;
+
   const reportOutage = outageReporter(config.onServerError);
 
-  const rememberRefresh = (sid: string, from: string, result: RefreshResult) =>
-    remember(recent, now(), sid, { from, result });
+  const rememberRefresh = (from: SessionState, result: RefreshResult) =>
+    remember(recent, now(), from.sid, {
+      from: from.accessToken,
+      fromExpiresAt: from.accessExpiresAt,
+      result,
+    });
+
+  function finished(state: SessionState): RefreshResult | undefined {
+    if (backend.mode !== 'cookie') return undefined;
+    const done = recent.get(state.sid);
+    return done && done.until > now() && done.from === state.accessToken && fresh(done.result.state)
+      ? done.result
+      : undefined;
+  }
 
   /** `refreshTokens`, published on the refresh channel when someone listens. */
   function performRefresh(
@@ -239,6 +269,7 @@ export function createRefresher(ctx: LoginContext): Refresher {
       );
     }
     reportOutage.clear();
+    if (next.refreshToken !== state.refreshToken) rotationSeen = true;
     let setCookies: string[];
     try {
       setCookies = await backend.save(next, cookies, now());
@@ -270,16 +301,11 @@ export function createRefresher(ctx: LoginContext): Refresher {
       retryAfter.delete(state.sid);
     }
     if (retryAfter.size > MAX_ENTRIES) retryAfter.clear();
-    if (backend.mode === 'cookie') {
-      const done = recent.get(state.sid);
-      if (done && done.until > now() && done.from === state.accessToken && fresh(done.result.state)) {
-        return Promise.resolve(done.result);
-      }
-    }
+    const done = finished(state);
+    if (done) return Promise.resolve(done);
     const p = refreshAcrossProcesses(ctx, fresh, performRefresh, state, cookies, request)
       .then((result) => {
-        if (backend.mode === 'cookie' && result.state !== state)
-          rememberRefresh(state.sid, state.accessToken, result);
+        if (backend.mode === 'cookie' && result.state !== state) rememberRefresh(state, result);
         return result;
       })
       .finally(() => inflight.delete(state.sid));
@@ -295,5 +321,7 @@ export function createRefresher(ctx: LoginContext): Refresher {
     );
   }
 
-  return { fresh, refreshOnce, refreshInBackground };
+  const mayRefreshInBackground = () => backend.mode === 'store' || !rotationSeen;
+
+  return { fresh, refreshOnce, refreshInBackground, mayRefreshInBackground, finished };
 }
