@@ -3,7 +3,8 @@
 // The list is built here (not a --test glob) so node_modules and dist are skipped and --only
 // narrows it. TypeScript runs through tsx, and the `ccg-source` export condition makes
 // workspace packages resolve to their sources. scripts/network-guard.mjs is imported into every
-// test process: tests reach loopback only.
+// test process, and into every Node process a test starts (an example's main.ts, the emulator
+// CLI, npm): it rides in NODE_OPTIONS, which children inherit. Tests reach loopback only.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -44,20 +45,21 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+// A file: URL has no spaces (they are %20), so it needs no quoting inside NODE_OPTIONS.
+const guard = `--import=${new URL('./network-guard.mjs', import.meta.url).href}`;
+const nodeOptions = [process.env.NODE_OPTIONS, guard].filter(Boolean).join(' ');
 const result = spawnSync(
   process.execPath,
   [
     '--conditions=ccg-source',
     '--import',
     'tsx',
-    '--import',
-    new URL('./network-guard.mjs', import.meta.url).href,
     '--test',
     '--test-reporter=spec',
     `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
     ...passthrough,
     ...files,
   ],
-  { cwd: root, stdio: 'inherit' },
+  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: nodeOptions } },
 );
 process.exit(result.status ?? 1);

@@ -131,3 +131,20 @@ export function databaseTargets(
     ['mysql', my ? () => serverDatabase(my, prefix) : undefined, 'TEST_MYSQL_URL not set'],
   ];
 }
+
+/**
+ * The environment for a child process that a test starts with variables of its own: `env`, plus
+ * PATH and NODE_OPTIONS from this process. NODE_OPTIONS carries the test network guard
+ * (scripts/run-tests.mjs puts it there), so the child reaches loopback only, as the test does.
+ */
+export function childEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries({
+    PATH: process.env['PATH'],
+    NODE_OPTIONS: process.env['NODE_OPTIONS'],
+    ...env,
+  })) {
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}

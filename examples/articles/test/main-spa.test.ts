@@ -11,6 +11,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DEMO_CLIENTS, type RunningEmulator, start } from 'cognito-code-grant-emulator';
 import { readSpaSettings } from '../src/spa-settings.ts';
+import { childEnv } from './helpers.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -58,7 +59,7 @@ function run(env: Record<string, string>, ready: RegExp): { child: ChildProcess;
     ['--conditions=ccg-source', '--import', 'tsx', 'examples/articles/src/main.ts'],
     {
       cwd: ROOT,
-      env: { PATH: process.env['PATH'], ...env },
+      env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

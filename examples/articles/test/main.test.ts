@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DEMO_CLIENTS, type RunningEmulator, start } from 'cognito-code-grant-emulator';
 import { readSettings } from '../src/env.ts';
+import { childEnv } from './helpers.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SECRET = 'x'.repeat(48);
@@ -65,8 +66,7 @@ describe('main.ts with a real pool', () => {
       ['--conditions=ccg-source', '--import', 'tsx', 'examples/articles/src/main.ts'],
       {
         cwd: ROOT,
-        env: {
-          PATH: process.env['PATH'],
+        env: childEnv({
           COGNITO_USER_POOL_ID: emulator.pool().userPoolId,
           COGNITO_CLIENT_ID: DEMO_CLIENTS.web.clientId,
           COGNITO_CLIENT_SECRET: DEMO_CLIENTS.web.clientSecret,
@@ -77,7 +77,7 @@ describe('main.ts with a real pool', () => {
           DATABASE_URL: join(dir, 'app.db'),
           PORT: '0',
           HOST: '127.0.0.1',
-        },
+        }),
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { DEMO_CLIENTS, type RunningEmulator, start } from 'cognito-code-grant-emulator';
 import { redactDatabaseUrl } from '../src/database-check.ts';
 import { startDemo } from '../src/demo.ts';
-import { databaseTargets } from './helpers.ts';
+import { childEnv, databaseTargets } from './helpers.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const PASSWORD = 'hunter2-never-printed';
@@ -25,7 +25,7 @@ function runMain(
   const child = spawn(
     process.execPath,
     ['--conditions=ccg-source', '--import', 'tsx', 'examples/articles/src/main.ts'],
-    { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   const onData = (d: Buffer) => {

@@ -82,6 +82,21 @@ describe('test network guard', () => {
     assert.match(child.stderr, /refused a connection to 192\.0\.2\.1:80/);
   });
 
+  it('is loaded into the Node processes a test starts, whether they inherit the environment or get their own', () => {
+    // The child stops before connecting if the guard is missing, so that no packet leaves then.
+    const script = `
+      if (!globalThis[Symbol.for('cognito-code-grant.test-network-guard')]) process.exit(3);
+      try { require('node:net').connect({ host: '192.0.2.1', port: 9 }); console.log('connecting'); }
+      catch (e) { console.log(e.code); }`;
+    const own = { PATH: process.env['PATH'] ?? '', NODE_OPTIONS: process.env['NODE_OPTIONS'] ?? '' };
+    for (const env of [undefined, own]) {
+      const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env });
+      assert.equal(child.stdout.trim(), guard?.code, `child exit ${child.status}: ${child.stderr}`);
+      assert.equal(child.status, 1, 'the refusal fails the child at exit');
+      assert.match(child.stderr, /refused a connection to 192\.0\.2\.1:9/);
+    }
+  });
+
   it('allows loopback: 127.0.0.1, localhost and ::1', async () => {
     assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), 'ok');
     const viaName = net.connect({ host: 'localhost', port });
