@@ -23,6 +23,11 @@ export const STANDARD_ATTRIBUTES: ReadonlySet<string> = new Set([
   'zoneinfo',
 ]);
 
+/** The standard attributes the `profile` scope releases: all but the email and phone ones. */
+export const PROFILE_ATTRIBUTES: ReadonlySet<string> = new Set(
+  [...STANDARD_ATTRIBUTES].filter((name) => !/^(email|phone_number)(_verified)?$/.test(name)),
+);
+
 /** Throws InvalidParameterException for `sub` and for names outside the schema. */
 export function checkAttributeName(name: string, creating: boolean): void {
   if (name === 'sub') {

@@ -5,25 +5,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { atHash, base64url, type KeyUse, type SigningKey, signJwt } from './keys.ts';
+import { PROFILE_ATTRIBUTES } from './attributes.ts';
 import type { Client, EmulatorState, PoolState, User } from './state.ts';
-
-const PROFILE_ATTRIBUTES = new Set([
-  'address',
-  'birthdate',
-  'family_name',
-  'gender',
-  'given_name',
-  'locale',
-  'middle_name',
-  'name',
-  'nickname',
-  'picture',
-  'preferred_username',
-  'profile',
-  'updated_at',
-  'website',
-  'zoneinfo',
-]);
 
 const BOOLEAN_ATTRIBUTES = new Set(['email_verified', 'phone_number_verified']);
 

@@ -124,3 +124,24 @@ export function sendCodeToUser(
   }
   return { CodeDeliveryDetails: deliver(ctx, pool, user) };
 }
+
+/**
+ * ConfirmForgotPassword and ConfirmSignUp: the named user a confirmation code is for. For an
+ * unknown user, a client that prevents user-existence errors answers as a wrong code would.
+ */
+export function userForCode(
+  ctx: Context,
+  p: Params,
+): { pool: PoolState; client: Client; user: User; code: string } {
+  const { pool, client } = clientOf(ctx, p);
+  const username = str(p, 'Username', true);
+  const code = str(p, 'ConfirmationCode', true);
+  const user = findUser(ctx, pool, username);
+  checkSecretHash(client, str(p, 'SecretHash'), [username, ...(user ? [user.username, user.sub] : [])]);
+  if (!user) {
+    if (client.preventUserExistenceErrors)
+      throw new ApiError('CodeMismatchException', 'Invalid verification code provided, please try again.');
+    throw new ApiError('UserNotFoundException', 'Username/client id combination not found.');
+  }
+  return { pool, client, user, code };
+}

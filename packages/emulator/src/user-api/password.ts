@@ -10,18 +10,14 @@ import { checkPassword, checkPasswordPolicy } from '../passwords.ts';
 import type { CodeDeliveryDetails } from '../codes.ts';
 import type { Client, PoolState, User } from '../state.ts';
 import {
-  checkSecretHash,
-  clientOf,
-  findUser,
   INCORRECT,
   notAuthorized,
   sendCodeToUser,
   type UserOperation,
+  userForCode,
   userOfAccessToken,
 } from './common.ts';
 import { sendCode } from './delivery.ts';
-
-const NOT_FOUND = 'Username/client id combination not found.';
 
 function setPassword(ctx: Context, pool: PoolState, user: User, password: string): void {
   ctx.state.storePassword(pool, user, password);
@@ -82,17 +78,8 @@ export function finishPasswordReset(
 export const forgotPassword: UserOperation = (ctx, p) => sendCodeToUser(ctx, p, startPasswordReset);
 
 export const confirmForgotPassword: UserOperation = (ctx, p) => {
-  const { pool, client } = clientOf(ctx, p);
-  const username = str(p, 'Username', true);
-  const code = str(p, 'ConfirmationCode', true);
   const password = str(p, 'Password', true);
-  const user = findUser(ctx, pool, username);
-  checkSecretHash(client, str(p, 'SecretHash'), [username, ...(user ? [user.username, user.sub] : [])]);
-  if (!user) {
-    if (client.preventUserExistenceErrors)
-      throw new ApiError('CodeMismatchException', 'Invalid verification code provided, please try again.');
-    throw new ApiError('UserNotFoundException', NOT_FOUND);
-  }
+  const { pool, client, user, code } = userForCode(ctx, p);
   finishPasswordReset(ctx, pool, client, user, code, password, stringMap(p, 'ClientMetadata'));
   return {};
 };

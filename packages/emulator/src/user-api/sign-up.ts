@@ -15,14 +15,12 @@ import { checkPasswordPolicy } from '../passwords.ts';
 import {
   checkSecretHash,
   clientOf,
-  findUser,
   notAuthorized,
   sendCodeToUser,
   type UserOperation,
+  userForCode,
 } from './common.ts';
 import { deliveryAttribute, sendCode } from './delivery.ts';
-
-const NOT_FOUND = 'Username/client id combination not found.';
 
 export interface Registration {
   username: string;
@@ -111,16 +109,7 @@ export const signUp: UserOperation = (ctx, p) => {
 };
 
 export const confirmSignUp: UserOperation = (ctx, p) => {
-  const { pool, client } = clientOf(ctx, p);
-  const username = str(p, 'Username', true);
-  const code = str(p, 'ConfirmationCode', true);
-  const user = findUser(ctx, pool, username);
-  checkSecretHash(client, str(p, 'SecretHash'), [username, ...(user ? [user.username, user.sub] : [])]);
-  if (!user) {
-    if (client.preventUserExistenceErrors)
-      throw new ApiError('CodeMismatchException', 'Invalid verification code provided, please try again.');
-    throw new ApiError('UserNotFoundException', NOT_FOUND);
-  }
+  const { pool, client, user, code } = userForCode(ctx, p);
   confirmRegistration(ctx, pool, client, user, code, stringMap(p, 'ClientMetadata'));
   return {};
 };
