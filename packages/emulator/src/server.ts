@@ -202,7 +202,9 @@ export async function start(options: EmulatorOptions = {}): Promise<RunningEmula
         }
       });
   });
-  server.keepAliveTimeout = 1000;
+  // Node's default. Node clients reuse a socket only for the announced keep-alive time less one
+  // second, so a 1 s timeout made every SDK call open a new connection (stop() closes them all).
+  server.keepAliveTimeout = 5000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,5 +1,6 @@
 /** The AWS SDK v3 client drives the admin API (JSON 1.1 + X-Amz-Target) against the emulator. */
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { after, before, describe, test } from 'node:test';
 import {
   AdminAddUserToGroupCommand,
@@ -295,5 +296,19 @@ describe('admin API through the AWS SDK v3 client', () => {
     emu.faults.emptyPages = false;
     assert.equal(empty, 2);
     assert.deepEqual(seen, names);
+  });
+
+  test('successive calls reuse one keep-alive connection', async () => {
+    // Node's agent keeps a socket only for the announced keep-alive time less one second: a
+    // 1 s server timeout meant a new TCP connection for every page of a sync.
+    let sockets = 0;
+    const onSocket = () => sockets++;
+    subscribe('net.client.socket', onSocket);
+    try {
+      for (let i = 0; i < 5; i++) await sdk.send(new ListUsersCommand({ UserPoolId: POOL, Limit: 1 }));
+    } finally {
+      unsubscribe('net.client.socket', onSocket);
+    }
+    assert.ok(sockets <= 1, `${sockets} connections for 5 calls`);
   });
 });
