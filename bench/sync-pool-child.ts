@@ -23,10 +23,36 @@ const client = new CognitoIdentityProviderClient({
   maxAttempts: 1,
 });
 try {
-  const report = await syncPool({ db, userPoolId, client, onProgress: sample });
+  // Wall and CPU milliseconds per phase: on a shared machine the CPU figures are the steadier.
+  const phases: Record<string, { wallMs: number; cpuMs: number }> = {};
+  let phase = '';
+  let phaseWall = performance.now();
+  let phaseCpu = process.cpuUsage();
+  const endPhase = (next: string) => {
+    if (next === phase) return;
+    const cpu = process.cpuUsage(phaseCpu);
+    if (phase)
+      phases[phase] = {
+        wallMs: Math.round(performance.now() - phaseWall),
+        cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      };
+    phase = next;
+    phaseWall = performance.now();
+    phaseCpu = process.cpuUsage();
+  };
+  const report = await syncPool({
+    db,
+    userPoolId,
+    client,
+    onProgress: (p) => {
+      sample();
+      endPhase(p.phase);
+    },
+  });
   sample();
+  const cpu = process.cpuUsage();
   process.stdout.write(
-    `${JSON.stringify({ usersSeen: report.usersSeen, durationMs: report.durationMs, startMb, peakMb: mb(peak) })}\n`,
+    `${JSON.stringify({ usersSeen: report.usersSeen, durationMs: report.durationMs, startMb, peakMb: mb(peak), cpuMs: Math.round((cpu.user + cpu.system) / 1000), phases })}\n`,
   );
 } finally {
   clearInterval(timer);

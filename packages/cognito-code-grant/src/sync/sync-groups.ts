@@ -91,34 +91,42 @@ async function syncMembers(run: SyncRun, counts: SyncCounts, name: string, group
         }),
       ),
     );
-  let pending: Promise<{ Users?: any[]; NextToken?: string }> | undefined = listPage(undefined);
-  while (pending) {
-    const page: { Users?: any[]; NextToken?: string } = await pending;
-    pending = page.NextToken ? listPage(page.NextToken) : undefined;
-    const subs: string[] = [];
-    for (const u of page.Users ?? []) {
-      const { sub } = attributesFromList(u.Attributes);
-      if (sub) subs.push(sub);
-    }
+  // Subs are looked up 500 at a time, not one statement per 60-user page.
+  let subs: string[] = [];
+  const resolveSubs = async () => {
+    if (subs.length === 0) return;
+    const batch = subs;
+    subs = [];
     // Users created after the ListUsers pass are not in the replica yet: the next run adds them.
     if (!dryRun) {
-      for (const row of await store.idsBySubs(poolId, subs)) {
+      for (const row of await store.idsBySubs(poolId, batch)) {
         if (row.deletedAt === null) members.add(row.id);
       }
-      continue;
+      return;
     }
     // Dry run: the rows as the real run would have left them after the users pass (a deleted
     // user seen again is restored; a new one has its placeholder id).
     const found = new Set<string>();
-    for (const { user } of await store.findBySubs(poolId, subs)) {
+    for (const { user } of await store.findBySubs(poolId, batch)) {
       found.add(user.sub as string);
       if (user.deletedAt === null || run.seenSubs?.has(user.sub as string)) members.add(user.id);
     }
-    for (const sub of subs) {
+    for (const sub of batch) {
       const planned = found.has(sub) ? undefined : run.plannedIds?.get(sub);
       if (planned !== undefined) members.add(planned);
     }
+  };
+  let pending: Promise<{ Users?: any[]; NextToken?: string }> | undefined = listPage(undefined);
+  while (pending) {
+    const page: { Users?: any[]; NextToken?: string } = await pending;
+    pending = page.NextToken ? listPage(page.NextToken) : undefined;
+    for (const u of page.Users ?? []) {
+      const { sub } = attributesFromList(u.Attributes);
+      if (sub) subs.push(sub);
+    }
+    if (subs.length >= 500) await resolveSubs();
   }
+  await resolveSubs();
   const have = new Set<number>();
   const removed: number[] = [];
   if (groupId !== undefined) {

@@ -1,7 +1,17 @@
 /** The sync's bulk SyncStore port over SQL (see src/sync/sync-store.ts for the contracts). */
 import type { Kysely } from 'kysely';
 import type { SyncStore } from '../../sync/sync-store.ts';
-import { fieldColumns, ReplicaSql, rowToGroup, rowToUser, type UserRow } from './replica-sql.ts';
+import type { UserFields } from '../../replica/user-store.ts';
+import { type Db, fieldColumns, ReplicaSql, rowToGroup, rowToUser, type UserRow } from './replica-sql.ts';
+import {
+  type ArrayColumn,
+  addMembers,
+  markSeen,
+  removeMembers,
+  upsertUsersFromArrays,
+  usersBySubs,
+} from './sync-array-sql.ts';
+import type { ReplicaTables } from './tables.ts';
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -30,23 +40,31 @@ async function writeSyncUsers(
   ...[poolId, runId, batch, now]: Parameters<SyncStore['writeUsers']>
 ): Promise<void> {
   const t = q.t;
-  // New and changed users in multi-row upserts keyed by (pool, sub): one statement per 500
-  // rows instead of one UPDATE per changed user (the sync's write cost at scale). Keyed by
-  // sub, a row a login inserted meanwhile is taken over and marked seen.
-  const rows = new Map<string, Record<string, unknown>>();
-  for (const { sub, fields } of [...batch.inserts, ...batch.updates]) {
-    rows.set(sub, {
-      pool_id: poolId,
-      sub,
-      ...fieldColumns(fields),
-      seen_run: runId,
-      created_at: now,
-      updated_at: now,
-      deleted_at: null,
-    });
-  }
+  // Keyed by sub: a row a login inserted meanwhile is taken over and marked seen.
+  const bySub = new Map<string, UserFields>();
+  for (const { sub, fields } of batch.inserts) bySub.set(sub, fields);
+  for (const { sub, fields } of batch.updates) bySub.set(sub, fields);
   await q.transaction(async (trx) => {
-    for (const part of chunks([...rows.values()], 500)) {
+    if (q.dialect.arrayParameters) {
+      // The whole batch in two statements, whatever its size (sync-array-sql.ts).
+      if (bySub.size > 0) await upsertArrays(trx, t, poolId, runId, bySub, now);
+      if (batch.unchanged.length > 0) await markSeen(trx, t, poolId, batch.unchanged, runId);
+      return;
+    }
+    // Multi-row upserts, one statement per 500 rows.
+    const rows: Record<string, unknown>[] = [];
+    for (const [sub, fields] of bySub) {
+      rows.push({
+        pool_id: poolId,
+        sub,
+        ...fieldColumns(fields),
+        seen_run: runId,
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+      });
+    }
+    for (const part of chunks(rows, 500)) {
       await q.upsertQuery(trx, t.users, part, ['pool_id', 'sub'], UPSERTED).execute();
     }
     // Mark the unchanged ones as seen by this run (one statement per 500).
@@ -59,6 +77,54 @@ async function writeSyncUsers(
         .execute();
     }
   });
+}
+
+function upsertArrays(
+  db: Db,
+  t: ReplicaTables,
+  poolId: string,
+  runId: string,
+  bySub: ReadonlyMap<string, UserFields>,
+  now: number,
+) {
+  const n = bySub.size;
+  const col = (name: string, type: ArrayColumn['type']) => ({ name, type, values: new Array<unknown>(n) });
+  const sub = col('sub', 'varchar');
+  const username = col('username', 'varchar');
+  const email = col('email', 'text');
+  const emailLower = col('email_lower', 'varchar');
+  const emailVerified = col('email_verified', 'integer');
+  const status = col('status', 'varchar');
+  const enabled = col('enabled', 'integer');
+  const attributes = col('attributes', 'text');
+  const fingerprint = col('fingerprint', 'varchar');
+  let i = 0;
+  for (const [s, f] of bySub) {
+    const c = fieldColumns(f);
+    sub.values[i] = s;
+    username.values[i] = c.username;
+    email.values[i] = c.email;
+    emailLower.values[i] = c.email_lower;
+    emailVerified.values[i] = c.email_verified;
+    status.values[i] = c.status;
+    enabled.values[i] = c.enabled;
+    attributes.values[i] = c.attributes;
+    fingerprint.values[i] = c.fingerprint;
+    i++;
+  }
+  return upsertUsersFromArrays(
+    db,
+    t,
+    [sub, username, email, emailLower, emailVerified, status, enabled, attributes, fingerprint],
+    [
+      { name: 'pool_id', type: 'varchar', value: poolId },
+      { name: 'seen_run', type: 'varchar', value: runId },
+      { name: 'created_at', type: 'bigint', value: now },
+      { name: 'updated_at', type: 'bigint', value: now },
+      { name: 'deleted_at', type: 'bigint', value: null },
+    ],
+    UPSERTED,
+  );
 }
 
 /** Creates (first sight) or updates a group; resolves to its id. */
@@ -107,7 +173,9 @@ export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_')
   const t = q.t;
   return {
     async findBySubs(poolId, subs) {
-      const rows = await q.findBySubs(db, poolId, subs);
+      const rows = q.dialect.arrayParameters
+        ? await usersBySubs<UserRow>(db, t, poolId, subs, '*')
+        : await q.findBySubs(db, poolId, subs);
       return rows.map((row) => ({ user: rowToUser(row), fingerprint: row.fingerprint ?? null }));
     },
     async findById(id) {
@@ -166,7 +234,12 @@ export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_')
     },
     saveGroup: (poolId, group, existingId, now) => saveSyncGroup(db, q, poolId, group, existingId, now),
     async idsBySubs(poolId, subs) {
-      const rows = await q.idsBySubs(db, poolId, subs);
+      const rows = q.dialect.arrayParameters
+        ? await usersBySubs<{ id: number; deleted_at: number | null }>(db, t, poolId, subs, [
+            'id',
+            'deleted_at',
+          ])
+        : await q.idsBySubs(db, poolId, subs);
       return rows.map((r) => ({
         id: Number(r.id),
         deletedAt: r.deleted_at === null || r.deleted_at === undefined ? null : Number(r.deleted_at),
@@ -185,6 +258,11 @@ export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_')
     },
     async changeMembers(groupId, added, removed, now) {
       await q.transaction(async (trx) => {
+        if (q.dialect.arrayParameters) {
+          if (removed.length > 0) await removeMembers(trx, t, groupId, removed);
+          if (added.length > 0) await addMembers(trx, t, groupId, added, now);
+          return;
+        }
         for (const part of chunks(removed, 500)) {
           await trx
             .deleteFrom(t.userGroups)
