@@ -118,23 +118,35 @@ export async function interleaved(
  * For ratios against a baseline on a noisy shared machine: in each round every contender runs
  * next to a baseline run of its own (`baseline(name)`, which may mirror the contender's
  * requests), and its ratio sample is taken against that adjacent run. The order alternates
- * (baseline first in even rounds, contender first in odd ones) so that whatever the second run
- * of a pair gains or loses from the first does not lean every ratio the same way.
- * Returns the median value of each contender and of the baseline, and the median ratio.
+ * (baseline first in even rounds, contender first in odd ones), and rounds are taken two by two:
+ * the ratio of a two is the geometric mean of its baseline-first and its contender-first ratio,
+ * so whatever the second run of a pair gains or loses from the first cancels out instead of
+ * leaning the median (with an odd number of rounds, the orientation of the majority would win
+ * it). `rounds` is rounded up to an even number.
+ * Returns the median value of each contender, of the baseline over all runs and of each
+ * contender's own baseline runs, and the median ratio over the twos.
  */
 export async function pairedRatios(
   baseline: (contender: string) => Promise<number>,
   contenders: Record<string, () => Promise<number>>,
-  rounds = 5,
-): Promise<{ baseline: number; values: Record<string, number>; ratios: Record<string, number> }> {
+  rounds = 6,
+): Promise<{
+  baseline: number;
+  baselines: Record<string, number>;
+  values: Record<string, number>;
+  ratios: Record<string, number>;
+}> {
   const base: number[] = [];
+  const baselines: Record<string, number[]> = {};
   const values: Record<string, number[]> = {};
   const ratios: Record<string, number[]> = {};
   for (const name of Object.keys(contenders)) {
+    baselines[name] = [];
     values[name] = [];
     ratios[name] = [];
   }
-  for (let r = 0; r < rounds; r++) {
+  const even = rounds + (rounds % 2);
+  for (let r = 0; r < even; r++) {
     for (const [name, run] of Object.entries(contenders)) {
       let b: number;
       let v: number;
@@ -146,13 +158,20 @@ export async function pairedRatios(
         b = await baseline(name);
       }
       base.push(b);
+      baselines[name]!.push(b);
       values[name]!.push(v);
       ratios[name]!.push(v / b);
     }
   }
-  const medians = (m: Record<string, number[]>) =>
-    Object.fromEntries(Object.entries(m).map(([k, v]) => [k, median(v)]));
-  return { baseline: median(base), values: medians(values), ratios: medians(ratios) };
+  const twos = (r: number[]) => r.filter((_, i) => i % 2 === 1).map((odd, k) => Math.sqrt(r[2 * k]! * odd));
+  const medians = (m: Record<string, number[]>, f = (v: number[]) => v) =>
+    Object.fromEntries(Object.entries(m).map(([k, v]) => [k, median(f(v))]));
+  return {
+    baseline: median(base),
+    baselines: medians(baselines),
+    values: medians(values),
+    ratios: medians(ratios, twos),
+  };
 }
 
 export function ratioRow(

@@ -2,8 +2,8 @@
  * Throughput of a session-authenticated JSON route on Fastify, as ratios against the same route
  * without auth, measured in the same run: in each round every contender runs next to a
  * baseline run (the order alternating from round to round) that sends the same requests (same
- * Cookie headers) to the route without auth, and its ratio is the median over rounds of
- * contender / adjacent baseline:
+ * Cookie headers) to the route without auth, and its ratio is the median of contender /
+ * adjacent baseline (over twos of rounds, one of each order: see `pairedRatios`):
  * - cookie mode (tokens sealed in the cookie): target >= 0.7x;
  * - store mode on Redis (TEST_REDIS_URL) and on PostgreSQL (TEST_POSTGRES_URL) with push
  *   invalidation (Redis `push: true`, PostgreSQL `listen`: a served session is kept in memory
@@ -23,24 +23,31 @@
  * its own with only its authenticator; the baseline server has no plugin at all. Each contender
  * signs in SESSIONS users through the real login and callback handlers (against an in-process
  * fake of Cognito's token endpoint), and requests rotate over them, as many users' would.
+ * Before each run the server collects its garbage (the run pays for its own, not the last one's).
+ * Besides req/s, each row's second figure is the server's CPU time per request (µs, the median
+ * over runs), which other work on the shared machine hardly moves, and the store calls per request
+ * (push mode should serve from memory: none).
  * Run alone: `node --conditions=ccg-source --import tsx bench/session.bench.ts`
  * Environment: CCG_SESSION_BENCH_ONLY=cookie,postgres (some contenders), CCG_SESSION_BENCH_ROUNDS,
  * CCG_SESSION_BENCH_SECONDS, CCG_SESSION_BENCH_CONNECTIONS (default 100);
- * CCG_SESSION_BENCH_CPU_PROF=<dir> writes the server's .cpuprofile.
+ * CCG_SESSION_BENCH_CPU_PROF=<dir> writes the server's .cpuprofile; CCG_SESSION_BENCH_TRACE=1 prints
+ * each run (req/s, CPU per request, its window on the profile's clock) to stderr.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { type BenchRow, pairedRatios, ratioRow } from './lib.ts';
+import { type BenchRow, median, pairedRatios, ratioRow } from './lib.ts';
 
 const DURATION_S = Number(process.env['CCG_SESSION_BENCH_SECONDS'] ?? 2);
-const ROUNDS = Number(process.env['CCG_SESSION_BENCH_ROUNDS'] ?? 5);
+const ROUNDS = Number(process.env['CCG_SESSION_BENCH_ROUNDS'] ?? 6);
 /** Comma-separated contenders to run (for profiling one mode); default all. */
 const ONLY = process.env['CCG_SESSION_BENCH_ONLY']?.split(',');
 const CONNECTIONS = Number(process.env['CCG_SESSION_BENCH_CONNECTIONS'] ?? 100);
 /** The second, latency-bound pass of the network stores (no target). */
 const FEW_CONNECTIONS = 10;
+/** The store methods whose calls the server counts. */
+const STORE_CALLS = ['get', 'getMany', 'set', 'replace', 'delete', 'touch', 'acquireLease'] as const;
 const FEW_CONNECTION_CONTENDERS: readonly Contender[] = ['redis', 'postgres', 'redisPush', 'postgresPush'];
 /** The server's PostgreSQL pool (pg's default size). */
 const PG_POOL_SIZE = 10;
@@ -68,6 +75,25 @@ async function serve(): Promise<void> {
   const { createCognitoLogin } = await import('cognito-code-grant');
   const { createFakeCognito } = await import('../packages/cognito-code-grant/test/login/fake-cognito.ts');
   const fake = createFakeCognito({ now: Date.now });
+  // Store calls per contender, read by the client with `stats` (does push serve from memory?).
+  const calls: Partial<Record<Contender, Record<string, number>>> = {};
+  const counted = <T extends object>(name: Contender, store: T): T => {
+    const tally: Record<string, number> = {};
+    calls[name] = tally;
+    for (const method of STORE_CALLS) {
+      const d = Object.getOwnPropertyDescriptor(store, method);
+      const fn = d?.value as ((...args: unknown[]) => unknown) | undefined;
+      if (typeof fn !== 'function') continue;
+      Object.defineProperty(store, method, {
+        ...d,
+        value(this: unknown, ...args: unknown[]) {
+          tally[method] = (tally[method] ?? 0) + (method === 'getMany' ? (args[0] as unknown[]).length : 1);
+          return fn.apply(this, args);
+        },
+      });
+    }
+    return store;
+  };
   const cleanups: (() => Promise<void>)[] = [];
   type Login = ReturnType<typeof createCognitoLogin>;
   const logins: Partial<Record<Contender, Login>> = {};
@@ -78,7 +104,7 @@ async function serve(): Promise<void> {
   const { createMemorySessionStore } = await import('cognito-code-grant');
   logins.memory = make('bench-memory', {
     mode: 'store',
-    store: createMemorySessionStore(),
+    store: counted('memory', createMemorySessionStore()),
     secrets: [SECRET],
   });
 
@@ -88,16 +114,20 @@ async function serve(): Promise<void> {
     const { createRedisSessionStore } = await import('cognito-code-grant/redis');
     const redis = new Redis(redisUrl);
     const prefix = `ccgbench:${randomBytes(4).toString('hex')}:`;
-    const store = createRedisSessionStore(redis, { prefix });
+    // A store object per contender (the same keys) so that each one's calls are counted apart.
+    const store = counted('redis', createRedisSessionStore(redis, { prefix }));
     logins.redis = make('bench-redis', { mode: 'store', store, secrets: [SECRET] });
     logins.redis1s = make('bench-cached-rds', {
       mode: 'store',
-      store,
+      store: counted('redis1s', createRedisSessionStore(redis, { prefix })),
       secrets: [SECRET],
       revalidateAfterMs: REVALIDATE_MS,
     });
     const pushPrefix = `ccgbench:${randomBytes(4).toString('hex')}:`;
-    const pushStore = createRedisSessionStore(redis, { prefix: pushPrefix, push: true });
+    const pushStore = counted(
+      'redisPush',
+      createRedisSessionStore(redis, { prefix: pushPrefix, push: true }),
+    );
     logins.redisPush = make('bench-push-rds', { mode: 'store', store: pushStore, secrets: [SECRET] });
     cleanups.push(async () => {
       await pushStore.closeChannel();
@@ -126,13 +156,16 @@ async function serve(): Promise<void> {
     // A prefix of its own: NOTIFY channels are per database, not per schema.
     const tablePrefix = `b${randomBytes(4).toString('hex')}_`;
     await migrate(db, { tablePrefix });
-    const store = createSqlSessionStore(db, { tablePrefix });
-    const pushStore = createSqlSessionStore(db, { tablePrefix, listen: { connectionString: pgUrl } });
+    const store = counted('postgres', createSqlSessionStore(db, { tablePrefix }));
+    const pushStore = counted(
+      'postgresPush',
+      createSqlSessionStore(db, { tablePrefix, listen: { connectionString: pgUrl } }),
+    );
     logins.postgresPush = make('bench-push-pg', { mode: 'store', store: pushStore, secrets: [SECRET] });
     logins.postgres = make('bench-pg', { mode: 'store', store, secrets: [SECRET] });
     logins.postgres1s = make('bench-cached-pg', {
       mode: 'store',
-      store,
+      store: counted('postgres1s', createSqlSessionStore(db, { tablePrefix })),
       secrets: [SECRET],
       revalidateAfterMs: REVALIDATE_MS,
     });
@@ -195,6 +228,16 @@ async function serve(): Promise<void> {
       process.exit(0);
     })();
   });
+  // `stats` on stdin: collects garbage, then tells this process's CPU time so far and the store
+  // calls of each contender.
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line !== 'stats') return;
+    (globalThis as { gc?: () => void }).gc?.();
+    const cpu = process.cpuUsage();
+    // `at`: monotonic µs, the clock of a .cpuprofile's timestamps (to find each run in it).
+    const at = Number(process.hrtime.bigint() / 1000n);
+    process.stdout.write(`STATS ${JSON.stringify({ cpuUs: cpu.user + cpu.system, at, calls })}\n`);
+  });
   process.stdout.write(`READY ${JSON.stringify({ ports, cookies })}\n`);
 }
 
@@ -205,12 +248,16 @@ type Ready = {
   cookies: Partial<Record<Contender, string[]>>;
 };
 
-async function startServer(): Promise<Ready & { child: ChildProcess }> {
+/** The server's CPU time (user + system, µs) and its store calls per contender so far. */
+type ServerStats = { cpuUs: number; at: number; calls: Partial<Record<Contender, Record<string, number>>> };
+
+async function startServer(): Promise<Ready & { child: ChildProcess; stats(): Promise<ServerStats> }> {
   const profDir = process.env['CCG_SESSION_BENCH_CPU_PROF'];
   const child = spawn(
     process.execPath,
     [
       ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+      '--expose-gc',
       '--conditions=ccg-source',
       '--import',
       'tsx',
@@ -218,17 +265,24 @@ async function startServer(): Promise<Ready & { child: ChildProcess }> {
     ],
     {
       env: { ...process.env, CCG_SESSION_BENCH_SERVER: '1' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     },
   );
   const lines = createInterface({ input: child.stdout! });
+  const waiting: ((stats: ServerStats) => void)[] = [];
   const ready = await new Promise<Ready>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`session bench server exited with ${code}`)));
     lines.on('line', (line) => {
       if (line.startsWith('READY ')) resolve(JSON.parse(line.slice(6)));
+      else if (line.startsWith('STATS ')) waiting.shift()?.(JSON.parse(line.slice(6)));
     });
   });
-  return { ...ready, child };
+  const stats = () =>
+    new Promise<ServerStats>((resolve) => {
+      waiting.push(resolve);
+      child.stdin!.write('stats\n');
+    });
+  return { ...ready, child, stats };
 }
 
 interface Load {
@@ -252,9 +306,9 @@ type Autocannon = (options: {
   connections: number;
   duration: number;
   requests: RequestSpec[];
-}) => Promise<{ non2xx: number; errors: number; requests: { average: number } }>;
+}) => Promise<{ non2xx: number; errors: number; requests: { average: number; total: number } }>;
 
-async function reqPerSecond(load: Load, seconds: number): Promise<number> {
+async function reqPerSecond(load: Load, seconds: number): Promise<{ rps: number; total: number }> {
   const specifier = 'autocannon'; // a variable: the package ships no type declarations
   const autocannon = ((await import(specifier)) as { default: Autocannon }).default;
   let turn = 0;
@@ -274,11 +328,11 @@ async function reqPerSecond(load: Load, seconds: number): Promise<number> {
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(`${load.path}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   }
-  return result.requests.average;
+  return { rps: result.requests.average, total: result.requests.total };
 }
 
 export async function benchSession(): Promise<BenchRow[]> {
-  const { ports, cookies, child } = await startServer();
+  const { ports, cookies, child, stats } = await startServer();
   try {
     const contenders = (connections: number, only?: readonly Contender[]): Record<string, Load> => {
       const loads: Record<string, Load> = {};
@@ -293,7 +347,33 @@ export async function benchSession(): Promise<BenchRow[]> {
     // Cookie headers, ignored by the route) at the same concurrency: only the session work
     // differs, not the load generator's, whose cost on these two shared cores grows with the
     // size of the request.
+    // Besides req/s, each run's server CPU time per request (its own CPU time does not depend on
+    // what else the loaded machine runs) and store calls per request (push mode should make none).
     const measure = async (loads: Record<string, Load>) => {
+      const cpu: Record<string, number[]> = {};
+      const calls: Record<string, { requests: number; calls: Record<string, number> }> = {};
+      const run = async (name: string, load: Load, contender: boolean) => {
+        const before = await stats();
+        const { rps, total } = await reqPerSecond(load, DURATION_S);
+        const after = await stats();
+        const key = contender ? name : 'bare';
+        const samples = cpu[key] ?? [];
+        cpu[key] = samples;
+        samples.push((after.cpuUs - before.cpuUs) / total);
+        if (process.env['CCG_SESSION_BENCH_TRACE'])
+          process.stderr.write(
+            `run ${contender ? name : `bare(${name})`} ${load.connections} ${Math.round(rps)} req/s ${((after.cpuUs - before.cpuUs) / total).toFixed(1)} µs/req window ${before.at} ${after.at}\n`,
+          );
+        if (contender) {
+          const seen = calls[name] ?? { requests: 0, calls: {} };
+          calls[name] = seen;
+          seen.requests += total;
+          const [was, is] = [before.calls[name as Contender] ?? {}, after.calls[name as Contender] ?? {}];
+          for (const [method, n] of Object.entries(is))
+            seen.calls[method] = (seen.calls[method] ?? 0) + n - (was[method] ?? 0);
+        }
+        return rps;
+      };
       const baseline = (name: string): Load => ({
         ...loads[name]!,
         port: ports.bare!,
@@ -303,18 +383,46 @@ export async function benchSession(): Promise<BenchRow[]> {
         await reqPerSecond(baseline(name), 1); // warm-up
         await reqPerSecond(load, 1);
       }
-      return pairedRatios(
-        (name) => reqPerSecond(baseline(name), DURATION_S),
-        Object.fromEntries(
-          Object.entries(loads).map(([name, load]) => [name, () => reqPerSecond(load, DURATION_S)]),
-        ),
+      const paired = await pairedRatios(
+        (name) => run(name, baseline(name), false),
+        Object.fromEntries(Object.entries(loads).map(([name, load]) => [name, () => run(name, load, true)])),
         ROUNDS,
       );
+      const cpuUs = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, median(v)]));
+      const perRequest = Object.fromEntries(
+        Object.entries(calls).map(([k, { requests, calls: c }]) => [
+          k,
+          Object.fromEntries(Object.entries(c).map(([m, n]) => [m, n / requests])),
+        ]),
+      );
+      if (process.env['CCG_SESSION_BENCH_TRACE'])
+        process.stderr.write(
+          `session bench, ${Object.values(loads)[0]?.connections} connections: server CPU µs/request ${JSON.stringify(cpuUs)}; store calls/request ${JSON.stringify(perRequest)}\n`,
+        );
+      return { ...paired, cpuUs, perRequest };
     };
     const measured = await measure(contenders(CONNECTIONS));
     const few = await measure(contenders(FEW_CONNECTIONS, FEW_CONNECTION_CONTENDERS));
     const section = 'session-fastify';
     const bare = measured.baseline;
+    type Measured = typeof measured;
+    // Each contender's own paired baseline runs, so that value / baseline reads as its ratio does.
+    const pairedWith = (m: Measured, name: Contender, connections: number) =>
+      `fastify no auth, ${connections} connections (its paired runs: ${Math.round(m.baselines[name]!)} req/s)`;
+    const storeCalls = (m: Measured, name: Contender) => {
+      const calls = Object.entries(m.perRequest[name] ?? {}).filter(([, n]) => n > 0);
+      return calls.length === 0 ? 'none' : calls.map(([method, n]) => `${method} ${n.toFixed(3)}`).join(', ');
+    };
+    /** The server's CPU per request against the bare route's (ratio: bare / contender), no target. */
+    const cpuRow = (m: Measured, name: Contender, label: string, connections: number): BenchRow => ({
+      section: 'session-fastify-cpu',
+      name: `${label}, ${connections} connections: server CPU per request (store calls per request: ${storeCalls(m, name)})`,
+      value: m.cpuUs[name]!,
+      unit: 'µs/req',
+      baseline: `fastify no auth (${m.cpuUs['bare']!.toFixed(1)} µs/req)`,
+      ratio: m.cpuUs['bare']! / m.cpuUs[name]!,
+    });
+    const cpuRows: BenchRow[] = [];
     const rows: BenchRow[] = [
       {
         section,
@@ -348,18 +456,13 @@ export async function benchSession(): Promise<BenchRow[]> {
         rows.push({ section, name: `${label}: skipped (${envVar} not set)`, value: 0, unit: 'req/s' });
         continue;
       }
+      const baseline = pairedWith(measured, name, CONNECTIONS);
       if (target === undefined) {
-        rows.push({
-          section,
-          name: label,
-          value,
-          unit: 'req/s',
-          baseline: 'fastify no auth',
-          ratio,
-        });
+        rows.push({ section, name: label, value, unit: 'req/s', baseline, ratio });
       } else {
-        rows.push(ratioRow(section, label, value, 'req/s', 'fastify no auth', bare, target, ratio));
+        rows.push(ratioRow(section, label, value, 'req/s', baseline, bare, target, ratio));
       }
+      cpuRows.push(cpuRow(measured, name, label, CONNECTIONS));
     }
     // The latency-bound pass: push mode has a target (issue 17: >= 0.7x), reads per request
     // are reported without one (see the top of this file).
@@ -368,15 +471,16 @@ export async function benchSession(): Promise<BenchRow[]> {
       const value = few.values[name];
       if (value === undefined) continue;
       const target = fewTargets[name];
-      const baseline = `fastify no auth, ${FEW_CONNECTIONS} connections (${Math.round(few.baseline)} req/s)`;
+      const baseline = pairedWith(few, name, FEW_CONNECTIONS);
       const label = `${labels[name][0]}, ${FEW_CONNECTIONS} connections (latency-bound)`;
       rows.push(
         target === undefined
           ? { section, name: `${label}, no target`, value, unit: 'req/s', baseline, ratio: few.ratios[name]! }
           : ratioRow(section, label, value, 'req/s', baseline, few.baseline, target, few.ratios[name]!),
       );
+      cpuRows.push(cpuRow(few, name, labels[name][0], FEW_CONNECTIONS));
     }
-    return rows;
+    return [...rows, ...cpuRows];
   } finally {
     child.kill('SIGINT');
     await new Promise((resolve) => child.once('exit', resolve));
