@@ -44,6 +44,11 @@ export interface SessionBackend {
     cookies: Cookies,
     options?: { readonly revalidate?: boolean },
   ): Promise<{ state: SessionState; rewrite: boolean } | undefined>;
+  /**
+   * Optional: what `read` would answer, when that needs no I/O (store mode: a remembered session
+   * this process may trust without asking the store); undefined otherwise, then call `read`.
+   */
+  readSync?(cookies: Cookies): { state: SessionState; rewrite: boolean } | undefined;
   /** Writes a new session under a fresh id; the caller has already destroyed the previous one. */
   create(
     state: Omit<SessionState, 'sid'>,

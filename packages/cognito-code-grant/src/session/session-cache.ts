@@ -1,4 +1,4 @@
-/** The sessions a store-mode process remembers: what it last read or wrote, bounded LRU. */
+/** The sessions a store-mode process remembers: what it last read or wrote, bounded. */
 import type { KeyRing } from './keys.ts';
 import type { DecodedSession, SessionState } from './session-data.ts';
 
@@ -13,6 +13,11 @@ export interface Remembered {
   readonly secretHash: string;
   /** SHA-256 of the session secret, as the bytes of its hex form (`secretHexDigest`). */
   readonly secretDigest: Buffer;
+  /**
+   * The secret (latin1 bytes) of a cookie that matched `secretDigest`: the next request with the
+   * same cookie is checked by a constant-time compare with it instead of a new SHA-256.
+   */
+  secret: Buffer | undefined;
   /** Set once a request with the right secret opened `enc` (never before the digest matched). */
   decoded: DecodedSession | undefined;
   /** The last answer of `read()` for this record, reused while its `seenAt` is unchanged. */
@@ -32,43 +37,62 @@ export interface Remembered {
   epoch: number;
 }
 
+/** A cache slot: `used` is set by every hit and cleared when eviction passes it over. */
+interface Slot {
+  entry: Remembered;
+  used: boolean;
+}
+
 /**
- * Bounded LRU of sessions by session id (only ids the store knew get in, so a flood of random
+ * Bounded cache of sessions by session id (only ids the store knew get in, so a flood of random
  * cookies cannot fill it). When the store returns the same data it spares the HKDF derivation,
  * the decryption and the JSON parses: a request then costs a store read, a string compare and
  * the constant-time secret check. With `revalidateAfterMs > 0` it also spares the store round
- * trip within the window.
+ * trip within the window. Eviction is second-chance (CLOCK), an approximation of least recently
+ * used: a hit only sets a flag, where a strict LRU would reorder the map on every request.
  */
 export class SessionCache {
-  readonly #entries = new Map<string, Remembered>();
+  readonly #entries = new Map<string, Slot>();
   /** idHash -> session id, for the push channel's messages (which name the store key). */
   readonly #byHash = new Map<string, string>();
   constructor(readonly max: number) {}
   get(sid: string): Remembered | undefined {
-    const e = this.#entries.get(sid);
-    if (e) {
-      // Most recently used last.
-      this.#entries.delete(sid);
-      this.#entries.set(sid, e);
-    }
-    return e;
+    const slot = this.#entries.get(sid);
+    if (slot === undefined) return undefined;
+    slot.used = true;
+    return slot.entry;
   }
   set(sid: string, entry: Remembered): void {
     if (this.max <= 0) return;
-    this.#entries.delete(sid);
-    while (this.#entries.size >= this.max) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.delete(oldest);
+    const slot = this.#entries.get(sid);
+    if (slot !== undefined) {
+      // Same id, same store key: the slot keeps its place.
+      slot.entry = entry;
+      slot.used = true;
+      return;
     }
-    this.#entries.set(sid, entry);
+    while (this.#entries.size >= this.max) this.#evictOne();
+    this.#entries.set(sid, { entry, used: false });
     this.#byHash.set(entry.idHash, sid);
   }
+  /** Drops the oldest entry not used since it was last passed over (the used ones move back). */
+  #evictOne(): void {
+    for (const [sid, slot] of this.#entries) {
+      this.#entries.delete(sid);
+      if (slot.used) {
+        slot.used = false;
+        this.#entries.set(sid, slot);
+        continue;
+      }
+      this.#byHash.delete(slot.entry.idHash);
+      return;
+    }
+  }
   delete(sid: string): void {
-    const e = this.#entries.get(sid);
-    if (e === undefined) return;
+    const slot = this.#entries.get(sid);
+    if (slot === undefined) return;
     this.#entries.delete(sid);
-    this.#byHash.delete(e.idHash);
+    this.#byHash.delete(slot.entry.idHash);
   }
   deleteByHash(idHash: string): void {
     const sid = this.#byHash.get(idHash);

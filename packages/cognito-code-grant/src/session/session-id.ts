@@ -12,7 +12,9 @@ export interface SessionToken {
   readonly secret: string;
 }
 
-const TOKEN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
+const TOKEN = /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/;
+/** Characters of the secret part (32 random bytes in base64url). */
+export const SESSION_SECRET_LENGTH = 43;
 
 /** A fresh token: 128-bit id, 256-bit secret. */
 export function createSessionToken(random: RandomBytes = defaultRandomBytes): SessionToken {
@@ -23,8 +25,8 @@ export function createSessionToken(random: RandomBytes = defaultRandomBytes): Se
 
 /** Splits a cookie value; undefined when it is not exactly of the form this library writes. */
 export function parseSessionToken(value: string): SessionToken | undefined {
-  const m = TOKEN.exec(value);
-  return m ? { token: value, id: m[1]!, secret: m[2]! } : undefined;
+  // A test and two slices: no capture groups to allocate on every request.
+  return TOKEN.test(value) ? { token: value, id: value.slice(0, 22), secret: value.slice(23) } : undefined;
 }
 
 /** The store key: SHA-256(id) as 64 hex characters. */

@@ -48,9 +48,12 @@ export interface StoreAccess {
   live: boolean;
   /** Bumped by every message: a write during which one arrived is not trusted. */
   messages: number;
+  /** False when no session is ever trusted without a read (no channel, no revalidation window). */
+  readonly remembers: boolean;
 }
 
 export function createStoreAccess(o: StoreAccessOptions): StoreAccess {
+  const push = o.push !== false && o.store.subscribe !== undefined;
   const a: StoreAccess = {
     store: o.store,
     now: o.now,
@@ -62,9 +65,9 @@ export function createStoreAccess(o: StoreAccessOptions): StoreAccess {
     epoch: 0,
     live: false,
     messages: 0,
+    remembers: push || (o.revalidateAfterMs ?? 0) > 0,
   };
-  if (o.push !== false && o.store.subscribe !== undefined)
-    subscribePush(a, o.store.subscribe.bind(o.store), o.onPush);
+  if (push) subscribePush(a, o.store.subscribe!.bind(o.store), o.onPush);
   return a;
 }
 
@@ -152,6 +155,7 @@ export async function putSession(
     answer: undefined,
     key,
     secretDigest: secretHexDigest(secretHash),
+    secret: undefined,
     expiresAt,
     // The store assigns versions; the next read fetches the data once to learn it.
     version: undefined,
@@ -174,6 +178,21 @@ function refreshed(
   known.epoch = readEpoch;
   return known;
 }
+/** True when `known` may be served without a store read at `t`. */
+const trusted = (a: StoreAccess, known: Remembered, t: number): boolean =>
+  known.expiresAt > t && ((a.live && known.epoch === a.epoch) || t - known.checkedAt < a.revalidateAfterMs);
+
+/**
+ * The remembered session of `id` when it may be served without a store read (the push channel
+ * is live and has announced no change to it, or it was read within `revalidateAfterMs`);
+ * undefined when the store has to be asked (`loadSession`).
+ */
+export function rememberedSession(a: StoreAccess, id: string): Remembered | undefined {
+  if (!a.live && a.revalidateAfterMs === 0) return undefined;
+  const known = a.cache.get(id);
+  return known !== undefined && trusted(a, known, a.now()) ? known : undefined;
+}
+
 /** The remembered or freshly read session of `id`; undefined when absent or expired. */
 export async function loadSession(
   a: StoreAccess,
@@ -183,13 +202,7 @@ export async function loadSession(
   const known = a.cache.get(id);
   const idHash = known?.idHash ?? hashSessionId(id);
   const t = a.now();
-  if (
-    !revalidate &&
-    known &&
-    known.expiresAt > t &&
-    ((a.live && known.epoch === a.epoch) || t - known.checkedAt < a.revalidateAfterMs)
-  )
-    return known;
+  if (!revalidate && known && trusted(a, known, t)) return known;
   const writesBefore = a.writes;
   const readEpoch = a.epoch;
   let record: StoreAnswer;
@@ -228,6 +241,7 @@ export async function loadSession(
     enc: header.enc,
     secretHash: header.secretHash,
     secretDigest: secretHexDigest(header.secretHash),
+    secret: undefined,
     decoded: undefined,
     answer: undefined,
     // Same secret, same key: a record rewritten elsewhere is opened without a new derivation.

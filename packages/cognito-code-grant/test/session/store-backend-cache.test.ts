@@ -15,6 +15,7 @@ import {
   secretHexDigest,
   sessionSecretMatchesHexDigest,
 } from '../../src/session/session-id.ts';
+import { type Remembered, SessionCache } from '../../src/session/session-cache.ts';
 import { createMemorySessionStore } from '../../src/store/memory/session-store.ts';
 
 const T0 = 1_700_000_000_000;
@@ -197,5 +198,45 @@ describe('store backend cache of decoded sessions', () => {
     await writer.destroy(created.state, cookies);
     assert.equal(await reader.read(cookies), undefined, 'logout elsewhere is seen at once');
     assert.equal(answers.at(-1), 'none');
+  });
+});
+
+describe('SessionCache: bounded, second-chance eviction', () => {
+  const entry = (idHash: string) => ({ idHash }) as Remembered;
+
+  test('never holds more than its bound; an entry used since it was stored outlives an unused older one', () => {
+    const cache = new SessionCache(3);
+    for (const id of ['a', 'b', 'c']) cache.set(id, entry(`h-${id}`));
+    assert.ok(cache.get('a'), 'a is used');
+    cache.set('d', entry('h-d'));
+    assert.equal(cache.get('b'), undefined, 'b, the oldest unused, went first');
+    assert.ok(cache.get('a') && cache.get('c') && cache.get('d'));
+    // All used: each gets its second chance, then the oldest of the pass goes.
+    cache.set('e', entry('h-e'));
+    const kept = ['a', 'c', 'd', 'e'].filter((id) => cache.get(id) !== undefined);
+    assert.equal(kept.length, 3);
+    assert.ok(kept.includes('e'), 'the newest is kept');
+  });
+
+  test('a push message (by store key) drops the entry wherever it stands; a replaced entry is found by its key too', () => {
+    const cache = new SessionCache(2);
+    cache.set('a', entry('h-a'));
+    cache.set('a', entry('h-a'));
+    cache.set('b', entry('h-b'));
+    cache.deleteByHash('h-a');
+    assert.equal(cache.get('a'), undefined);
+    assert.ok(cache.get('b'));
+    cache.set('c', entry('h-c'));
+    cache.set('d', entry('h-d'));
+    cache.deleteByHash('h-b');
+    cache.deleteByHash('h-c');
+    cache.deleteByHash('h-d');
+    for (const id of ['b', 'c', 'd']) assert.equal(cache.get(id), undefined);
+  });
+
+  test('size 0 remembers nothing', () => {
+    const cache = new SessionCache(0);
+    cache.set('a', entry('h-a'));
+    assert.equal(cache.get('a'), undefined);
   });
 });

@@ -165,3 +165,90 @@ describe('store mode with push invalidation', () => {
     assert.equal(await b.read(cookies), undefined);
   });
 });
+
+/**
+ * `readSync`, the promise-free path the authenticator tries first: it answers only what `read`
+ * would answer without a store read, and is undefined (go to `read`) in every other case.
+ */
+describe('store mode with push invalidation: readSync', () => {
+  const t = Date.UTC(2026, 11, 6, 12);
+  const now = () => t;
+
+  async function twoInstances() {
+    const c = controlled(now);
+    const a = backend(c.inner, now, { push: false });
+    const b = backend(c.store, now);
+    await Promise.resolve();
+    const { state, setCookies } = await a.create(sessionOf('u1', t), new Map(), t);
+    return { c, a, b, state, cookies: jar(setCookies) };
+  }
+
+  test('a session not read yet in this process is left to read; once read it is answered from memory', async () => {
+    const { c, b, state, cookies } = await twoInstances();
+    assert.equal(b.readSync!(cookies), undefined);
+    const read = await b.read(cookies);
+    assert.equal(b.readSync!(cookies), read, 'the very answer read gave');
+    assert.equal(b.readSync!(cookies)?.state.sid, state.sid);
+    assert.equal(c.reads(), 1);
+  });
+
+  test('a logout elsewhere: no answer from memory once its message arrived, and read refuses it', async () => {
+    const { c, a, b, state, cookies } = await twoInstances();
+    await b.read(cookies);
+    assert.ok(b.readSync!(cookies));
+    await a.destroy(state, cookies);
+    c.message(hashSessionId(state.sid));
+    assert.equal(b.readSync!(cookies), undefined);
+    assert.equal(await b.read(cookies), undefined);
+  });
+
+  test('nothing is answered from memory while the channel is down, nor after up until a new read', async () => {
+    const { c, a, b, state, cookies } = await twoInstances();
+    await b.read(cookies);
+    c.down();
+    assert.equal(b.readSync!(cookies), undefined);
+    assert.ok(await b.read(cookies), 'read while down');
+    assert.equal(b.readSync!(cookies), undefined, 'a read while down is not trusted');
+    await a.destroy(state, cookies); // its message is lost
+    c.up();
+    assert.equal(b.readSync!(cookies), undefined, 'not trusted after up without a new read');
+    assert.equal(await b.read(cookies), undefined);
+  });
+
+  test('the secret is checked on every answer from memory: a forged secret for a remembered id gets none', async () => {
+    const { b, cookies } = await twoInstances();
+    await b.read(cookies);
+    assert.ok(b.readSync!(cookies), 'the real secret, remembered');
+    const [name, value] = [...cookies][0]!;
+    const [id, secret] = value.split('.') as [string, string];
+    for (const forged of [
+      `${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`,
+      `${secret.startsWith('A') ? 'B' : 'A'}${secret.slice(1)}`,
+    ]) {
+      const wrong = new Map([[name, `${id}.${forged}`]]);
+      assert.equal(b.readSync!(wrong), undefined);
+      assert.equal(await b.read(wrong), undefined);
+    }
+    assert.ok(b.readSync!(cookies), 'the real cookie still works');
+  });
+
+  test('a session past its expiry is not answered from memory', async () => {
+    let clock = t;
+    const c = controlled(() => clock);
+    const b = backend(c.store, () => clock);
+    await Promise.resolve();
+    const { setCookies } = await b.create(sessionOf('u3', t), new Map(), t);
+    const cookies = jar(setCookies);
+    assert.ok(await b.read(cookies));
+    assert.ok(b.readSync!(cookies));
+    clock = t + 3_600_000;
+    assert.equal(b.readSync!(cookies), undefined);
+  });
+
+  test('without a channel or a revalidation window there is no readSync at all (every request reads)', () => {
+    const c = controlled(now);
+    assert.equal(backend(c.store, now, { push: false }).readSync, undefined);
+    assert.equal(backend(c.inner, now, { push: false, revalidateAfterMs: 0 }).readSync, undefined);
+    assert.equal(typeof backend(c.store, now, { push: false, revalidateAfterMs: 1000 }).readSync, 'function');
+  });
+});

@@ -24,6 +24,9 @@ export interface SessionAuthenticator {
   readonly authenticator: Authenticator;
 }
 
+const NO_COOKIES: readonly string[] = Object.freeze([]);
+const NO_SESSION: AuthOutcome = Object.freeze({ principal: null, setCookies: NO_COOKIES });
+
 export function createSessionAuthenticator(ctx: LoginContext, refresher: Refresher): SessionAuthenticator {
   const { backend, config } = ctx;
   const { now, lifetimes, hook } = config;
@@ -68,12 +71,33 @@ export function createSessionAuthenticator(ctx: LoginContext, refresher: Refresh
     return { state, principal, setCookies };
   }
 
+  /**
+   * `resolve` without a promise for the common request: a session the backend can answer from
+   * memory (`readSync`), fresh, not due for a touch, and no hook (it may do I/O). Anything else,
+   * undefined: the caller awaits `authenticate`, which decides it.
+   */
+  function authenticateSync(request: RequestLike): AuthOutcome | undefined {
+    if (hook !== undefined || backend.readSync === undefined) return undefined;
+    const header = ctx.cookieHeader(request.header('cookie'));
+    if (header === undefined || !header.includes(cookieName)) return NO_SESSION;
+    const cookies = parseCookies(header);
+    if (!backend.present(cookies)) return NO_SESSION;
+    const read = backend.readSync(cookies);
+    if (read === undefined || read.rewrite) return undefined;
+    const { state } = read;
+    const t = now();
+    if (t >= sessionExpiresAt(state, lifetimes) || !refresher.fresh(state) || needsTouch(state, lifetimes, t))
+      return undefined;
+    return { principal: state.principal, setCookies: NO_COOKIES };
+  }
+
   const authenticator: Authenticator = {
     kind: 'session',
     async authenticate(request: RequestLike): Promise<AuthOutcome> {
       const { principal, setCookies } = await resolve(request);
       return { principal, setCookies };
     },
+    authenticateSync,
   };
   return { resolve, authenticator };
 }
