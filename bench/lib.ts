@@ -14,6 +14,8 @@ export interface BenchRow {
   /** Human-readable target, e.g. ">= 0.75x bare crypto.verify". */
   target?: string;
   ok?: boolean;
+  /** Lowest and highest ratio over the rounds (the median is `ratio`): how much the run swung. */
+  range?: readonly [number, number];
 }
 
 /** Runs `fn` repeatedly for about `ms` milliseconds and returns operations per second. */
@@ -106,12 +108,31 @@ export async function interleaved(
   contenders: Record<string, () => Promise<number> | number>,
   rounds = 5,
 ): Promise<Record<string, number>> {
+  return (await interleavedRounds(contenders, rounds)).medians;
+}
+
+/** `interleaved`, also returning every round's value of each contender (for `roundRange`). */
+export async function interleavedRounds(
+  contenders: Record<string, () => Promise<number> | number>,
+  rounds = 5,
+): Promise<{ medians: Record<string, number>; samples: Record<string, number[]> }> {
   const samples: Record<string, number[]> = {};
   for (const name of Object.keys(contenders)) samples[name] = [];
   for (let r = 0; r < rounds; r++) {
     for (const [name, run] of Object.entries(contenders)) samples[name]!.push(await run());
   }
-  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+  const medians = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+  return { medians, samples };
+}
+
+/** Lowest and highest of `ratios`; with two series, of their round-by-round quotients. */
+export function roundRange(
+  values: readonly number[],
+  baselines?: readonly number[],
+): readonly [number, number] | undefined {
+  const ratios = baselines === undefined ? values : values.map((v, i) => v / baselines[i]!);
+  if (ratios.length === 0) return undefined;
+  return [Math.min(...ratios), Math.max(...ratios)];
 }
 
 /**
@@ -135,6 +156,8 @@ export async function pairedRatios(
   baselines: Record<string, number>;
   values: Record<string, number>;
   ratios: Record<string, number>;
+  /** Each contender's lowest and highest ratio over the twos of rounds. */
+  ranges: Record<string, readonly [number, number] | undefined>;
 }> {
   const base: number[] = [];
   const baselines: Record<string, number[]> = {};
@@ -171,6 +194,7 @@ export async function pairedRatios(
     baselines: medians(baselines),
     values: medians(values),
     ratios: medians(ratios, twos),
+    ranges: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, roundRange(twos(v))])),
   };
 }
 
@@ -183,6 +207,7 @@ export function ratioRow(
   baselineValue: number,
   minRatio: number,
   ratio = value / baselineValue,
+  range?: readonly [number, number],
 ): BenchRow {
   return {
     section,
@@ -193,5 +218,6 @@ export function ratioRow(
     ratio,
     target: `>= ${minRatio}x ${baselineName}`,
     ok: ratio >= minRatio,
+    ...(range === undefined ? {} : { range }),
   };
 }

@@ -48,13 +48,20 @@ function fmt(n: number): string {
   return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2);
 }
 
+/** The median ratio, and the lowest and highest of the rounds when the bench recorded them. */
+function ratioText(r: BenchRow): string {
+  if (r.ratio === undefined) return '';
+  const range = r.range === undefined ? '' : ` (${r.range[0].toFixed(2)}-${r.range[1].toFixed(2)})`;
+  return `${r.ratio.toFixed(2)}x${range}`;
+}
+
 function table(rows: readonly BenchRow[]): string[] {
   return [
-    '| section | measurement | value | unit | vs baseline | ratio | target | target held |',
+    '| section | measurement | value | unit | vs baseline | ratio (lowest-highest round) | target | target held |',
     '|---|---|---:|---|---|---:|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.section} | ${r.name} | ${fmt(r.value)} | ${r.unit} | ${r.baseline ?? ''} | ${r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`} | ${r.target ?? ''} | ${r.ok === undefined ? '' : r.ok ? 'holds' : 'NOT HELD'} |`,
+        `| ${r.section} | ${r.name} | ${fmt(r.value)} | ${r.unit} | ${r.baseline ?? ''} | ${ratioText(r)} | ${r.target ?? ''} | ${r.ok === undefined ? '' : r.ok ? 'holds' : 'NOT HELD'} |`,
     ),
   ];
 }
