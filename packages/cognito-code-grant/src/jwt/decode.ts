@@ -3,6 +3,7 @@
  * an RS256-only header that can never point at a key of its own. Nothing here trusts the token.
  */
 import { CognitoAuthError } from '../errors/errors.ts';
+import { scratchBuffer } from './scratch.ts';
 
 export const DEFAULT_MAX_TOKEN_LENGTH = 16_384;
 
@@ -31,27 +32,26 @@ function malformed(message: string): never {
   throw new CognitoAuthError('TOKEN_MALFORMED', message);
 }
 
-const BASE64URL_ALPHABET = /^[A-Za-z0-9_-]+$/;
-
-/** Value (0-63) of each base64url character, by char code. */
-const SEXTET = new Int8Array(128).fill(-1);
-for (let i = 0; i < 64; i++) {
-  SEXTET['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charCodeAt(i)] = i;
+/**
+ * Decodes `segment` into the scratch buffer when it is canonical unpadded base64url: alphabet
+ * `[A-Za-z0-9_-]`, a length that is not 1 mod 4, zero spare bits in the last character. That is
+ * exactly "decode then re-encode gives the same text", which is how it is checked: both
+ * directions are native and cheaper than a regular-expression scan of the segment. Returns the
+ * byte count in `scratchBuffer()`, or -1 when not canonical.
+ */
+function decodeCanonical(segment: string): number {
+  // An empty segment would re-encode to itself; it is refused.
+  if (segment.length === 0) return -1;
+  const bytes = scratchBuffer((segment.length >> 2) * 3 + 3);
+  // The decoder is lenient (padding, `+` and `/`, stray characters, spare bits); the
+  // re-encoding is not, so any of those makes the comparison fail.
+  const n = bytes.write(segment, 0, 'base64url');
+  return bytes.toString('base64url', 0, n) === segment ? n : -1;
 }
 
-/**
- * True when `segment` is canonical unpadded base64url: alphabet `[A-Za-z0-9_-]`, a length that is
- * not 1 mod 4, and zero spare bits in the last character. That is exactly "decode then re-encode
- * gives the same text", checked without decoding (one native regex scan, no allocation).
- */
+/** True when `segment` is canonical unpadded base64url (see `decodeCanonical`). */
 export function isCanonicalBase64url(segment: string): boolean {
-  const rem = segment.length % 4;
-  if (rem === 1 || !BASE64URL_ALPHABET.test(segment)) return false;
-  const last = SEXTET[segment.charCodeAt(segment.length - 1)]!;
-  // 2 chars carry 8 bits + 4 spare; 3 chars carry 16 bits + 2 spare. Spare bits must be zero.
-  if (rem === 2) return (last & 0x0f) === 0;
-  if (rem === 3) return (last & 0x03) === 0;
-  return true;
+  return decodeCanonical(segment) >= 0;
 }
 
 // RFC 7519 section 7.2 and RFC 8725 section 3.7: bytes that are not UTF-8 are refused, not
@@ -75,11 +75,11 @@ function wellFormed(value: unknown): boolean {
 }
 
 function parseJsonObject(token: string, start: number, end: number, what: string): Record<string, unknown> {
-  const segment = token.slice(start, end);
-  if (!isCanonicalBase64url(segment)) malformed(`token ${what} is not canonical base64url`);
+  const n = decodeCanonical(token.slice(start, end));
+  if (n < 0) malformed(`token ${what} is not canonical base64url`);
   let text: string;
   try {
-    text = UTF8.decode(Buffer.from(segment, 'base64url'));
+    text = UTF8.decode(scratchBuffer(n).subarray(0, n));
   } catch {
     malformed(`token ${what} is not UTF-8`);
   }
@@ -115,13 +115,50 @@ export function checkHeader(header: Record<string, unknown>): asserts header is 
 }
 
 /**
+ * Header segments that already passed `checkHeader` and signed a valid token (a pool signs with
+ * a handful), each with its parsed header. Found by comparing the start of the token, which
+ * costs less than slicing the segment out and hashing it for a Map lookup.
+ */
+export class KnownHeaders {
+  readonly #segments: string[] = [];
+  readonly #headers: JwtHeader[] = [];
+  readonly #capacity: number;
+
+  constructor(capacity = 64) {
+    this.#capacity = capacity;
+  }
+
+  /** The header of `token`, whose first dot is at `dot`, when its segment is known. */
+  find(token: string, dot: number): JwtHeader | undefined {
+    const segments = this.#segments;
+    for (let i = 0; i < segments.length; i++) {
+      const segment = segments[i]!;
+      if (segment.length === dot && token.startsWith(segment)) return this.#headers[i];
+    }
+    return undefined;
+  }
+
+  add(segment: string, header: JwtHeader): void {
+    // A header that came from here is found by identity, without comparing text.
+    if (this.#headers.includes(header)) return;
+    for (const known of this.#segments) if (known === segment) return;
+    if (this.#segments.length >= this.#capacity) {
+      this.#segments.length = 0;
+      this.#headers.length = 0;
+    }
+    this.#segments.push(segment);
+    this.#headers.push(header);
+  }
+}
+
+/**
  * Parses a compact JWS without verifying it. Throws `TOKEN_MALFORMED`, `TOKEN_TOO_LARGE`,
  * `TOKEN_ALG_UNSUPPORTED` or `TOKEN_HEADER_UNSUPPORTED`.
  */
 export function decodeJwt(
   token: unknown,
   maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH,
-  knownHeaders?: ReadonlyMap<string, JwtHeader>,
+  knownHeaders?: ReadonlyMap<string, JwtHeader> | KnownHeaders,
 ): DecodedJwt {
   if (typeof token !== 'string' || token.length === 0) malformed('token must be a non-empty string');
   if (token.length > maxTokenLength) {
@@ -134,7 +171,8 @@ export function decodeJwt(
   // A pool signs every token with one of a few headers; a header segment that already passed
   // `checkHeader` (and signed a valid token) is not parsed again.
   const headerSegment = token.slice(0, dot1);
-  let header = knownHeaders?.get(headerSegment);
+  let header =
+    knownHeaders instanceof KnownHeaders ? knownHeaders.find(token, dot1) : knownHeaders?.get(headerSegment);
   if (header === undefined) {
     const parsed = parseJsonObject(token, 0, dot1, 'header');
     checkHeader(parsed);

@@ -12,12 +12,22 @@
 import { verify as cryptoVerify } from 'node:crypto';
 import type { PreparedKey } from '../jwks/key.ts';
 import type { DecodedJwt } from './decode.ts';
+import { scratchBuffer } from './scratch.ts';
 
+/**
+ * The signing input and the signature, as views of the scratch buffer: the synchronous
+ * `crypto.verify` reads them before returning, and the callback form copies them when called.
+ */
 function parts(token: string, decoded: DecodedJwt, key: PreparedKey): [Buffer, Buffer] | undefined {
-  const signature = Buffer.from(decoded.signature, 'base64url');
-  // An RS256 signature is exactly as long as the modulus.
-  if (signature.length !== key.modulusBytes) return undefined;
-  return [Buffer.from(token.slice(0, decoded.signingInputEnd), 'latin1'), signature];
+  // An RS256 signature is exactly as long as the modulus (decode.ts checked the segment is
+  // canonical base64url, so its length gives the decoded length).
+  if ((decoded.signature.length * 3) >> 2 !== key.modulusBytes) return undefined;
+  const inputLength = decoded.signingInputEnd;
+  const bytes = scratchBuffer(inputLength + key.modulusBytes);
+  // The signing input is base64url and dots (decode.ts): its latin1 encoding is its bytes.
+  bytes.write(token, 0, inputLength, 'latin1');
+  const n = bytes.write(decoded.signature, inputLength, 'base64url');
+  return [bytes.subarray(0, inputLength), bytes.subarray(inputLength, inputLength + n)];
 }
 
 /** True when the token's signature verifies with `key`, on this thread. */

@@ -15,7 +15,7 @@ import { CognitoAuthError } from '../errors/errors.ts';
 import type { JwksCache, JwksErrorListener } from '../jwks/cache.ts';
 import type { CognitoClaims } from './claims.ts';
 import { checkClaimTypes, checkUseAndClient, deepFreeze } from './claim-checks.ts';
-import { type DecodedJwt, type JwtHeader, decodeJwt } from './decode.ts';
+import { type DecodedJwt, KnownHeaders, decodeJwt } from './decode.ts';
 import { SignatureScheduler, verifySignature } from './signature.ts';
 import { TokenCache } from './token-cache.ts';
 import { checkTokenTimes } from './token-times.ts';
@@ -127,10 +127,14 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
   const tokenCache = new TokenCache(cacheSize);
   const signatures = new SignatureScheduler();
   // Header segments that signed a valid token: parsed and checked once (a pool uses a handful).
-  const knownHeaders = new Map<string, JwtHeader>();
+  const knownHeaders = new KnownHeaders();
   const { byIssuer, byJwksUri } = buildPools(settings, options, tokenCache);
 
   const jwksList = [...byJwksUri.values()];
+  const onlyPool = byIssuer.size === 1 ? [...byIssuer.values()][0] : undefined;
+  /** The pool whose issuer is exactly `iss`. One pool (the usual case): a comparison, no hashing. */
+  const poolOf = (iss: string): PoolState | undefined =>
+    onlyPool === undefined ? byIssuer.get(iss) : iss === onlyPool.pool.issuer ? onlyPool : undefined;
 
   /** The cache hit path: re-check expiry and per-call options only. */
   function fromCache(token: string, verifyOptions: VerifyOptions | undefined): VerifiedToken | undefined {
@@ -154,7 +158,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
   function decodeForPool(token: string): { decoded: DecodedJwt; state: PoolState } {
     const decoded = decodeJwt(token, maxTokenLength, knownHeaders);
     const iss = decoded.payload['iss'];
-    const state = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
+    const state = typeof iss === 'string' ? poolOf(iss) : undefined;
     if (state === undefined)
       throw new CognitoAuthError('TOKEN_ISSUER_INVALID', 'token issuer is not a configured pool');
     return { decoded, state };
@@ -169,23 +173,20 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
     verifyOptions: VerifyOptions | undefined,
   ): VerifiedToken {
     if (!signatureOk) throw new CognitoAuthError('TOKEN_SIGNATURE_INVALID', 'token signature is invalid');
-    if (!knownHeaders.has(decoded.headerSegment)) {
-      if (knownHeaders.size >= 64) knownHeaders.clear();
-      knownHeaders.set(decoded.headerSegment, decoded.header);
-    }
+    knownHeaders.add(decoded.headerSegment, decoded.header);
     const claims = checkClaimTypes(decoded.payload);
     const deadline = checkTokenTimes(claims, now(), skewMs, maxLifetime);
     const verified = createVerifiedToken(deepFreeze(claims), state.pool);
-    const origin = typeof claims.origin_jti === 'string' ? claims.origin_jti : undefined;
-    tokenCache.set({
-      token,
-      verified,
-      deadline,
-      kid: decoded.header.kid,
-      jwks: state.jwks,
-      origin,
-      cleanAt: -1,
-    });
+    if (cacheSize > 0)
+      tokenCache.set({
+        token,
+        verified,
+        deadline,
+        kid: decoded.header.kid,
+        jwks: state.jwks,
+        origin: typeof claims.origin_jti === 'string' ? claims.origin_jti : undefined,
+        cleanAt: -1,
+      });
     checkUseAndClient(claims, state.pool, verifyOptions);
     if (denylist !== undefined) checkOrigin(claims);
     return verified;

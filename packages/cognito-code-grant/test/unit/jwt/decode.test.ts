@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hasErrorCode } from '../../../src/errors/errors.ts';
-import { decodeJwt, isCanonicalBase64url } from '../../../src/jwt/decode.ts';
+import { KnownHeaders, decodeJwt, isCanonicalBase64url } from '../../../src/jwt/decode.ts';
 import { generateTestKeyPair } from '../../../src/testing/keys.ts';
 import { base64url, signJwt } from '../../../src/testing/tokens.ts';
 
@@ -139,6 +139,26 @@ describe('decodeJwt', () => {
   test('typ, when present, must be JWT', () => {
     for (const typ of ['at+jwt', 'jwt', 'JOSE', '', 1])
       refuses(signJwt(payload, key, { typ }), 'TOKEN_HEADER_UNSUPPORTED');
+  });
+
+  test('KnownHeaders (the verifier\'s memo) matches the whole first segment only', () => {
+    const known = new KnownHeaders();
+    const header = decodeJwt(good).header;
+    known.add(h, header);
+    assert.equal(decodeJwt(good, 16384, known).header, header);
+    // A longer or shorter first segment that starts the same way is parsed and checked anew.
+    const longer = signJwt(payload, key, { typ: 'JWT' });
+    assert.ok(longer.startsWith(h.slice(0, -2)));
+    assert.notEqual(decodeJwt(longer, 16384, known).header, header);
+    refuses(`${h}x.${p}.${s}`, 'TOKEN_MALFORMED');
+    assert.throws(
+      () => decodeJwt(`${h}x.${p}.${s}`, 16384, known),
+      (e) => hasErrorCode(e, 'TOKEN_MALFORMED'),
+    );
+    assert.throws(
+      () => decodeJwt(`${h.slice(0, -4)}.${p}.${s}`, 16384, known),
+      (e) => hasErrorCode(e, 'TOKEN_MALFORMED'),
+    );
   });
 
   test('a known header segment skips re-parsing but the rest is still checked', () => {
