@@ -141,7 +141,7 @@ describe('decodeJwt', () => {
       refuses(signJwt(payload, key, { typ }), 'TOKEN_HEADER_UNSUPPORTED');
   });
 
-  test('KnownHeaders (the verifier\'s memo) matches the whole first segment only', () => {
+  test("KnownHeaders (the verifier's memo) matches the whole first segment only", () => {
     const known = new KnownHeaders();
     const header = decodeJwt(good).header;
     known.add(h, header);
