@@ -17,7 +17,7 @@ import {
   definePool,
 } from 'cognito-code-grant';
 import { createTestPool } from 'cognito-code-grant/testing';
-import { type BenchRow, median, opsPerCpuSecond, ratioRow } from './lib.ts';
+import { type BenchRow, median, opsPerCpuSecond, ratioRow, roundRange } from './lib.ts';
 
 const TOKENS = 500;
 const DENIED = 10_000;
@@ -58,7 +58,7 @@ export async function benchDenylist(): Promise<BenchRow[]> {
       ratios.push(b / c);
       values.push(b);
     }
-    return { ratio: median(ratios), value: median(values) };
+    return { ratio: median(ratios), value: median(values), range: roundRange(ratios) };
   };
   const hit = paired(
     () => plainHit.verifySync(reused),
@@ -80,6 +80,7 @@ export async function benchDenylist(): Promise<BenchRow[]> {
       hit.value / hit.ratio,
       0.95,
       hit.ratio,
+      hit.range,
     ),
     {
       section,
@@ -88,6 +89,7 @@ export async function benchDenylist(): Promise<BenchRow[]> {
       unit: 'verify/s',
       baseline: 'same verifier without deny-list',
       ratio: fresh.ratio,
+      ...(fresh.range === undefined ? {} : { range: fresh.range }),
     },
   ];
 }

@@ -409,6 +409,10 @@ export async function benchSession(): Promise<BenchRow[]> {
     // Each contender's own paired baseline runs, so that value / baseline reads as its ratio does.
     const pairedWith = (m: Measured, name: Contender, connections: number) =>
       `fastify no auth, ${connections} connections (its paired runs: ${Math.round(m.baselines[name]!)} req/s)`;
+    const rangeOf = (m: Measured, name: Contender) => {
+      const range = m.ranges[name];
+      return range === undefined ? {} : { range };
+    };
     const storeCalls = (m: Measured, name: Contender) => {
       const calls = Object.entries(m.perRequest[name] ?? {}).filter(([, n]) => n > 0);
       return calls.length === 0 ? 'none' : calls.map(([method, n]) => `${method} ${n.toFixed(3)}`).join(', ');
@@ -458,9 +462,19 @@ export async function benchSession(): Promise<BenchRow[]> {
       }
       const baseline = pairedWith(measured, name, CONNECTIONS);
       if (target === undefined) {
-        rows.push({ section, name: label, value, unit: 'req/s', baseline, ratio });
+        rows.push({
+          section,
+          name: label,
+          value,
+          unit: 'req/s',
+          baseline,
+          ratio,
+          ...rangeOf(measured, name),
+        });
       } else {
-        rows.push(ratioRow(section, label, value, 'req/s', baseline, bare, target, ratio));
+        rows.push(
+          ratioRow(section, label, value, 'req/s', baseline, bare, target, ratio, measured.ranges[name]),
+        );
       }
       cpuRows.push(cpuRow(measured, name, label, CONNECTIONS));
     }
@@ -475,8 +489,26 @@ export async function benchSession(): Promise<BenchRow[]> {
       const label = `${labels[name][0]}, ${FEW_CONNECTIONS} connections (latency-bound)`;
       rows.push(
         target === undefined
-          ? { section, name: `${label}, no target`, value, unit: 'req/s', baseline, ratio: few.ratios[name]! }
-          : ratioRow(section, label, value, 'req/s', baseline, few.baseline, target, few.ratios[name]!),
+          ? {
+              section,
+              name: `${label}, no target`,
+              value,
+              unit: 'req/s',
+              baseline,
+              ratio: few.ratios[name]!,
+              ...rangeOf(few, name),
+            }
+          : ratioRow(
+              section,
+              label,
+              value,
+              'req/s',
+              baseline,
+              few.baseline,
+              target,
+              few.ratios[name]!,
+              few.ranges[name],
+            ),
       );
       cpuRows.push(cpuRow(few, name, labels[name][0], FEW_CONNECTIONS));
     }
