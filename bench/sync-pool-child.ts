@@ -11,8 +11,11 @@ const [databaseUrl, endpoint, userPoolId] = process.argv.slice(2) as [string, st
 const mb = (n: number) => n / 1024 / 1024;
 const startMb = mb(process.memoryUsage.rss());
 let peak = process.memoryUsage.rss();
+let phasePeak = 0;
 const sample = () => {
-  peak = Math.max(peak, process.memoryUsage.rss());
+  const rss = process.memoryUsage.rss();
+  peak = Math.max(peak, rss);
+  phasePeak = Math.max(phasePeak, rss);
 };
 const timer = setInterval(sample, 100);
 const db = await createDatabase(databaseUrl, { queryTimeoutMs: 0 });
@@ -24,7 +27,7 @@ const client = new CognitoIdentityProviderClient({
 });
 try {
   // Wall and CPU milliseconds per phase: on a shared machine the CPU figures are the steadier.
-  const phases: Record<string, { wallMs: number; cpuMs: number }> = {};
+  const phases: Record<string, { wallMs: number; cpuMs: number; peakMb: number }> = {};
   let phase = '';
   let phaseWall = performance.now();
   let phaseCpu = process.cpuUsage();
@@ -35,7 +38,9 @@ try {
       phases[phase] = {
         wallMs: Math.round(performance.now() - phaseWall),
         cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+        peakMb: Math.round(mb(phasePeak)),
       };
+    phasePeak = 0;
     phase = next;
     phaseWall = performance.now();
     phaseCpu = process.cpuUsage();

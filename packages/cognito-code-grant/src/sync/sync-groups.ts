@@ -3,6 +3,7 @@
  * one AdminListGroupsForUser per user), each group's member set diffed against the store's.
  */
 import { attributesFromList } from '../replica/normalize.ts';
+import { MemberDiff } from './member-diff.ts';
 import type { SyncCounts, SyncRun } from './sync-run.ts';
 
 /** A request started ahead of use: if the run fails before awaiting it, its rejection is not "unhandled". */
@@ -76,10 +77,17 @@ export async function syncGroups(run: SyncRun, counts: SyncCounts): Promise<numb
   return inCognito.length;
 }
 
-/** One group: the member set from ListUsersInGroup against the stored memberships. */
+/** Memberships added or removed per write (one transaction each). */
+const MEMBER_CHUNK = 5000;
+
+/**
+ * One group: the members listed by ListUsersInGroup against the stored memberships (MemberDiff,
+ * a few bytes per member). New members are added in chunks while the listing goes on; stored
+ * members not listed are removed once it is complete.
+ */
 async function syncMembers(run: SyncRun, counts: SyncCounts, name: string, groupId: number | undefined) {
   const { store, poolId, dryRun, sdk, call, now } = run;
-  const members = new Set<number>();
+  const diff = await MemberDiff.load(store, groupId);
   const listPage = (token: string | undefined) =>
     prefetch(
       call<{ Users?: any[]; NextToken?: string }>(
@@ -91,6 +99,22 @@ async function syncMembers(run: SyncRun, counts: SyncCounts, name: string, group
         }),
       ),
     );
+  // Dry run: placeholder ids of users the real run would create (never stored members).
+  const planned = dryRun ? new Set<number>() : undefined;
+  let added = new Set<number>();
+  const addListed = (id: number) => {
+    if (id < 0) planned?.add(id);
+    else if (diff.listed(id)) added.add(id);
+  };
+  const flushAdded = async () => {
+    if (added.size === 0) return;
+    const ids = [...added];
+    added = new Set();
+    counts.membershipsAdded += ids.length;
+    if (dryRun || groupId === undefined) return;
+    await store.changeMembers(groupId, ids, [], now());
+    await fireMembership(run, ids, [name], []);
+  };
   // Subs are looked up 500 at a time, not one statement per 60-user page.
   let subs: string[] = [];
   const resolveSubs = async () => {
@@ -100,7 +124,7 @@ async function syncMembers(run: SyncRun, counts: SyncCounts, name: string, group
     // Users created after the ListUsers pass are not in the replica yet: the next run adds them.
     if (!dryRun) {
       for (const row of await store.idsBySubs(poolId, batch)) {
-        if (row.deletedAt === null) members.add(row.id);
+        if (row.deletedAt === null) addListed(row.id);
       }
       return;
     }
@@ -109,11 +133,11 @@ async function syncMembers(run: SyncRun, counts: SyncCounts, name: string, group
     const found = new Set<string>();
     for (const { user } of await store.findBySubs(poolId, batch)) {
       found.add(user.sub as string);
-      if (user.deletedAt === null || run.seenSubs?.has(user.sub as string)) members.add(user.id);
+      if (user.deletedAt === null || run.seenSubs?.has(user.sub as string)) addListed(user.id);
     }
     for (const sub of batch) {
-      const planned = found.has(sub) ? undefined : run.plannedIds?.get(sub);
-      if (planned !== undefined) members.add(planned);
+      const id = found.has(sub) ? undefined : run.plannedIds?.get(sub);
+      if (id !== undefined) addListed(id);
     }
   };
   let pending: Promise<{ Users?: any[]; NextToken?: string }> | undefined = listPage(undefined);
@@ -125,29 +149,20 @@ async function syncMembers(run: SyncRun, counts: SyncCounts, name: string, group
       if (sub) subs.push(sub);
     }
     if (subs.length >= 500) await resolveSubs();
+    if (added.size >= MEMBER_CHUNK) await flushAdded();
   }
   await resolveSubs();
-  const have = new Set<number>();
-  const removed: number[] = [];
-  if (groupId !== undefined) {
-    for (let after = 0; ; ) {
-      const ids = await store.memberIds(groupId, after, 5000);
-      if (ids.length === 0) break;
-      for (const id of ids) {
-        if (members.has(id)) have.add(id);
-        // Dry run: a swept user's memberships went with it (not counted here, as in a real run).
-        else if (!run.sweptIds?.has(id)) removed.push(id);
-      }
-      after = ids[ids.length - 1] as number;
-    }
+  await flushAdded();
+  counts.membershipsAdded += planned?.size ?? 0;
+  // Only now is "not in the group" known.
+  for (const chunk of diff.unseen(MEMBER_CHUNK)) {
+    // Dry run: a swept user's memberships went with it (not counted here, as in a real run).
+    const removed = run.sweptIds ? chunk.filter((id) => !run.sweptIds?.has(id)) : chunk;
+    counts.membershipsRemoved += removed.length;
+    if (dryRun || groupId === undefined || removed.length === 0) continue;
+    await store.changeMembers(groupId, [], removed, now());
+    await fireMembership(run, removed, [], [name]);
   }
-  const added = [...members].filter((id) => !have.has(id));
-  counts.membershipsAdded += added.length;
-  counts.membershipsRemoved += removed.length;
-  if (dryRun || groupId === undefined || (added.length === 0 && removed.length === 0)) return;
-  await store.changeMembers(groupId, added, removed, now());
-  await fireMembership(run, added, [name], []);
-  await fireMembership(run, removed, [], [name]);
 }
 
 async function fireMembership(run: SyncRun, userIds: number[], added: string[], removed: string[]) {
