@@ -12,7 +12,7 @@
  * app.use(errorHandler());                                   // CognitoAuthErrors thrown by your routes
  */
 import type { IncomingMessage } from 'node:http';
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { isCognitoAuthError } from '../errors/errors.ts';
 import { type AuthenticationOptions, authenticatorsFrom } from '../http/auth-options.ts';
 import { errorResponse } from '../http/error-response.ts';
@@ -98,6 +98,24 @@ export function cognitoAuth(options: CognitoAuthOptions): RequestHandler {
   const authenticators = authenticatorsFrom(options);
   const requirements = resolveRequirements(options);
   serverErrorListener(options.onServerError, undefined); // validated now, not at the first failure
+  /** Applies an auth result: sets `req.auth` and continues, or answers the refusal. */
+  function settle(req: Request, res: Response, next: NextFunction, result: AuthResult): void {
+    if (result.setCookies.length > 0) res.append('set-cookie', [...result.setCookies]);
+    if (!result.ok) {
+      sendError(req, res, result.error, options);
+      return;
+    }
+    // A form field is seen only when a body parser ran before this middleware.
+    if (
+      needsFormCheck(result.principal, req.method, req.headers['content-type']) &&
+      formHasAccessToken(req.body)
+    ) {
+      sendError(req, res, multipleMethods('body'), options);
+      return;
+    }
+    req.auth = result.principal;
+    next();
+  }
   return function cognitoAuthMiddleware(req, res, next) {
     if (requirements.mode === 'public') {
       req.auth = null;
@@ -105,27 +123,14 @@ export function cognitoAuth(options: CognitoAuthOptions): RequestHandler {
       return;
     }
     const request = nodeRequestLike(req.method, req.originalUrl, req.headers);
-    const done = (result: AuthResult) => {
-      if (result.setCookies.length > 0) res.append('set-cookie', [...result.setCookies]);
-      if (result.ok) {
-        // A form field is seen only when a body parser ran before this middleware.
-        if (
-          needsFormCheck(result.principal, req.method, req.headers['content-type']) &&
-          formHasAccessToken(req.body)
-        ) {
-          sendError(req, res, multipleMethods('body'), options);
-          return;
-        }
-        req.auth = result.principal;
-        next();
-      } else {
-        sendError(req, res, result.error, options);
-      }
-    };
-    // A reused token (cached) is answered without a promise.
+    // A reused token (cached) is answered without a promise, and without a closure.
     const sync = resolveAuthSync(request, authenticators, requirements);
-    if (sync !== undefined) done(sync);
-    else resolveAuth(request, authenticators, requirements).then(done, next);
+    if (sync !== undefined) settle(req, res, next, sync);
+    else
+      resolveAuth(request, authenticators, requirements).then(
+        (result) => settle(req, res, next, result),
+        next,
+      );
   };
 }
 

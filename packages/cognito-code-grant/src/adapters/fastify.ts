@@ -125,6 +125,9 @@ function replyError(
   return reply.code(answer.status).headers(answer.headers).send(answer.body);
 }
 
+/** The `done` callback of Fastify's callback-style hooks. */
+type HookNext = (error?: Error) => void;
+
 const cognitoPlugin: FastifyPluginCallback<CognitoFastifyOptions> = (fastify, options, done) => {
   const authenticators = authenticatorsFrom(options);
   const defaultMode = options.defaultMode ?? 'required';
@@ -133,6 +136,18 @@ const cognitoPlugin: FastifyPluginCallback<CognitoFastifyOptions> = (fastify, op
   const onServerError = serverErrorListener(options.onServerError, undefined);
   // Requirements per route, resolved on the route's first request (keyed by its config object).
   const byRoute = new WeakMap<object, ResolvedRequirements>();
+
+  /** Applies an auth result: sets `request.auth` and continues, or answers the refusal. */
+  function settle(request: FastifyRequest, reply: FastifyReply, next: HookNext, result: AuthResult): void {
+    if (result.setCookies.length > 0) reply.header('set-cookie', [...result.setCookies]);
+    if (result.ok) {
+      request.auth = result.principal;
+      next();
+    } else {
+      // Answered here; not calling next() ends the request (Fastify hook contract).
+      replyError(request, reply, result.error, realm, onServerError);
+    }
+  }
 
   fastify.decorateRequest('auth', null);
   // Fail at startup, not at the first request, for routes added after the plugin.
@@ -159,20 +174,13 @@ const cognitoPlugin: FastifyPluginCallback<CognitoFastifyOptions> = (fastify, op
     }
     if (requirements.mode === 'public') return next();
     const like = nodeRequestLike(request.method, request.url, request.headers);
-    const done = (result: AuthResult) => {
-      if (result.setCookies.length > 0) reply.header('set-cookie', [...result.setCookies]);
-      if (result.ok) {
-        request.auth = result.principal;
-        next();
-      } else {
-        // Answered here; not calling next() ends the request (Fastify hook contract).
-        replyError(request, reply, result.error, realm, onServerError);
-      }
-    };
-    // A reused token (cached) is answered without a promise.
+    // A reused token (cached) is answered without a promise, and without a closure.
     const sync = resolveAuthSync(like, authenticators, requirements);
-    if (sync !== undefined) return done(sync);
-    resolveAuth(like, authenticators, requirements).then(done, (error: Error) => next(error));
+    if (sync !== undefined) return settle(request, reply, next, sync);
+    resolveAuth(like, authenticators, requirements).then(
+      (result) => settle(request, reply, next, result),
+      (error: Error) => next(error),
+    );
   });
   // The body is parsed after onRequest: an `access_token` form field beside the header token
   // (RFC 6750 section 3.1) is refused once it is.
