@@ -65,7 +65,16 @@ function isBearerScheme(value: string): boolean {
     const next = value.charCodeAt(6);
     if (next !== 32 && next !== 9) return false;
   }
-  return value.slice(0, 6).toLowerCase() === 'bearer';
+  // ASCII case folding without allocating (`| 0x20` lower-cases a letter and only a letter's
+  // upper-case form maps onto it): the same answer as `slice(0, 6).toLowerCase() === 'bearer'`.
+  return (
+    (value.charCodeAt(0) | 0x20) === 0x62 && // b
+    (value.charCodeAt(1) | 0x20) === 0x65 && // e
+    (value.charCodeAt(2) | 0x20) === 0x61 && // a
+    (value.charCodeAt(3) | 0x20) === 0x72 && // r
+    (value.charCodeAt(4) | 0x20) === 0x65 && // e
+    (value.charCodeAt(5) | 0x20) === 0x72 // r
+  );
 }
 
 /**

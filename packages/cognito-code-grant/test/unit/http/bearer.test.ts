@@ -47,11 +47,16 @@ test('parseBearerHeader: absent or other scheme -> null', () => {
   assert.equal(parseBearerHeader('Basic dXNlcjpwYXNz'), null);
   assert.equal(parseBearerHeader('Bearerx abc'), null);
   assert.equal(parseBearerHeader('Token abc'), null);
+  // Near misses of the case-insensitive scheme: one letter off, non-ASCII look-alikes.
+  for (const other of ['Bearex abc', 'Cearer abc', 'Be\u0101rer abc', 'B\u0465arer abc', '\u0142earer abc']) {
+    assert.equal(parseBearerHeader(other), null, other);
+  }
 });
 
 test('parseBearerHeader: scheme is case-insensitive, exactly one token', () => {
   assert.equal(parseBearerHeader('Bearer a.b.c'), 'a.b.c');
   assert.equal(parseBearerHeader('bEaReR   a-b_c~d+e/f=='), 'a-b_c~d+e/f==');
+  assert.equal(parseBearerHeader('BEARER a.b.c'), 'a.b.c');
   for (const bad of ['Bearer', 'Bearer a b', 'Bearer a,b', 'Bearer a\tb', 'Bearer\ta.b.c', 'Bearer  a.b c']) {
     assert.throws(() => parseBearerHeader(bad), { code: 'TOKEN_MALFORMED' }, bad);
   }
