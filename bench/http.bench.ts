@@ -89,9 +89,6 @@ async function serve(framework: Framework, setup: ServerSetup): Promise<void> {
     app.get('/bare', (_req, res) => {
       res.json({ hello: 'world' });
     });
-    app.get('/ours', cognitoAuth({ verifier }), (req, res) => {
-      res.json({ hello: req.auth!.sub });
-    });
     for (const { path, check } of peerChecks) {
       app.get(
         path,
@@ -109,10 +106,19 @@ async function serve(framework: Framework, setup: ServerSetup): Promise<void> {
         },
       );
     }
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    plainPort = (server.address() as { port: number }).port;
-    oursPort = plainPort;
+    // Our route in an app of its own, as on Fastify: Express matches routes in order, so a
+    // route registered after /bare would also pay for testing /bare's path.
+    const ours = express();
+    ours.get('/ours', cognitoAuth({ verifier }), (req, res) => {
+      res.json({ hello: req.auth!.sub });
+    });
+    const listen = async (expressApp: typeof app) => {
+      const server = expressApp.listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      return (server.address() as { port: number }).port;
+    };
+    plainPort = await listen(app);
+    oursPort = await listen(ours);
   }
   // A clean exit on SIGINT lets `--cpu-prof` write its profile.
   process.once('SIGINT', () => process.exit(0));
