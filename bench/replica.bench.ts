@@ -32,16 +32,14 @@ const POOL_USERS = Number(process.env.BENCH_SYNC_POOL_USERS ?? 1_000_000);
 const SCALE_POOL = 'eu-west-1_BenchPool2';
 const RSS_LIMIT_MB = 300;
 /**
- * The sync's live heap stays small (25 to 80 MB measured at 150,000 users), but with default flags
- * V8 grows its heap lazily (heapTotal about 180 MB, RSS about 350 MB); these caps, printed in the
- * row, keep RSS near the live set at no measured speed cost. BENCH_SYNC_CHILD_HEAP= (empty) runs
- * with defaults.
+ * Node flags of the syncing child: none by default, as a user runs it. With default flags the
+ * live heap stays near 20 to 40 MB, but RSS is about 110 MB at the start (Node 41, the AWS SDK
+ * 31, Kysely, pg and the library) plus V8's young generation, which grows to its default maximum
+ * (128 MB on Node 24) under the sync's allocation rate, plus 25 to 60 MB of buffers awaiting
+ * collection. BENCH_SYNC_CHILD_HEAP='--max-old-space-size=128 --max-semi-space-size=4' shows
+ * the same sync with V8's heap capped (174 MB measured).
  */
-const SYNC_CHILD_HEAP = (
-  process.env.BENCH_SYNC_CHILD_HEAP ?? '--max-old-space-size=128 --max-semi-space-size=4'
-)
-  .split(' ')
-  .filter(Boolean);
+const SYNC_CHILD_HEAP = (process.env.BENCH_SYNC_CHILD_HEAP ?? '').split(' ').filter(Boolean);
 
 interface BenchDb {
   name: string;
