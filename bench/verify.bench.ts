@@ -18,12 +18,13 @@ import { definePool, createCognitoVerifier } from 'cognito-code-grant';
 import { createTestPool } from 'cognito-code-grant/testing';
 import {
   type BenchRow,
-  interleaved,
+  interleavedRounds,
   opsPerCpuSecond,
   opsPerCpuSecondAsync,
   opsPerSecond,
   opsPerSecondConcurrent,
   ratioRow,
+  roundRange,
 } from './lib.ts';
 import { createPeers } from './peers.ts';
 
@@ -111,7 +112,12 @@ export async function benchVerify(): Promise<BenchRow[]> {
         ? () => opsPerCpuSecondAsync(() => peer.verify(next()), 150)
         : () => opsPerCpuSecond(() => sync(next()), 150);
   }
-  const results = await interleaved(contenders, Number(process.env['CCG_BENCH_VERIFY_ROUNDS'] ?? 21));
+  const { medians: results, samples } = await interleavedRounds(
+    contenders,
+    Number(process.env['CCG_BENCH_VERIFY_ROUNDS'] ?? 21),
+  );
+  /** The lowest and highest round-by-round ratio of `a` to `b` (they ran in the same rounds). */
+  const range = (a: string, b: string) => roundRange(samples[a]!, samples[b]!);
   const bareOps = results['bare crypto.verify']!;
   const oursOps = results['ours verifySync']!;
   const oursAsync = results['ours verify()']!;
@@ -125,6 +131,8 @@ export async function benchVerify(): Promise<BenchRow[]> {
       'bare crypto.verify',
       bareOps,
       0.87,
+      undefined,
+      range('ours verifySync', 'bare crypto.verify'),
     ),
   ];
   for (const peer of peers) {
@@ -138,7 +146,17 @@ export async function benchVerify(): Promise<BenchRow[]> {
     });
     rows.push(
       peer.verifySync === undefined
-        ? ratioRow('verify', 'ours verify() (distinct tokens)', oursAsync, 'ops/CPU-s', peer.name, value, 1)
+        ? ratioRow(
+            'verify',
+            'ours verify() (distinct tokens)',
+            oursAsync,
+            'ops/CPU-s',
+            peer.name,
+            value,
+            1,
+            undefined,
+            range('ours verify()', peer.name),
+          )
         : ratioRow(
             'verify',
             'ours verifySync (distinct tokens)',
@@ -147,6 +165,8 @@ export async function benchVerify(): Promise<BenchRow[]> {
             peer.name,
             value,
             peer.name === 'aws-jwt-verify' ? 1.8 : 1,
+            undefined,
+            range('ours verifySync', peer.name),
           ),
     );
   }
@@ -162,6 +182,8 @@ export async function benchVerify(): Promise<BenchRow[]> {
       'verifySync in an async loop',
       results['ours verifySync, awaited']!,
       0.95,
+      undefined,
+      range('ours verify()', 'ours verifySync, awaited'),
     ),
     {
       section: 'verify',
@@ -177,6 +199,8 @@ export async function benchVerify(): Promise<BenchRow[]> {
       'bare crypto.verify, one thread',
       wallFloor,
       1.5,
+      undefined,
+      range(`ours verify(), ${IN_FLIGHT} in flight, wall`, 'bare crypto.verify, wall'),
     ),
     // What the thread pool itself gives on this machine: each callback verification costs a
     // hand-off to a pool thread and back (futex wake-ups, an eventfd, epoll), paid in CPU time.
