@@ -16,7 +16,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { type BenchRow, median, ratioRow } from './lib.ts';
+import { type BenchRow, LIBRARY_CONDITIONS, median, ratioRow, roundRange } from './lib.ts';
 import { createPeers, type PeerSetup } from './peers.ts';
 
 const TOKENS = 1000;
@@ -136,7 +136,7 @@ async function serve(framework: Framework, setup: ServerSetup): Promise<void> {
 async function startServer(framework: Framework, setup: ServerSetup): Promise<Server> {
   const child = spawn(
     process.execPath,
-    ['--conditions=ccg-source', '--import', 'tsx', fileURLToPath(import.meta.url)],
+    [...LIBRARY_CONDITIONS, '--import', 'tsx', fileURLToPath(import.meta.url)],
     {
       env: { ...process.env, CCG_BENCH_SERVER: framework, CCG_BENCH_SETUP: JSON.stringify(setup) },
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -288,6 +288,7 @@ export async function benchHttp(): Promise<BenchRow[]> {
           bare,
           REUSED_TARGET[framework],
           ratio('ours, reused token'),
+          roundRange(ratioSamples['ours, reused token']!),
         ),
       );
       for (const peer of PEERS) {
@@ -303,6 +304,7 @@ export async function benchHttp(): Promise<BenchRow[]> {
             value,
             PEER_TARGET[peer]!,
             ratio(`ours vs ${peer}`),
+            roundRange(ratioSamples[`ours vs ${peer}`]!),
           ),
         );
       }

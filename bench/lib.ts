@@ -2,6 +2,20 @@
  * Benchmark helpers. The machine is shared and noisy, so every figure is reported as a ratio
  * against a baseline measured in the same run, with candidate and baseline interleaved.
  */
+/**
+ * The export condition children of the bench start with: none (the built package in dist/, what
+ * users install; `npm run bench` builds it first), or `ccg-source` when this process was started
+ * with it (the sources through tsx, whose keepNames adds a `__name` call to every named function
+ * created at run time: a cost the build does not have).
+ */
+export const LIBRARY_CONDITIONS: readonly string[] = process.execArgv.some((a) => a.includes('ccg-source'))
+  ? ['--conditions=ccg-source']
+  : [];
+
+/** What the bench measures, for the table's heading. */
+export const MEASURED_BUILD =
+  LIBRARY_CONDITIONS.length === 0 ? 'the built package (dist/)' : 'the sources (tsx)';
+
 export interface BenchRow {
   /** Table section, e.g. "verify", "http-fastify". */
   section: string;

@@ -22,7 +22,7 @@ import type { Principal } from 'cognito-code-grant';
 import { createReplica, createDatabase, migrate } from 'cognito-code-grant/kysely';
 import { syncPool } from 'cognito-code-grant/sync';
 import { StatementCounter } from '../packages/cognito-code-grant/test/replica/helpers.ts';
-import { type BenchRow, median } from './lib.ts';
+import { type BenchRow, LIBRARY_CONDITIONS, median } from './lib.ts';
 
 const SECTION = 'replica';
 const POOL = 'eu-west-1_BenchPool1';
@@ -192,16 +192,7 @@ async function scaleRows(target: BenchDb, emuUrl: string, users: number, isPostg
   const script = fileURLToPath(new URL('./sync-pool-child.ts', import.meta.url));
   const child = spawn(
     process.execPath,
-    [
-      '--conditions=ccg-source',
-      ...SYNC_CHILD_HEAP,
-      '--import',
-      'tsx',
-      script,
-      target.url,
-      emuUrl,
-      SCALE_POOL,
-    ],
+    [...LIBRARY_CONDITIONS, ...SYNC_CHILD_HEAP, '--import', 'tsx', script, target.url, emuUrl, SCALE_POOL],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
@@ -253,11 +244,11 @@ async function startEmulatorProcess(
   let args: string[];
   if (generatedUsers === undefined) {
     writeFileSync(seedFile, JSON.stringify(seed));
-    args = ['--conditions=ccg-source', bin, '--port', '0', '--seed', seedFile, '--quiet'];
+    args = [...LIBRARY_CONDITIONS, bin, '--port', '0', '--seed', seedFile, '--quiet'];
   } else {
     // A large pool is generated in the emulator's process (bench/sync-pool-emulator.ts).
     const script = fileURLToPath(new URL('./sync-pool-emulator.ts', import.meta.url));
-    args = ['--conditions=ccg-source', '--import', 'tsx', script, String(generatedUsers), SCALE_POOL];
+    args = [...LIBRARY_CONDITIONS, '--import', 'tsx', script, String(generatedUsers), SCALE_POOL];
   }
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const stop = async () => {

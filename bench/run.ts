@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchRow } from './lib.ts';
+import { type BenchRow, LIBRARY_CONDITIONS, MEASURED_BUILD } from './lib.ts';
 
 const sections: Record<string, () => Promise<BenchRow[]>> = {
   verify: async () => (await import('./verify.bench.ts')).benchVerify(),
@@ -126,7 +126,7 @@ async function node22Pass(names: readonly string[]): Promise<Node22Pass> {
     const code = await new Promise<number | null>((resolve, reject) => {
       const child = spawn(
         node.path,
-        ['--conditions=ccg-source', '--import', 'tsx', fileURLToPath(import.meta.url), ...names],
+        [...LIBRARY_CONDITIONS, '--import', 'tsx', fileURLToPath(import.meta.url), ...names],
         { env: { ...process.env, CCG_BENCH_PASS_OUT: out }, stdio: ['ignore', 2, 'inherit'] },
       );
       child.once('error', reject);
@@ -199,6 +199,8 @@ const lines = [
   `# Benchmark results ${new Date().toISOString()}`,
   '',
   env.join(', '),
+  '',
+  `cognito-code-grant measured as ${MEASURED_BUILD}.`,
   '',
   ...table(rows),
   '',

@@ -37,7 +37,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { type BenchRow, median, pairedRatios, ratioRow } from './lib.ts';
+import { type BenchRow, LIBRARY_CONDITIONS, median, pairedRatios, ratioRow } from './lib.ts';
 
 const DURATION_S = Number(process.env['CCG_SESSION_BENCH_SECONDS'] ?? 2);
 const ROUNDS = Number(process.env['CCG_SESSION_BENCH_ROUNDS'] ?? 6);
@@ -258,7 +258,7 @@ async function startServer(): Promise<Ready & { child: ChildProcess; stats(): Pr
     [
       ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
       '--expose-gc',
-      '--conditions=ccg-source',
+      ...LIBRARY_CONDITIONS,
       '--import',
       'tsx',
       fileURLToPath(import.meta.url),
