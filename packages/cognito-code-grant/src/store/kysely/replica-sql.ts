@@ -63,7 +63,10 @@ export function rowToUser(row: UserRow): ReplicaUser {
 }
 
 /** The columns of `fields` (booleans as 0/1, attributes as JSON). */
-export function fieldColumns(fields: UserFields): Record<string, unknown> {
+/** The users table's columns for a user's fields, by column name. */
+export type FieldColumns = ReturnType<typeof fieldColumns>;
+
+export function fieldColumns(fields: UserFields) {
   return {
     username: fields.username,
     email: fields.email,

@@ -2,7 +2,15 @@
 import type { Kysely } from 'kysely';
 import type { SyncStore } from '../../sync/sync-store.ts';
 import type { UserFields } from '../../replica/user-store.ts';
-import { type Db, fieldColumns, ReplicaSql, rowToGroup, rowToUser, type UserRow } from './replica-sql.ts';
+import {
+  type Db,
+  type FieldColumns,
+  fieldColumns,
+  ReplicaSql,
+  rowToGroup,
+  rowToUser,
+  type UserRow,
+} from './replica-sql.ts';
 import {
   type ArrayColumn,
   addMembers,
@@ -79,6 +87,22 @@ async function writeSyncUsers(
   });
 }
 
+/**
+ * The SQL type of every column `fieldColumns` writes, for the array casts: a column added there
+ * and not here fails to compile instead of being left out of the array upsert.
+ */
+const FIELD_TYPES: { readonly [K in keyof FieldColumns]: ArrayColumn['type'] } = {
+  username: 'varchar',
+  email: 'text',
+  email_lower: 'varchar',
+  email_verified: 'integer',
+  status: 'varchar',
+  enabled: 'integer',
+  attributes: 'text',
+  fingerprint: 'varchar',
+};
+const FIELD_NAMES = Object.keys(FIELD_TYPES) as (keyof FieldColumns)[];
+
 function upsertArrays(
   db: Db,
   t: ReplicaTables,
@@ -87,35 +111,16 @@ function upsertArrays(
   bySub: ReadonlyMap<string, UserFields>,
   now: number,
 ) {
-  const n = bySub.size;
-  const col = (name: string, type: ArrayColumn['type']) => ({ name, type, values: new Array<unknown>(n) });
-  const sub = col('sub', 'varchar');
-  const username = col('username', 'varchar');
-  const email = col('email', 'text');
-  const emailLower = col('email_lower', 'varchar');
-  const emailVerified = col('email_verified', 'integer');
-  const status = col('status', 'varchar');
-  const enabled = col('enabled', 'integer');
-  const attributes = col('attributes', 'text');
-  const fingerprint = col('fingerprint', 'varchar');
-  let i = 0;
-  for (const [s, f] of bySub) {
-    const c = fieldColumns(f);
-    sub.values[i] = s;
-    username.values[i] = c.username;
-    email.values[i] = c.email;
-    emailLower.values[i] = c.email_lower;
-    emailVerified.values[i] = c.email_verified;
-    status.values[i] = c.status;
-    enabled.values[i] = c.enabled;
-    attributes.values[i] = c.attributes;
-    fingerprint.values[i] = c.fingerprint;
-    i++;
+  const sub: ArrayColumn = { name: 'sub', type: 'varchar', values: [...bySub.keys()] };
+  const columns = FIELD_NAMES.map((name) => ({ name, type: FIELD_TYPES[name], values: [] as unknown[] }));
+  for (const fields of bySub.values()) {
+    const c = fieldColumns(fields);
+    for (let i = 0; i < FIELD_NAMES.length; i++) columns[i]!.values.push(c[FIELD_NAMES[i]!]);
   }
   return upsertUsersFromArrays(
     db,
     t,
-    [sub, username, email, emailLower, emailVerified, status, enabled, attributes, fingerprint],
+    [sub, ...columns],
     [
       { name: 'pool_id', type: 'varchar', value: poolId },
       { name: 'seen_run', type: 'varchar', value: runId },
