@@ -11,19 +11,14 @@ import { type Remembered, SessionCache } from './session-cache.ts';
 import { type Lifetimes, type SessionState, sessionExpiresAt } from './session-data.ts';
 import { hashSessionId, secretHexDigest } from './session-id.ts';
 import { encodeStored, readStoredHeader } from './stored-data.ts';
+import type { StoreBackendOptions } from './store-backend.ts';
 import type { SessionStore } from './store.ts';
 
-export interface StoreAccessOptions {
-  readonly store: SessionStore;
-  readonly now: () => number;
-  readonly lifetimes: Lifetimes;
-  readonly revalidateAfterMs?: number;
-  readonly cacheSize?: number;
-  readonly push?: boolean;
-  readonly onPush?: (
-    event: { readonly type: 'up' } | { readonly type: 'down'; readonly error: unknown },
-  ) => void;
-}
+/** The store backend's options that shape what this process remembers (documented there). */
+export type StoreAccessOptions = Pick<
+  StoreBackendOptions,
+  'store' | 'now' | 'lifetimes' | 'revalidateAfterMs' | 'cacheSize' | 'push' | 'onPush'
+>;
 
 /** The store, this process's memory of it, and the counters shared by reads, writes and push. */
 export interface StoreAccess {
