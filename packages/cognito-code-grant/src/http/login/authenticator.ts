@@ -4,6 +4,7 @@
  * lifetime, and runs the principal hook. Adapters call it on every request.
  */
 import type { Principal } from '../../principal/principal.ts';
+import type { Cookies } from '../../session/backends.ts';
 import { parseCookies } from '../../session/cookies.ts';
 import { type SessionState, needsTouch, sessionExpiresAt } from '../../session/session-data.ts';
 import type { AuthOutcome, Authenticator, RequestLike } from '../types.ts';
@@ -32,12 +33,18 @@ export function createSessionAuthenticator(ctx: LoginContext, refresher: Refresh
   const { now, lifetimes, hook } = config;
   const cookieName = backend.cookieName;
 
-  async function resolve(request: RequestLike): Promise<ResolvedSession> {
+  /** The request's cookies when it carries this backend's session cookie; undefined otherwise. */
+  function sessionCookies(request: RequestLike): Cookies | undefined {
     const header = ctx.cookieHeader(request.header('cookie'));
-    if (header === undefined || !header.includes(cookieName))
-      return { state: undefined, principal: null, setCookies: [] };
+    // A cheap test before parsing: most requests of a mixed app carry no session at all.
+    if (header === undefined || !header.includes(cookieName)) return undefined;
     const cookies = parseCookies(header);
-    if (!backend.present(cookies)) return { state: undefined, principal: null, setCookies: [] };
+    return backend.present(cookies) ? cookies : undefined;
+  }
+
+  async function resolve(request: RequestLike): Promise<ResolvedSession> {
+    const cookies = sessionCookies(request);
+    if (cookies === undefined) return { state: undefined, principal: null, setCookies: [] };
     const read = await backend.read(cookies);
     if (!read) return { state: undefined, principal: null, setCookies: backend.clear(cookies) };
     let state = read.state;
@@ -78,10 +85,8 @@ export function createSessionAuthenticator(ctx: LoginContext, refresher: Refresh
    */
   function authenticateSync(request: RequestLike): AuthOutcome | undefined {
     if (hook !== undefined || backend.readSync === undefined) return undefined;
-    const header = ctx.cookieHeader(request.header('cookie'));
-    if (header === undefined || !header.includes(cookieName)) return NO_SESSION;
-    const cookies = parseCookies(header);
-    if (!backend.present(cookies)) return NO_SESSION;
+    const cookies = sessionCookies(request);
+    if (cookies === undefined) return NO_SESSION;
     const read = backend.readSync(cookies);
     if (read === undefined || read.rewrite) return undefined;
     const { state } = read;
