@@ -2,8 +2,8 @@
  * The groups pass of the sync: ListGroups, then ListUsersInGroup per group (far cheaper than
  * one AdminListGroupsForUser per user), each group's member set diffed against the store's.
  */
-import { attributesFromList } from '../replica/normalize.ts';
 import { MemberDiff } from './member-diff.ts';
+import { type RawUser, pageUsers, rawAttributes, readUsersRaw } from './raw-user-pages.ts';
 import type { SyncCounts, SyncRun } from './sync-run.ts';
 
 /** A request started ahead of use: if the run fails before awaiting it, its rejection is not "unhandled". */
@@ -88,17 +88,23 @@ const MEMBER_CHUNK = 5000;
 async function syncMembers(run: SyncRun, counts: SyncCounts, name: string, groupId: number | undefined) {
   const { store, poolId, dryRun, sdk, call, now } = run;
   const diff = await MemberDiff.load(store, groupId);
-  const listPage = (token: string | undefined) =>
-    prefetch(
-      call<{ Users?: any[]; NextToken?: string }>(
-        new sdk.ListUsersInGroupCommand({
-          UserPoolId: poolId,
-          GroupName: name,
-          Limit: 60,
-          ...(token ? { NextToken: token } : {}),
-        }),
-      ),
+  const listPage = (
+    token: string | undefined,
+  ): Promise<{ users: readonly RawUser[]; next: string | undefined }> => {
+    const command = new sdk.ListUsersInGroupCommand({
+      UserPoolId: poolId,
+      GroupName: name,
+      Limit: 60,
+      ...(token ? { NextToken: token } : {}),
+    });
+    const raw = readUsersRaw(command);
+    return prefetch(
+      call<{ Users?: unknown[]; NextToken?: string }>(command).then((page) => ({
+        users: pageUsers(raw, page),
+        next: page.NextToken || undefined,
+      })),
     );
+  };
   // Dry run: placeholder ids of users the real run would create (never stored members).
   const planned = dryRun ? new Set<number>() : undefined;
   let added = new Set<number>();
@@ -140,12 +146,12 @@ async function syncMembers(run: SyncRun, counts: SyncCounts, name: string, group
       if (id !== undefined) addListed(id);
     }
   };
-  let pending: Promise<{ Users?: any[]; NextToken?: string }> | undefined = listPage(undefined);
+  let pending: ReturnType<typeof listPage> | undefined = listPage(undefined);
   while (pending) {
-    const page: { Users?: any[]; NextToken?: string } = await pending;
-    pending = page.NextToken ? listPage(page.NextToken) : undefined;
-    for (const u of page.Users ?? []) {
-      const { sub } = attributesFromList(u.Attributes);
+    const page: { users: readonly RawUser[]; next: string | undefined } = await pending;
+    pending = page.next ? listPage(page.next) : undefined;
+    for (const u of page.users) {
+      const { sub } = rawAttributes(u);
       if (sub) subs.push(sub);
     }
     if (subs.length >= 500) await resolveSubs();

@@ -9,11 +9,11 @@
 import type { Kysely } from 'kysely';
 import { importCognitoSdk } from '../aws/cognito-sdk.ts';
 import { CognitoAuthError } from '../errors/errors.ts';
-import { attributesFromList } from '../replica/normalize.ts';
 import { randomId } from '../util/random.ts';
 import type { KyselyReplica } from '../store/kysely/replica.ts';
 import type { SyncStore } from './sync-store.ts';
 import { checkMassDelete, massDeleteLimit } from './mass-delete-guard.ts';
+import { pageUsers, rawAttributes, readUsersRaw } from './raw-user-pages.ts';
 import { syncGroups } from './sync-groups.ts';
 import type { SyncCounts, SyncRun } from './sync-run.ts';
 import { type CognitoUser, createUserWriter } from './sync-users.ts';
@@ -283,22 +283,22 @@ async function listAndApplyUsers(
       do {
         while (queued >= batchSize * 2 && !stopped) await new Promise<void>((r) => (resume = r));
         if (stopped) return;
-        const page = await run.call<{ Users?: any[]; PaginationToken?: string }>(
-          new run.sdk.ListUsersCommand({
-            UserPoolId: run.poolId,
-            Limit: 60,
-            ...(token ? { PaginationToken: token } : {}),
-          }),
-        );
+        const command = new run.sdk.ListUsersCommand({
+          UserPoolId: run.poolId,
+          Limit: 60,
+          ...(token ? { PaginationToken: token } : {}),
+        });
+        const raw = readUsersRaw(command);
+        const page = await run.call<{ Users?: unknown[]; PaginationToken?: string }>(command);
         const users: CognitoUser[] = [];
-        for (const u of page.Users ?? []) {
-          const { sub, attributes } = attributesFromList(u.Attributes);
+        for (const u of pageUsers(raw, page)) {
+          const { sub, attributes } = rawAttributes(u);
           if (!sub) continue;
           users.push({
             sub,
-            username: u.Username ?? null,
+            username: typeof u.Username === 'string' ? u.Username : null,
             attributes,
-            status: u.UserStatus ?? null,
+            status: typeof u.UserStatus === 'string' ? u.UserStatus : null,
             enabled: u.Enabled !== false,
           });
         }
