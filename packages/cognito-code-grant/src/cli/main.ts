@@ -104,7 +104,8 @@ function isLoopback(url: string): boolean {
   }
 }
 
-export function formatReport(r: SyncReport): string {
+/** The report; `peakRssMb`: the process's peak resident memory, for sizing a container. */
+export function formatReport(r: SyncReport, peakRssMb?: number): string {
   const rows: [string, number][] = [
     ['created', r.created],
     ['updated', r.updated],
@@ -118,7 +119,8 @@ export function formatReport(r: SyncReport): string {
     ['unchanged', r.unchanged],
   ];
   const head = r.dryRun ? 'dry run: nothing written; would apply' : 'applied';
-  return `${head} (${r.usersSeen} users seen, ${r.durationMs} ms, ${r.retries} throttling retries):\n${rows.map(([k, v]) => `  ${k.padEnd(20)} ${v}`).join('\n')}\n`;
+  const memory = peakRssMb === undefined ? '' : `, peak RSS ${Math.round(peakRssMb)} MB`;
+  return `${head} (${r.usersSeen} users seen, ${r.durationMs} ms, ${r.retries} throttling retries${memory}):\n${rows.map(([k, v]) => `  ${k.padEnd(20)} ${v}`).join('\n')}\n`;
 }
 
 /** `sync`: migrates if needed, then reconciles the replica with the pool and prints the report. */
@@ -151,7 +153,8 @@ export async function syncAction(cmd: SyncCommand, io: CliIo): Promise<number> {
         ...(cmd.maxDeleteRatio !== undefined ? { maxDeleteRatio: cmd.maxDeleteRatio } : {}),
         onProgress: progressBar(io),
       });
-      io.out(formatReport(report));
+      // maxRSS: the kernel's high-water mark of this process, in KiB.
+      io.out(formatReport(report, process.resourceUsage().maxRSS / 1024));
       return EXIT.ok;
     } finally {
       client?.destroy();
