@@ -57,20 +57,21 @@ function controlled(now: () => number) {
   };
 }
 
+const t = Date.UTC(2026, 11, 6, 12);
+const now = () => t;
+
+/** Two processes on one store: A writes, B serves with push (`c` delivers or drops messages). */
+async function twoInstances() {
+  const c = controlled(now);
+  // A writes through the plain store (its messages are what the test delivers or drops).
+  const a = backend(c.inner, now, { push: false });
+  const b = backend(c.store, now);
+  await Promise.resolve(); // b's subscription settles
+  const { state, setCookies } = await a.create(sessionOf('u1', t), new Map(), t);
+  return { c, a, b, state, cookies: jar(setCookies) };
+}
+
 describe('store mode with push invalidation', () => {
-  const t = Date.UTC(2026, 11, 6, 12);
-  const now = () => t;
-
-  async function twoInstances() {
-    const c = controlled(now);
-    // A writes through the plain store (its messages are what the test delivers or drops).
-    const a = backend(c.inner, now, { push: false });
-    const b = backend(c.store, now);
-    await Promise.resolve(); // b's subscription settles
-    const { state, setCookies } = await a.create(sessionOf('u1', t), new Map(), t);
-    return { c, a, b, state, cookies: jar(setCookies) };
-  }
-
   test('a served session is kept in memory; its message makes the next request read, and a logout is refused', async () => {
     const { c, a, b, state, cookies } = await twoInstances();
     assert.equal((await b.read(cookies))?.state.sid, state.sid);
@@ -171,18 +172,6 @@ describe('store mode with push invalidation', () => {
  * would answer without a store read, and is undefined (go to `read`) in every other case.
  */
 describe('store mode with push invalidation: readSync', () => {
-  const t = Date.UTC(2026, 11, 6, 12);
-  const now = () => t;
-
-  async function twoInstances() {
-    const c = controlled(now);
-    const a = backend(c.inner, now, { push: false });
-    const b = backend(c.store, now);
-    await Promise.resolve();
-    const { state, setCookies } = await a.create(sessionOf('u1', t), new Map(), t);
-    return { c, a, b, state, cookies: jar(setCookies) };
-  }
-
   test('a session not read yet in this process is left to read; once read it is answered from memory', async () => {
     const { c, b, state, cookies } = await twoInstances();
     assert.equal(b.readSync!(cookies), undefined);
