@@ -65,19 +65,23 @@ export function attributesFromRecord(record: Readonly<Record<string, unknown>>):
   return out;
 }
 
-/** Admin-API `Attributes: [{ Name, Value }]`. */
-export function attributesFromList(
-  list: readonly { Name?: string | undefined; Value?: string | undefined }[] | undefined,
-): {
+/**
+ * Admin-API `Attributes: [{ Name, Value }]`, as the SDK gives it or as read from the answer's
+ * JSON (sync/raw-user-pages.ts): string names and values only, anything else skipped.
+ */
+export function attributesFromList(list: unknown): {
   sub: string | undefined;
   attributes: Record<string, string>;
 } {
   const attributes: Record<string, string> = {};
   let sub: string | undefined;
-  for (const a of list ?? []) {
-    if (!a.Name || a.Value === undefined) continue;
-    if (a.Name === 'sub') sub = a.Value;
-    else attributes[a.Name] = a.Value;
+  if (!Array.isArray(list)) return { sub, attributes };
+  for (const a of list as { Name?: unknown; Value?: unknown }[]) {
+    if (a === null || typeof a !== 'object') continue;
+    const { Name: name, Value: value } = a;
+    if (typeof name !== 'string' || name === '' || typeof value !== 'string') continue;
+    if (name === 'sub') sub = value;
+    else attributes[name] = value;
   }
   return { sub, attributes };
 }

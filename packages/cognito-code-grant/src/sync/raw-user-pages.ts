@@ -100,22 +100,3 @@ export function pageUsers(
   const users = output?.Users;
   return Array.isArray(users) ? users : [];
 }
-
-/** `Attributes: [{ Name, Value }]` of a raw user: string names and values only. */
-export function rawAttributes(user: RawUser): {
-  sub: string | undefined;
-  attributes: Record<string, string>;
-} {
-  const attributes: Record<string, string> = {};
-  let sub: string | undefined;
-  const list = user.Attributes;
-  if (!Array.isArray(list)) return { sub, attributes };
-  for (const a of list as { Name?: unknown; Value?: unknown }[]) {
-    if (a === null || typeof a !== 'object') continue;
-    const { Name: name, Value: value } = a;
-    if (typeof name !== 'string' || name === '' || typeof value !== 'string') continue;
-    if (name === 'sub') sub = value;
-    else attributes[name] = value;
-  }
-  return { sub, attributes };
-}

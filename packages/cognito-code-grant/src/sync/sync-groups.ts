@@ -2,8 +2,9 @@
  * The groups pass of the sync: ListGroups, then ListUsersInGroup per group (far cheaper than
  * one AdminListGroupsForUser per user), each group's member set diffed against the store's.
  */
+import { attributesFromList } from '../replica/normalize.ts';
 import { MemberDiff } from './member-diff.ts';
-import { type RawUser, pageUsers, rawAttributes, readUsersRaw } from './raw-user-pages.ts';
+import { type RawUser, pageUsers, readUsersRaw } from './raw-user-pages.ts';
 import type { SyncCounts, SyncRun } from './sync-run.ts';
 
 /** A request started ahead of use: if the run fails before awaiting it, its rejection is not "unhandled". */
@@ -151,7 +152,7 @@ async function syncMembers(run: SyncRun, counts: SyncCounts, name: string, group
     const page: { users: readonly RawUser[]; next: string | undefined } = await pending;
     pending = page.next ? listPage(page.next) : undefined;
     for (const u of page.users) {
-      const { sub } = rawAttributes(u);
+      const { sub } = attributesFromList(u.Attributes);
       if (sub) subs.push(sub);
     }
     if (subs.length >= 500) await resolveSubs();

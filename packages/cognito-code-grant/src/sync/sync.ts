@@ -9,11 +9,12 @@
 import type { Kysely } from 'kysely';
 import { importCognitoSdk } from '../aws/cognito-sdk.ts';
 import { CognitoAuthError } from '../errors/errors.ts';
+import { attributesFromList } from '../replica/normalize.ts';
 import { randomId } from '../util/random.ts';
 import type { KyselyReplica } from '../store/kysely/replica.ts';
 import type { SyncStore } from './sync-store.ts';
 import { checkMassDelete, massDeleteLimit } from './mass-delete-guard.ts';
-import { pageUsers, rawAttributes, readUsersRaw } from './raw-user-pages.ts';
+import { pageUsers, readUsersRaw } from './raw-user-pages.ts';
 import { syncGroups } from './sync-groups.ts';
 import type { SyncCounts, SyncRun } from './sync-run.ts';
 import { type CognitoUser, createUserWriter } from './sync-users.ts';
@@ -292,7 +293,7 @@ async function listAndApplyUsers(
         const page = await run.call<{ Users?: unknown[]; PaginationToken?: string }>(command);
         const users: CognitoUser[] = [];
         for (const u of pageUsers(raw, page)) {
-          const { sub, attributes } = rawAttributes(u);
+          const { sub, attributes } = attributesFromList(u.Attributes);
           if (!sub) continue;
           users.push({
             sub,

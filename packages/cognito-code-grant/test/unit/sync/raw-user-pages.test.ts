@@ -12,7 +12,8 @@ import {
   ListUsersCommand,
   ListUsersInGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { pageUsers, rawAttributes, readUsersRaw } from '../../../src/sync/raw-user-pages.ts';
+import { attributesFromList } from '../../../src/replica/normalize.ts';
+import { pageUsers, readUsersRaw } from '../../../src/sync/raw-user-pages.ts';
 
 const USERS = [
   {
@@ -68,7 +69,7 @@ test('ListUsers: the users come from the JSON, the SDK still reads the paginatio
   // The SDK was spared the users: its output has none of them.
   assert.equal(output.Users, undefined);
   assert.deepEqual(pageUsers(raw, output), USERS);
-  assert.deepEqual(rawAttributes(USERS[0]!), {
+  assert.deepEqual(attributesFromList(USERS[0]!.Attributes), {
     sub: 'sub-a',
     attributes: { email: 'alice@example.com', 'custom:n': 'ü 1' },
   });
@@ -81,7 +82,7 @@ test('ListUsersInGroup: the same, with NextToken', async () => {
   const output = await client.send(command);
   assert.equal(output.NextToken, 'n2');
   assert.deepEqual(
-    pageUsers(raw, output).map((u) => rawAttributes(u).sub),
+    pageUsers(raw, output).map((u) => attributesFromList(u.Attributes).sub),
     ['sub-a', 'sub-b'],
   );
 });
@@ -126,16 +127,14 @@ test('a client that runs no command middleware: the SDK output is used', async (
 
 test('attributes: names and values that are not strings are skipped', () => {
   assert.deepEqual(
-    rawAttributes({
-      Attributes: [
-        null,
-        { Name: 'sub' },
-        { Name: 'x', Value: 1 },
-        { Name: '', Value: 'v' },
-        { Name: 'ok', Value: '' },
-      ],
-    }),
+    attributesFromList([
+      null,
+      { Name: 'sub' },
+      { Name: 'x', Value: 1 },
+      { Name: '', Value: 'v' },
+      { Name: 'ok', Value: '' },
+    ]),
     { sub: undefined, attributes: { ok: '' } },
   );
-  assert.deepEqual(rawAttributes({ Attributes: 'nope' }), { sub: undefined, attributes: {} });
+  assert.deepEqual(attributesFromList('nope'), { sub: undefined, attributes: {} });
 });
