@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { dialectInfo } from '../../src/store/kysely/dialect.ts';
 import { createForwarder } from '../../src/trigger/lambda-forwarder.ts';
 import { createReplica } from '../../src/store/kysely/replica.ts';
 import type { GroupsChangedEvent, UserEvent } from '../../src/replica/types.ts';
@@ -54,6 +55,22 @@ export function replicaSuite(name: string, factory: BackendFactory | undefined, 
         assert.deepEqual(again.applied, []);
         assert.equal(await count(db, T.users), 0);
         assert.equal(await count(db, 'cognito_migrations'), all.length);
+      });
+
+      test('the users table keeps the indexes its queries use, and no index on seen_run', async () => {
+        const family = dialectInfo(db).family;
+        const query =
+          family === 'postgres'
+            ? sql<{ name: string }>`select indexname as name from pg_indexes where tablename = ${T.users}`
+            : family === 'mysql'
+              ? sql<{ name: string }>`select distinct index_name as name from information_schema.statistics
+                  where table_schema = database() and table_name = ${T.users}`
+              : sql<{
+                  name: string;
+                }>`select name from sqlite_master where type = 'index' and tbl_name = ${T.users}`;
+        const names = (await query.execute(db)).rows.map((r) => r.name);
+        assert.ok(names.includes(`${T.users}_email_idx`), names.join());
+        assert.ok(!names.includes(`${T.users}_seen_idx`), names.join());
       });
 
       test('a group another connection creates during our transaction is found, not dropped', async () => {

@@ -40,6 +40,8 @@ export interface SqlDialectInfo {
   readonly arrayParameters: boolean;
   /** A push channel from the server itself: `LISTEN`/`NOTIFY`, fired by triggers at commit. */
   readonly notify: boolean;
+  /** An index is named within its table: `DROP INDEX name ON table`. */
+  readonly indexNamedByTable: boolean;
 }
 
 const DIALECTS: Readonly<Record<SqlFamily, SqlDialectInfo>> = Object.freeze({
@@ -56,6 +58,7 @@ const DIALECTS: Readonly<Record<SqlFamily, SqlDialectInfo>> = Object.freeze({
     plannerStatistics: false,
     arrayParameters: false,
     notify: false,
+    indexNamedByTable: false,
   }),
   postgres: Object.freeze({
     family: 'postgres',
@@ -70,6 +73,7 @@ const DIALECTS: Readonly<Record<SqlFamily, SqlDialectInfo>> = Object.freeze({
     plannerStatistics: true,
     arrayParameters: true,
     notify: true,
+    indexNamedByTable: false,
   }),
   mysql: Object.freeze({
     family: 'mysql',
@@ -84,6 +88,7 @@ const DIALECTS: Readonly<Record<SqlFamily, SqlDialectInfo>> = Object.freeze({
     plannerStatistics: false,
     arrayParameters: false,
     notify: false,
+    indexNamedByTable: true,
   }),
 });
 

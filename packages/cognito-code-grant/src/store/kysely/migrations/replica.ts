@@ -119,5 +119,22 @@ export function replicaMigrations(prefix: string): Record<string, Migration> {
         await db.schema.dropTable(t.users).ifExists().execute();
       },
     },
+    '2026_12_07_0001_users_seen_index_dropped': {
+      // No query used it: the sweep reads users whose seen_run is null or another run's, which an
+      // index on (pool_id, seen_run) cannot narrow. It cost an index entry per user at every sync
+      // and kept the sync's seen-mark of an unchanged user from being a HOT update on PostgreSQL.
+      async up(db: Kysely<any>) {
+        let drop = db.schema.dropIndex(`${t.users}_seen_idx`);
+        if (dialectInfo(db).indexNamedByTable) drop = drop.on(t.users);
+        await drop.execute();
+      },
+      async down(db: Kysely<any>) {
+        await db.schema
+          .createIndex(`${t.users}_seen_idx`)
+          .on(t.users)
+          .columns(['pool_id', 'seen_run'])
+          .execute();
+      },
+    },
   };
 }
