@@ -3,7 +3,7 @@
  * admin-API `Attributes`) into one string-valued attribute map, and fingerprints the fields the
  * replica stores so an unchanged user costs no write.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Principal } from '../principal/principal.ts';
 
 /** Token claims that are about the token, not about the user. */
@@ -102,13 +102,14 @@ export interface FingerprintInput {
 
 /** SHA-256 (hex) of the stored user fields; memberships are compared separately. */
 export function userFingerprint(input: FingerprintInput): string {
-  const json = JSON.stringify([
-    input.username,
-    input.status,
-    input.enabled,
-    sortAttributes(input.attributes),
-  ]);
-  return createHash('sha256').update(json).digest('hex');
+  return sortedFingerprint({ ...input, attributes: sortAttributes(input.attributes) });
+}
+
+/** userFingerprint of attributes already sorted (userFields sorts them once for both uses). */
+export function sortedFingerprint(input: FingerprintInput): string {
+  const json = JSON.stringify([input.username, input.status, input.enabled, input.attributes]);
+  // One-shot hash: no Hash object per user (the sync computes one per listed user).
+  return hash('sha256', json, 'hex');
 }
 
 export function emailOf(attributes: Readonly<Record<string, string>>): string | null {

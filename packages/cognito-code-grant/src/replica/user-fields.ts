@@ -1,5 +1,5 @@
 /** The stored fields of a user, computed in one place for the replica and the sync. */
-import { emailLowerOf, emailOf, emailVerifiedOf, sortAttributes, userFingerprint } from './normalize.ts';
+import { emailLowerOf, emailOf, emailVerifiedOf, sortAttributes, sortedFingerprint } from './normalize.ts';
 import type { UserFields } from './user-store.ts';
 
 export function userFields(input: {
@@ -18,7 +18,7 @@ export function userFields(input: {
     status: input.status,
     enabled: input.enabled,
     attributes,
-    fingerprint: userFingerprint({
+    fingerprint: sortedFingerprint({
       username: input.username,
       status: input.status,
       enabled: input.enabled,
