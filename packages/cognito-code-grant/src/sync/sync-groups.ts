@@ -4,6 +4,7 @@
  */
 import { attributesFromList } from '../replica/normalize.ts';
 import { MemberDiff } from './member-diff.ts';
+import { type MemberIds, memberIds } from './member-ids.ts';
 import { type RawUser, pageUsers, readUsersRaw } from './raw-user-pages.ts';
 import type { SyncCounts, SyncRun } from './sync-run.ts';
 
@@ -66,11 +67,13 @@ export async function syncGroups(run: SyncRun, counts: SyncCounts): Promise<numb
   }
   run.progress('memberships');
   // A few groups at a time: the admin API's latency, not the database, is the limit here.
+  // Dry run: the rows as the real run would have left them are worked out per batch instead.
+  const ids = dryRun ? undefined : memberIds(store, poolId, counts.usersSeen);
   let next = 0;
   const worker = async () => {
     while (next < work.length) {
       const item = work[next++] as (typeof work)[number];
-      await syncMembers(run, counts, item.name, item.groupId);
+      await syncMembers(run, counts, ids, item.name, item.groupId);
       run.progress('memberships');
     }
   };
@@ -86,7 +89,13 @@ const MEMBER_CHUNK = 5000;
  * a few bytes per member). New members are added in chunks while the listing goes on; stored
  * members not listed are removed once it is complete.
  */
-async function syncMembers(run: SyncRun, counts: SyncCounts, name: string, groupId: number | undefined) {
+async function syncMembers(
+  run: SyncRun,
+  counts: SyncCounts,
+  ids: MemberIds | undefined,
+  name: string,
+  groupId: number | undefined,
+) {
   const { store, poolId, dryRun, sdk, call, now } = run;
   const diff = await MemberDiff.load(store, groupId);
   const listPage = (
@@ -129,10 +138,8 @@ async function syncMembers(run: SyncRun, counts: SyncCounts, name: string, group
     const batch = subs;
     subs = [];
     // Users created after the ListUsers pass are not in the replica yet: the next run adds them.
-    if (!dryRun) {
-      for (const row of await store.idsBySubs(poolId, batch)) {
-        if (row.deletedAt === null) addListed(row.id);
-      }
+    if (ids) {
+      for (const id of await ids.resolve(batch)) addListed(id);
       return;
     }
     // Dry run: the rows as the real run would have left them after the users pass (a deleted

@@ -59,6 +59,11 @@ export interface SyncStore {
   ): Promise<number | undefined>;
   /** Ids (and deletion times) of the users of `subs` that exist in the pool. */
   idsBySubs(poolId: string, subs: readonly string[]): Promise<{ id: number; deletedAt: number | null }[]>;
+  /**
+   * A keyset page (ids above `afterId`, ascending) of the id and sub of the pool's live users with
+   * a sub (the memberships pass reads them once into memory: member-ids.ts).
+   */
+  liveUserIds(poolId: string, afterId: number, limit: number): Promise<{ id: number; sub: string }[]>;
   /** A keyset page of a group's member ids, above `afterUserId`, ascending. */
   memberIds(groupId: number, afterUserId: number, limit: number): Promise<number[]>;
   /** Atomic: memberships added and removed together. */

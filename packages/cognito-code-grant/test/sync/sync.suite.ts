@@ -9,6 +9,7 @@ import { start } from 'cognito-code-grant-emulator';
 import type { Kysely } from 'kysely';
 import { createReplica } from '../../src/store/kysely/replica.ts';
 import { migrate } from '../../src/store/kysely/migrations/index.ts';
+import { createKyselySyncStore } from '../../src/store/kysely/sync-store.ts';
 import { syncPool } from '../../src/sync/index.ts';
 import { count, type DbFactory, StatementCounter, type TestDb } from '../replica/helpers.ts';
 
@@ -312,6 +313,34 @@ export function syncSuite(name: string, factory: DbFactory | undefined, skip?: s
       await assert.rejects(syncPool({ db, userPoolId: POOL_ID, client, maxDeleteRatio: 2 }), {
         code: 'CONFIG_INVALID',
       });
+    });
+
+    // After the mass delete: users 100 to 2599 are soft-deleted rows.
+    test('the store reads ids by sub, and keyset pages of live users only', async () => {
+      const store = createKyselySyncStore(db);
+      const subOf = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+      const found = await store.idsBySubs(POOL_ID, [subOf(1), subOf(150), 'unknown']);
+      assert.equal(found.length, 2);
+      assert.equal(found.filter((r) => r.deletedAt === null).length, 1);
+      assert.equal(
+        (await store.idsBySubs('eu-west-1_OtherPool', [subOf(1)])).length,
+        0,
+        'another pool is not read',
+      );
+      const live: { id: number; sub: string }[] = [];
+      for (let after = 0; ; ) {
+        const page = await store.liveUserIds(POOL_ID, after, 170);
+        if (page.length === 0) break;
+        assert.ok(page.length <= 170);
+        live.push(...page);
+        after = page.at(-1)?.id as number;
+      }
+      // user4 and user5 were deleted earlier, newcomer created.
+      assert.equal(live.length, USERS - 2500 - 2 + 1);
+      assert.ok(live.every((r, i) => i === 0 || r.id > (live[i - 1] as { id: number }).id));
+      const subs = new Set(live.map((r) => r.sub));
+      assert.ok(subs.has(subOf(1)) && subs.has('00000000-0000-4000-8000-000000002999'));
+      assert.ok(!subs.has(subOf(150)) && !subs.has(subOf(2599)));
     });
   });
 }

@@ -250,6 +250,19 @@ export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_')
         deletedAt: r.deleted_at === null || r.deleted_at === undefined ? null : Number(r.deleted_at),
       }));
     },
+    async liveUserIds(poolId, afterId, limit) {
+      const rows = await db
+        .selectFrom(t.users)
+        .select(['id', 'sub'])
+        .where('pool_id', '=', poolId)
+        .where('deleted_at', 'is', null)
+        .where('sub', 'is not', null)
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ id: Number(r.id), sub: r.sub as string }));
+    },
     async memberIds(groupId, afterUserId, limit) {
       const rows = await db
         .selectFrom(t.userGroups)
