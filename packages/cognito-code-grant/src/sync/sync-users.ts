@@ -33,6 +33,7 @@ export function createUserWriter(run: SyncRun, counts: SyncCounts) {
   const wantsUserEvents = events !== undefined && (events.has('userCreated') || events.has('userUpdated'));
   let insertedSinceAnalyze = 0;
   let analyzedAt = 0;
+  let writing: Promise<void> = Promise.resolve();
 
   async function applyUsers(batch: CognitoUser[]): Promise<void> {
     const ts = now();
@@ -69,6 +70,25 @@ export function createUserWriter(run: SyncRun, counts: SyncCounts) {
       updates.push({ id: found.user.id, sub: u.sub, fields, previous: found.user });
     }
     if (dryRun) return;
+    // One write in flight: the next batch is read and diffed while it runs (a ListUsers chain
+    // lists each user once, so two batches never write the same row). Its failure surfaces at
+    // the next batch or at flush().
+    await writing;
+    writing = writeBatch(inserts, updates, unchanged, ts);
+    writing.catch(() => {});
+  }
+
+  /** Resolves once the last batch is written; rejects if a write failed. */
+  function flush(): Promise<void> {
+    return writing;
+  }
+
+  async function writeBatch(
+    inserts: { sub: string; fields: UserFields }[],
+    updates: { id: number; sub: string; fields: UserFields; previous: ReplicaUser }[],
+    unchanged: string[],
+    ts: number,
+  ): Promise<void> {
     insertedSinceAnalyze += inserts.length;
     await store.writeUsers(poolId, runId, { inserts, updates, unchanged }, ts);
     // Statistics at 1k, 2k, 4k, 8k and 16k new rows, then no more: from there the planner scales
@@ -148,5 +168,5 @@ export function createUserWriter(run: SyncRun, counts: SyncCounts) {
     }
   }
 
-  return { applyUsers, sweep };
+  return { applyUsers, flush, sweep };
 }

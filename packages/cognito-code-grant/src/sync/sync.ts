@@ -207,7 +207,7 @@ export async function reconcilePool(options: SyncOptions, store: SyncStore): Pro
     // 1. Users (the live users known before, for the mass-delete guard).
     const known = await store.countUnseenUsers(poolId, undefined);
     run.progress('users');
-    await listAndApplyUsers(run, counts, batchSize, users.applyUsers);
+    await listAndApplyUsers(run, counts, batchSize, users);
     log(`users: ${counts.usersSeen} seen, ${counts.created} new, ${counts.updated} changed`);
 
     // 2. Sweep: only now is "not in Cognito" known.
@@ -258,14 +258,14 @@ async function estimatedUsers(
 
 /**
  * Producer/consumer: pages keep arriving while a batch is written; the queue holds at most two
- * batches, so memory stays bounded whatever the pool size. A failed write stops the listing; an
+ * batches (and one more is being written), so memory stays bounded whatever the pool size. A failed write stops the listing; an
  * incomplete chain throws (it must not reach the sweep).
  */
 async function listAndApplyUsers(
   run: SyncRun,
   counts: SyncCounts,
   batchSize: number,
-  applyUsers: (batch: CognitoUser[]) => Promise<void>,
+  writer: { applyUsers(batch: CognitoUser[]): Promise<void>; flush(): Promise<void> },
 ): Promise<void> {
   const queue: CognitoUser[][] = [];
   let queued = 0;
@@ -326,7 +326,7 @@ async function listAndApplyUsers(
         resume = undefined;
         buffer.push(...next);
         if (buffer.length >= batchSize) {
-          await applyUsers(buffer);
+          await writer.applyUsers(buffer);
           buffer = [];
           run.progress('users');
         }
@@ -339,10 +339,15 @@ async function listAndApplyUsers(
     stopped = true;
     resume?.();
     await producer;
+    await writer.flush().catch(() => {});
     throw error;
   }
   await producer;
-  if (listingError !== undefined) throw listingError;
-  if (buffer.length > 0) await applyUsers(buffer);
+  if (listingError !== undefined) {
+    await writer.flush().catch(() => {});
+    throw listingError;
+  }
+  if (buffer.length > 0) await writer.applyUsers(buffer);
+  await writer.flush();
   run.progress('users');
 }
