@@ -122,14 +122,21 @@ async function syncMembers(
     if (id < 0) planned?.add(id);
     else if (diff.listed(id)) added.add(id);
   };
+  // One write of new members in flight: the listing goes on while it runs. Its failure surfaces
+  // at the next flush or once the listing is over.
+  let writing: Promise<void> = Promise.resolve();
   const flushAdded = async () => {
     if (added.size === 0) return;
     const ids = [...added];
     added = new Set();
     counts.membershipsAdded += ids.length;
     if (dryRun || groupId === undefined) return;
-    await store.changeMembers(groupId, ids, [], now());
-    await fireMembership(run, ids, [name], []);
+    await writing;
+    writing = (async () => {
+      await store.changeMembers(groupId, ids, [], now());
+      await fireMembership(run, ids, [name], []);
+    })();
+    writing.catch(() => {});
   };
   // Subs are looked up 500 at a time, not one statement per 60-user page.
   let subs: string[] = [];
@@ -154,19 +161,26 @@ async function syncMembers(
       if (id !== undefined) addListed(id);
     }
   };
-  let pending: ReturnType<typeof listPage> | undefined = listPage(undefined);
-  while (pending) {
-    const page: { users: readonly RawUser[]; next: string | undefined } = await pending;
-    pending = page.next ? listPage(page.next) : undefined;
-    for (const u of page.users) {
-      const { sub } = attributesFromList(u.Attributes);
-      if (sub) subs.push(sub);
+  try {
+    let pending: ReturnType<typeof listPage> | undefined = listPage(undefined);
+    while (pending) {
+      const page: { users: readonly RawUser[]; next: string | undefined } = await pending;
+      pending = page.next ? listPage(page.next) : undefined;
+      for (const u of page.users) {
+        const { sub } = attributesFromList(u.Attributes);
+        if (sub) subs.push(sub);
+      }
+      if (subs.length >= 500) await resolveSubs();
+      if (added.size >= MEMBER_CHUNK) await flushAdded();
     }
-    if (subs.length >= 500) await resolveSubs();
-    if (added.size >= MEMBER_CHUNK) await flushAdded();
+    await resolveSubs();
+    await flushAdded();
+  } catch (error) {
+    // Nothing left running behind a failed run.
+    await writing.catch(() => {});
+    throw error;
   }
-  await resolveSubs();
-  await flushAdded();
+  await writing;
   counts.membershipsAdded += planned?.size ?? 0;
   // Only now is "not in the group" known.
   for (const chunk of diff.unseen(MEMBER_CHUNK)) {

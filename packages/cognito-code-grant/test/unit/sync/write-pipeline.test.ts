@@ -1,5 +1,6 @@
 /**
- * The users pass writes one batch while it reads and diffs the next (sync-users.ts): with a
+ * The users pass writes one batch while it reads and diffs the next (sync-users.ts), and the
+ * memberships pass writes new members while it lists on (sync-groups.ts): with a
  * store whose writes take a macrotask, the next batch's read starts before the
  * previous write ends, never two writes at once, and a failed write fails the run before the
  * sweep, with nothing written after it.
@@ -12,10 +13,24 @@ import type { SyncStore } from '../../../src/sync/sync-store.ts';
 const POOL = 'eu-west-1_Pipeline';
 const PAGE = 60;
 
-/** An admin API double: `pages` ListUsers pages of 60 users, no groups (no command middleware). */
-function client(pages: number) {
+/**
+ * An admin API double (no command middleware): `pages` ListUsers pages of 60 users; with `log`,
+ * one group `g` whose members are all of them.
+ */
+function client(pages: number, log?: string[]) {
   return {
-    async send(command: { constructor: { name: string }; input: { PaginationToken?: string } }) {
+    async send(command: {
+      constructor: { name: string };
+      input: { PaginationToken?: string; NextToken?: string };
+    }) {
+      if (command.constructor.name === 'ListUsersInGroupCommand') {
+        const page = Number(command.input.NextToken ?? 0);
+        log?.push(`group page ${page}`);
+        const Users = Array.from({ length: PAGE }, (_, i) => ({
+          Attributes: [{ Name: 'sub', Value: `sub-${page}-${i}` }],
+        }));
+        return { Users, ...(page + 1 < pages ? { NextToken: String(page + 1) } : {}) };
+      }
       if (command.constructor.name === 'ListUsersCommand') {
         const page = Number(command.input.PaginationToken ?? 0);
         const Users = Array.from({ length: PAGE }, (_, i) => ({
@@ -26,7 +41,8 @@ function client(pages: number) {
         }));
         return { Users, ...(page + 1 < pages ? { PaginationToken: String(page + 1) } : {}) };
       }
-      if (command.constructor.name === 'ListGroupsCommand') return { Groups: [] };
+      if (command.constructor.name === 'ListGroupsCommand')
+        return { Groups: log ? [{ GroupName: 'g' }] : [] };
       throw new Error(`unexpected ${command.constructor.name}`);
     },
   };
@@ -121,4 +137,77 @@ test('a failed last write fails the run too', async () => {
     code: 'SYNC_FAILED',
   });
   assert.ok(!log.includes('sweep'));
+});
+
+test('new members are written while the group is listed on, one write at a time', async () => {
+  const log: string[] = [];
+  const ids = new Map<string, number>();
+  for (let page = 0; page < 100; page++)
+    for (let i = 0; i < PAGE; i++) ids.set(`sub-${page}-${i}`, ids.size + 1);
+  let writes = 0;
+  let writing = 0;
+  let most = 0;
+  const s: SyncStore = {
+    ...store([], async () => {}),
+    saveGroup: async () => 1,
+    memberIds: async () => [],
+    async idsBySubs(_pool, subs) {
+      return subs.map((sub) => ({ id: ids.get(sub) as number, deletedAt: null }));
+    },
+    async liveUserIds(_pool, afterId, limit) {
+      return [...ids]
+        .filter(([, id]) => id > afterId)
+        .slice(0, limit)
+        .map(([sub, id]) => ({ id, sub }));
+    },
+    async changeMembers(_group, added) {
+      const n = ++writes;
+      most = Math.max(most, ++writing);
+      log.push(`members ${n}: ${added.length}`);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      writing--;
+      log.push(`membered ${n}`);
+    },
+  };
+  const report = await reconcilePool({ userPoolId: POOL, client: client(100, log), batchSize: PAGE }, s);
+  assert.equal(report.membershipsAdded, 6000);
+  // Written in chunks of at least 5,000 as the listing goes (then the rest).
+  assert.deepEqual(
+    log.filter((l) => l.startsWith('members')),
+    ['members 1: 5400', 'members 2: 600'],
+  );
+  assert.equal(most, 1);
+  const between = log.slice(log.indexOf('members 1: 5400'), log.indexOf('membered 1'));
+  assert.ok(
+    between.some((l) => l.startsWith('group page')),
+    `the listing went on during the first write: ${between.join(', ')}`,
+  );
+  // The run ends only once the last write is done.
+  assert.equal(log.at(-1), 'membered 2');
+});
+
+test('a failed write of new members fails the run', async () => {
+  const ids = new Map<string, number>();
+  for (let page = 0; page < 100; page++)
+    for (let i = 0; i < PAGE; i++) ids.set(`sub-${page}-${i}`, ids.size + 1);
+  const s: SyncStore = {
+    ...store([], async () => {}),
+    saveGroup: async () => 1,
+    memberIds: async () => [],
+    async idsBySubs(_pool, subs) {
+      return subs.map((sub) => ({ id: ids.get(sub) as number, deletedAt: null }));
+    },
+    async liveUserIds(_pool, afterId, limit) {
+      return [...ids]
+        .filter(([, id]) => id > afterId)
+        .slice(0, limit)
+        .map(([sub, id]) => ({ id, sub }));
+    },
+    async changeMembers() {
+      throw new Error('deadlock detected');
+    },
+  };
+  await assert.rejects(reconcilePool({ userPoolId: POOL, client: client(100, []), batchSize: PAGE }, s), {
+    code: 'SYNC_FAILED',
+  });
 });
