@@ -139,15 +139,15 @@ test('a failed last write fails the run too', async () => {
   assert.ok(!log.includes('sweep'));
 });
 
-test('new members are written while the group is listed on, one write at a time', async () => {
-  const log: string[] = [];
+/**
+ * A store for the memberships pass over the 100 pages of `client(100, log)`: group `g` is new,
+ * every listed sub is a user, and new members go to `changeMembers`.
+ */
+function memberStore(changeMembers: SyncStore['changeMembers']): SyncStore {
   const ids = new Map<string, number>();
   for (let page = 0; page < 100; page++)
     for (let i = 0; i < PAGE; i++) ids.set(`sub-${page}-${i}`, ids.size + 1);
-  let writes = 0;
-  let writing = 0;
-  let most = 0;
-  const s: SyncStore = {
+  return {
     ...store([], async () => {}),
     saveGroup: async () => 1,
     memberIds: async () => [],
@@ -160,15 +160,23 @@ test('new members are written while the group is listed on, one write at a time'
         .slice(0, limit)
         .map(([sub, id]) => ({ id, sub }));
     },
-    async changeMembers(_group, added) {
-      const n = ++writes;
-      most = Math.max(most, ++writing);
-      log.push(`members ${n}: ${added.length}`);
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      writing--;
-      log.push(`membered ${n}`);
-    },
+    changeMembers,
   };
+}
+
+test('new members are written while the group is listed on, one write at a time', async () => {
+  const log: string[] = [];
+  let writes = 0;
+  let writing = 0;
+  let most = 0;
+  const s = memberStore(async (_group, added) => {
+    const n = ++writes;
+    most = Math.max(most, ++writing);
+    log.push(`members ${n}: ${added.length}`);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    writing--;
+    log.push(`membered ${n}`);
+  });
   const report = await reconcilePool({ userPoolId: POOL, client: client(100, log), batchSize: PAGE }, s);
   assert.equal(report.membershipsAdded, 6000);
   // Written in chunks of at least 5,000 as the listing goes (then the rest).
@@ -187,26 +195,9 @@ test('new members are written while the group is listed on, one write at a time'
 });
 
 test('a failed write of new members fails the run', async () => {
-  const ids = new Map<string, number>();
-  for (let page = 0; page < 100; page++)
-    for (let i = 0; i < PAGE; i++) ids.set(`sub-${page}-${i}`, ids.size + 1);
-  const s: SyncStore = {
-    ...store([], async () => {}),
-    saveGroup: async () => 1,
-    memberIds: async () => [],
-    async idsBySubs(_pool, subs) {
-      return subs.map((sub) => ({ id: ids.get(sub) as number, deletedAt: null }));
-    },
-    async liveUserIds(_pool, afterId, limit) {
-      return [...ids]
-        .filter(([, id]) => id > afterId)
-        .slice(0, limit)
-        .map(([sub, id]) => ({ id, sub }));
-    },
-    async changeMembers() {
-      throw new Error('deadlock detected');
-    },
-  };
+  const s = memberStore(async () => {
+    throw new Error('deadlock detected');
+  });
   await assert.rejects(reconcilePool({ userPoolId: POOL, client: client(100, []), batchSize: PAGE }, s), {
     code: 'SYNC_FAILED',
   });
