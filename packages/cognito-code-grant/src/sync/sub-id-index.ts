@@ -17,11 +17,19 @@ export class SubIdIndex {
   private readonly others = new Map<string, number>();
   private readonly words = new Uint32Array(4);
 
-  /** `expected`: about how many users will be set (the table grows past it). */
+  /**
+   * `expected`: about how many users will be set. There is room for a tenth more (users written
+   * meanwhile) before the table grows, which doubles it and holds both copies while it rehashes.
+   */
   constructor(expected = 0) {
-    this.capacity = Math.max(64, Math.ceil(expected / MAX_LOAD));
+    this.capacity = Math.max(64, Math.ceil((expected * 1.1) / MAX_LOAD));
     this.keys = new Uint32Array(this.capacity * 4);
     this.ids = new Uint32Array(this.capacity);
+  }
+
+  /** Slots in the table (20 bytes each). */
+  get slots(): number {
+    return this.capacity;
   }
 
   get size(): number {

@@ -69,15 +69,25 @@ export async function syncGroups(run: SyncRun, counts: SyncCounts): Promise<numb
   // A few groups at a time: the admin API's latency, not the database, is the limit here.
   // Dry run: the rows as the real run would have left them are worked out per batch instead.
   const ids = dryRun ? undefined : memberIds(store, poolId, counts.usersSeen);
+  // The first failure stops the other groups: none starts, each running one stops at its next
+  // page, and the run fails once all have settled (nothing left running behind it).
+  let failure: { error: unknown } | undefined;
+  const halted = () => failure !== undefined;
   let next = 0;
   const worker = async () => {
-    while (next < work.length) {
+    while (next < work.length && !halted()) {
       const item = work[next++] as (typeof work)[number];
-      await syncMembers(run, counts, ids, item.name, item.groupId);
+      try {
+        await syncMembers(run, counts, ids, halted, item.name, item.groupId);
+      } catch (error) {
+        failure ??= { error };
+        return;
+      }
       run.progress('memberships');
     }
   };
   await Promise.all(Array.from({ length: Math.min(run.groupConcurrency, work.length) }, worker));
+  if (failure) throw failure.error;
   return inCognito.length;
 }
 
@@ -93,6 +103,7 @@ async function syncMembers(
   run: SyncRun,
   counts: SyncCounts,
   ids: MemberIds | undefined,
+  halted: () => boolean,
   name: string,
   groupId: number | undefined,
 ) {
@@ -165,6 +176,8 @@ async function syncMembers(
     let pending: ReturnType<typeof listPage> | undefined = listPage(undefined);
     while (pending) {
       const page: { users: readonly RawUser[]; next: string | undefined } = await pending;
+      // Another group failed: this listing is incomplete, so nothing may be removed.
+      if (halted()) throw new Error('stopped: another group failed');
       pending = page.next ? listPage(page.next) : undefined;
       for (const u of page.users) {
         const { sub } = attributesFromList(u.Attributes);

@@ -65,3 +65,11 @@ test('subs that are not lower-case UUIDs, and ids the table cannot hold, are kep
   assert.equal(index.get('0123abcd-4567-4890-abcd-ef0123456789'), undefined);
   assert.equal(index.size, odd.length + 2);
 });
+
+test('a tenth more users than expected fit without growing the table', () => {
+  const index = new SubIdIndex(10_000);
+  const slots = index.slots;
+  assert.equal(typeof slots, 'number');
+  for (let id = 1; id <= 11_000; id++) index.set(randomUUID(), id);
+  assert.equal(index.slots, slots);
+});

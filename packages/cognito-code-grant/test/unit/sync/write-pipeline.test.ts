@@ -202,3 +202,45 @@ test('a failed write of new members fails the run', async () => {
     code: 'SYNC_FAILED',
   });
 });
+
+test('a group that fails stops the others; nothing runs on after the run fails', async () => {
+  const log: string[] = [];
+  const lister = {
+    async send(command: {
+      constructor: { name: string };
+      input: { PaginationToken?: string; NextToken?: string; GroupName?: string };
+    }) {
+      const name = command.constructor.name;
+      if (name === 'ListUsersCommand') return { Users: [] };
+      if (name === 'ListGroupsCommand') return { Groups: [{ GroupName: 'bad' }, { GroupName: 'big' }] };
+      if (name !== 'ListUsersInGroupCommand') throw new Error(`unexpected ${name}`);
+      const page = Number(command.input.NextToken ?? 0);
+      const group = command.input.GroupName as string;
+      log.push(`${group} page ${page}`);
+      // One macrotask per page: the failing group fails while the other is mid-listing.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (group === 'bad' && page === 2) throw Object.assign(new Error('boom'), { name: 'InternalFailure' });
+      const Users = Array.from({ length: PAGE }, (_, i) => ({
+        Attributes: [{ Name: 'sub', Value: `sub-${group}-${page}-${i}` }],
+      }));
+      return { Users, ...(page + 1 < 100 ? { NextToken: String(page + 1) } : {}) };
+    },
+  };
+  const s: SyncStore = {
+    ...store([], async () => {}),
+    saveGroup: async (_pool, group) => (group.name === 'bad' ? 1 : 2),
+    memberIds: async () => [],
+    idsBySubs: async () => [],
+    liveUserIds: async () => [],
+    changeMembers: async () => {
+      log.push('write');
+    },
+  };
+  await assert.rejects(reconcilePool({ userPoolId: POOL, client: lister, batchSize: PAGE }, s), {
+    code: 'SYNC_FAILED',
+  });
+  const settled = log.length;
+  assert.ok(log.filter((l) => l.startsWith('big')).length < 10, log.join(', '));
+  for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  assert.equal(log.length, settled, 'nothing listed or written after the run failed');
+});
