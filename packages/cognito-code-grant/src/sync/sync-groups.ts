@@ -7,6 +7,7 @@ import { MemberDiff } from './member-diff.ts';
 import { type MemberIds, memberIds } from './member-ids.ts';
 import { type RawUser, pageUsers, readUsersRaw } from './raw-user-pages.ts';
 import type { SyncCounts, SyncRun } from './sync-run.ts';
+import { writeInFlight } from './write-in-flight.ts';
 
 /** A request started ahead of use: if the run fails before awaiting it, its rejection is not "unhandled". */
 function prefetch<T>(promise: Promise<T>): Promise<T> {
@@ -133,21 +134,18 @@ async function syncMembers(
     if (id < 0) planned?.add(id);
     else if (diff.listed(id)) added.add(id);
   };
-  // One write of new members in flight: the listing goes on while it runs. Its failure surfaces
-  // at the next flush or once the listing is over.
-  let writing: Promise<void> = Promise.resolve();
+  // New members are written while the listing goes on.
+  const writes = writeInFlight();
   const flushAdded = async () => {
     if (added.size === 0) return;
     const ids = [...added];
     added = new Set();
     counts.membershipsAdded += ids.length;
     if (dryRun || groupId === undefined) return;
-    await writing;
-    writing = (async () => {
+    await writes.start(async () => {
       await store.changeMembers(groupId, ids, [], now());
       await fireMembership(run, ids, [name], []);
-    })();
-    writing.catch(() => {});
+    });
   };
   // Subs are looked up 500 at a time, not one statement per 60-user page.
   let subs: string[] = [];
@@ -190,10 +188,10 @@ async function syncMembers(
     await flushAdded();
   } catch (error) {
     // Nothing left running behind a failed run.
-    await writing.catch(() => {});
+    await writes.settled();
     throw error;
   }
-  await writing;
+  await writes.done();
   counts.membershipsAdded += planned?.size ?? 0;
   // Only now is "not in the group" known.
   for (const chunk of diff.unseen(MEMBER_CHUNK)) {

@@ -9,6 +9,7 @@ import { userFields } from '../replica/user-fields.ts';
 import type { UserFields } from '../replica/user-store.ts';
 import type { SyncCounts, SyncRun } from './sync-run.ts';
 import type { SyncedUser } from './sync-store.ts';
+import { writeInFlight } from './write-in-flight.ts';
 
 export interface CognitoUser {
   sub: string;
@@ -27,13 +28,13 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** Writes batches of listed users; `flush` after the last page. */
+/** Writes batches of listed users (`writes.done()` after the last page), then sweeps. */
 export function createUserWriter(run: SyncRun, counts: SyncCounts) {
   const { store, poolId, runId, dryRun, events, now, seenSubs, plannedIds, sweptIds } = run;
   const wantsUserEvents = events !== undefined && (events.has('userCreated') || events.has('userUpdated'));
   let insertedSinceAnalyze = 0;
   let analyzedAt = 0;
-  let writing: Promise<void> = Promise.resolve();
+  const writes = writeInFlight();
 
   async function applyUsers(batch: CognitoUser[]): Promise<void> {
     const ts = now();
@@ -70,17 +71,9 @@ export function createUserWriter(run: SyncRun, counts: SyncCounts) {
       updates.push({ id: found.user.id, sub: u.sub, fields, previous: found.user });
     }
     if (dryRun) return;
-    // One write in flight: the next batch is read and diffed while it runs (a ListUsers chain
-    // lists each user once, so two batches never write the same row). Its failure surfaces at
-    // the next batch or at flush().
-    await writing;
-    writing = writeBatch(inserts, updates, unchanged, ts);
-    writing.catch(() => {});
-  }
-
-  /** Resolves once the last batch is written; rejects if a write failed. */
-  function flush(): Promise<void> {
-    return writing;
+    // The next batch is read and diffed while this one is written (a ListUsers chain lists each
+    // user once, so two batches never write the same row).
+    await writes.start(() => writeBatch(inserts, updates, unchanged, ts));
   }
 
   async function writeBatch(
@@ -168,5 +161,5 @@ export function createUserWriter(run: SyncRun, counts: SyncCounts) {
     }
   }
 
-  return { applyUsers, flush, sweep };
+  return { applyUsers, writes, sweep };
 }

@@ -18,6 +18,7 @@ import { pageUsers, readUsersRaw } from './raw-user-pages.ts';
 import { syncGroups } from './sync-groups.ts';
 import type { SyncCounts, SyncRun } from './sync-run.ts';
 import { type CognitoUser, createUserWriter } from './sync-users.ts';
+import type { WriteInFlight } from './write-in-flight.ts';
 
 /** The slice of the AWS SDK v3 client the sync uses (`CognitoIdentityProviderClient` fits). */
 export interface CognitoAdminClient {
@@ -258,14 +259,14 @@ async function estimatedUsers(
 
 /**
  * Producer/consumer: pages keep arriving while a batch is written; the queue holds at most two
- * batches (and one more is being written), so memory stays bounded whatever the pool size. A failed write stops the listing; an
- * incomplete chain throws (it must not reach the sweep).
+ * batches (and one more is being written), so memory stays bounded whatever the pool size. A
+ * failed write stops the listing; an incomplete chain throws (it must not reach the sweep).
  */
 async function listAndApplyUsers(
   run: SyncRun,
   counts: SyncCounts,
   batchSize: number,
-  writer: { applyUsers(batch: CognitoUser[]): Promise<void>; flush(): Promise<void> },
+  writer: { applyUsers(batch: CognitoUser[]): Promise<void>; readonly writes: WriteInFlight },
 ): Promise<void> {
   const queue: CognitoUser[][] = [];
   let queued = 0;
@@ -339,15 +340,15 @@ async function listAndApplyUsers(
     stopped = true;
     resume?.();
     await producer;
-    await writer.flush().catch(() => {});
+    await writer.writes.settled();
     throw error;
   }
   await producer;
   if (listingError !== undefined) {
-    await writer.flush().catch(() => {});
+    await writer.writes.settled();
     throw listingError;
   }
   if (buffer.length > 0) await writer.applyUsers(buffer);
-  await writer.flush();
+  await writer.writes.done();
   run.progress('users');
 }

@@ -62,10 +62,10 @@ export function rowToUser(row: UserRow): ReplicaUser {
   });
 }
 
-/** The columns of `fields` (booleans as 0/1, attributes as JSON). */
 /** The users table's columns for a user's fields, by column name. */
 export type FieldColumns = ReturnType<typeof fieldColumns>;
 
+/** The columns of `fields` (booleans as 0/1, attributes as JSON). */
 export function fieldColumns(fields: UserFields) {
   return {
     username: fields.username,

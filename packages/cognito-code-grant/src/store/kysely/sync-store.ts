@@ -1,5 +1,5 @@
 /** The sync's bulk SyncStore port over SQL (see src/sync/sync-store.ts for the contracts). */
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { SyncStore } from '../../sync/sync-store.ts';
 import type { UserFields } from '../../replica/user-store.ts';
 import {
@@ -173,9 +173,23 @@ async function saveSyncGroup(
   return row ? Number(row.id) : undefined;
 }
 
+/** Users whose `seen_run` is not `runId` (never seen, or by another run). */
+const notSeenBy = (runId: string) => (eb: ExpressionBuilder<any, any>) =>
+  eb.or([eb('seen_run', 'is', null), eb('seen_run', '<>', runId)]);
+
 export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_'): SyncStore {
   const q = new ReplicaSql(db, tablePrefix);
   const t = q.t;
+  /** The pool's live users with a sub: what the sweep counts and pages, and the id table reads. */
+  const liveUsers = (poolId: string) =>
+    db
+      .selectFrom(t.users)
+      .where('pool_id', '=', poolId)
+      .where('deleted_at', 'is', null)
+      .where('sub', 'is not', null);
+  /** A keyset page of them: ids above `afterId`, ascending. */
+  const livePage = (poolId: string, afterId: number, limit: number) =>
+    liveUsers(poolId).where('id', '>', afterId).orderBy('id').limit(limit);
   return {
     async findBySubs(poolId, subs) {
       const rows = q.dialect.arrayParameters
@@ -190,28 +204,13 @@ export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_')
     writeUsers: (poolId, runId, batch, now) => writeSyncUsers(q, poolId, runId, batch, now),
     refreshStatistics: () => q.analyze(),
     async unseenUsers(poolId, runId, afterId, limit) {
-      let query = db
-        .selectFrom(t.users)
-        .selectAll()
-        .where('pool_id', '=', poolId)
-        .where('deleted_at', 'is', null)
-        .where('sub', 'is not', null)
-        .where('id', '>', afterId)
-        .orderBy('id')
-        .limit(limit);
-      if (runId !== undefined)
-        query = query.where((eb) => eb.or([eb('seen_run', 'is', null), eb('seen_run', '<>', runId)]));
+      let query = livePage(poolId, afterId, limit).selectAll();
+      if (runId !== undefined) query = query.where(notSeenBy(runId));
       return ((await query.execute()) as UserRow[]).map(rowToUser);
     },
     async countUnseenUsers(poolId, runId) {
-      let query = db
-        .selectFrom(t.users)
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('pool_id', '=', poolId)
-        .where('deleted_at', 'is', null)
-        .where('sub', 'is not', null);
-      if (runId !== undefined)
-        query = query.where((eb) => eb.or([eb('seen_run', 'is', null), eb('seen_run', '<>', runId)]));
+      let query = liveUsers(poolId).select((eb) => eb.fn.countAll().as('n'));
+      if (runId !== undefined) query = query.where(notSeenBy(runId));
       return Number((await query.executeTakeFirstOrThrow()).n);
     },
     async softDeleteUsers(ids, now) {
@@ -251,16 +250,7 @@ export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_')
       }));
     },
     async liveUserIds(poolId, afterId, limit) {
-      const rows = await db
-        .selectFrom(t.users)
-        .select(['id', 'sub'])
-        .where('pool_id', '=', poolId)
-        .where('deleted_at', 'is', null)
-        .where('sub', 'is not', null)
-        .where('id', '>', afterId)
-        .orderBy('id')
-        .limit(limit)
-        .execute();
+      const rows = await livePage(poolId, afterId, limit).select(['id', 'sub']).execute();
       return rows.map((r) => ({ id: Number(r.id), sub: r.sub as string }));
     },
     async memberIds(groupId, afterUserId, limit) {
