@@ -35,6 +35,8 @@ export function createUserWriter(run: SyncRun, counts: SyncCounts) {
   let insertedSinceAnalyze = 0;
   let analyzedAt = 0;
   const writes = writeInFlight();
+  // The subs of the batch whose write may still be in flight while the next one is planned.
+  let previousSubs = new Set<string>();
 
   async function applyUsers(batch: CognitoUser[]): Promise<void> {
     const ts = now();
@@ -48,7 +50,13 @@ export function createUserWriter(run: SyncRun, counts: SyncCounts) {
     const inserts: { sub: string; fields: UserFields }[] = [];
     const updates: { id: number; sub: string; fields: UserFields; previous: ReplicaUser }[] = [];
     const unchanged: string[] = [];
+    const batchSubs = new Set<string>();
     for (const u of batch) {
+      // A user listed twice (Cognito documents no repeats in one chain, but a page boundary
+      // moving under concurrent changes could) is planned once: a second plan against a lookup
+      // that ran before the first was written would count it, and fire userCreated, twice.
+      if (batchSubs.has(u.sub) || previousSubs.has(u.sub) || seenSubs?.has(u.sub)) continue;
+      batchSubs.add(u.sub);
       seenSubs?.add(u.sub);
       const fields = userFields(u);
       const found = existing.get(u.sub);
@@ -70,9 +78,10 @@ export function createUserWriter(run: SyncRun, counts: SyncCounts) {
       else counts.updated++;
       updates.push({ id: found.user.id, sub: u.sub, fields, previous: found.user });
     }
+    previousSubs = batchSubs;
     if (dryRun) return;
-    // The next batch is read and diffed while this one is written (a ListUsers chain lists each
-    // user once, so two batches never write the same row).
+    // The next batch is read and diffed while this one is written (a user listed again in it is
+    // skipped above, so two batches never plan the same row).
     await writes.start(() => writeBatch(inserts, updates, unchanged, ts));
   }
 

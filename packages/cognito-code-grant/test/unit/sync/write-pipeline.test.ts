@@ -244,3 +244,63 @@ test('a group that fails stops the others; nothing runs on after the run fails',
   for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
   assert.equal(log.length, settled, 'nothing listed or written after the run failed');
 });
+
+test('a user listed twice, in one batch or in the next while the first is written, is planned once', async () => {
+  // Page 0 lists sub-a twice; page 1 lists sub-b again while page 0's write is in flight, and
+  // the lookup, which ran before that write, still does not find it.
+  const pages = [
+    ['sub-a', 'sub-b', 'sub-a'],
+    ['sub-c', 'sub-b'],
+  ];
+  const listing = {
+    async send(command: { constructor: { name: string }; input: { PaginationToken?: string } }) {
+      if (command.constructor.name === 'ListGroupsCommand') return { Groups: [] };
+      const page = Number(command.input.PaginationToken ?? 0);
+      const Users = (pages[page] as string[]).map((sub) => ({
+        Username: sub,
+        Attributes: [{ Name: 'sub', Value: sub }],
+        UserStatus: 'CONFIRMED',
+        Enabled: true,
+      }));
+      return { Users, ...(page + 1 < pages.length ? { PaginationToken: String(page + 1) } : {}) };
+    },
+  };
+  const inserted: string[] = [];
+  const created: string[] = [];
+  const s: SyncStore = {
+    ...store([], async () => {}),
+    async writeUsers(_pool, _run, batch) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      inserted.push(...batch.inserts.map((r) => r.sub));
+    },
+    async findBySubs(_pool, subs) {
+      // Finds only what was written (none before the first write ends).
+      return subs
+        .filter((sub) => inserted.includes(sub))
+        .map((sub, i) => ({ user: { id: i + 1, sub } as never, fingerprint: 'x' }));
+    },
+  };
+  const report = await reconcilePool(
+    {
+      userPoolId: POOL,
+      client: listing,
+      batchSize: 3,
+      // The replica's hooks: only userCreated is listened to.
+      replica: {
+        clearCache: () => {},
+        events: {
+          has: (name: string) => name === 'userCreated',
+          userCreated: async (user: { sub: unknown }) => void created.push(user.sub as string),
+        },
+      } as never,
+    },
+    s,
+  );
+  assert.equal(report.created, 3);
+  assert.deepEqual(inserted.sort(), ['sub-a', 'sub-b', 'sub-c']);
+  assert.deepEqual(created.sort(), ['sub-a', 'sub-b', 'sub-c']);
+  // A dry run (nothing written, every batch looked up against the same replica) counts them once.
+  inserted.length = 0;
+  const dry = await reconcilePool({ userPoolId: POOL, client: listing, batchSize: 3, dryRun: true }, s);
+  assert.equal(dry.created, 3);
+});
