@@ -130,15 +130,19 @@ async function syncMembers(
   // Dry run: placeholder ids of users the real run would create (never stored members).
   const planned = dryRun ? new Set<number>() : undefined;
   let added = new Set<number>();
+  // The chunk written last: a member listed again on a later page (new members are not in the
+  // diff, which holds stored ones) is not added, counted and announced twice.
+  let flushed = new Set<number>();
   const addListed = (id: number) => {
     if (id < 0) planned?.add(id);
-    else if (diff.listed(id)) added.add(id);
+    else if (diff.listed(id) && !flushed.has(id)) added.add(id);
   };
   // New members are written while the listing goes on.
   const writes = writeInFlight();
   const flushAdded = async () => {
     if (added.size === 0) return;
     const ids = [...added];
+    flushed = added;
     added = new Set();
     counts.membershipsAdded += ids.length;
     if (dryRun || groupId === undefined) return;

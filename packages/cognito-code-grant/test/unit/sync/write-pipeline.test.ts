@@ -304,3 +304,26 @@ test('a user listed twice, in one batch or in the next while the first is writte
   const dry = await reconcilePool({ userPoolId: POOL, client: listing, batchSize: 3, dryRun: true }, s);
   assert.equal(dry.created, 3);
 });
+
+test('a member listed again after its chunk was written is added once', async () => {
+  const listing = client(100, []);
+  // Page 95 (the second chunk) lists page 85's members (the first chunk) again.
+  const repeating = {
+    async send(command: Parameters<typeof listing.send>[0]) {
+      if (command.constructor.name !== 'ListUsersInGroupCommand' || command.input.NextToken !== '95')
+        return listing.send(command);
+      const page85 = Object.assign(Object.create(Object.getPrototypeOf(command)), command, {
+        input: { ...command.input, NextToken: '85' },
+      });
+      return { ...(await listing.send(page85)), NextToken: '96' };
+    },
+  };
+  const added: number[] = [];
+  const s = memberStore(async (_group, ids) => {
+    added.push(...ids);
+  });
+  const report = await reconcilePool({ userPoolId: POOL, client: repeating, batchSize: PAGE }, s);
+  assert.equal(added.length, 6000 - PAGE);
+  assert.equal(new Set(added).size, added.length);
+  assert.equal(report.membershipsAdded, 6000 - PAGE);
+});
