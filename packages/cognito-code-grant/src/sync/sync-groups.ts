@@ -19,13 +19,16 @@ export async function syncGroups(run: SyncRun, counts: SyncCounts): Promise<numb
   const { store, poolId, dryRun, sdk, call, now } = run;
   const ts = now();
   const inCognito: { name: string; description: string | null; precedence: number | null }[] = [];
+  const listed = new Set<string>();
   let token: string | undefined;
   do {
     const page = await call<{ Groups?: any[]; NextToken?: string }>(
       new sdk.ListGroupsCommand({ UserPoolId: poolId, Limit: 60, ...(token ? { NextToken: token } : {}) }),
     );
     for (const g of page.Groups ?? []) {
-      if (typeof g.GroupName !== 'string') continue;
+      // A group listed again is synced once (a second saveGroup of a new group would conflict).
+      if (typeof g.GroupName !== 'string' || listed.has(g.GroupName)) continue;
+      listed.add(g.GroupName);
       inCognito.push({
         name: g.GroupName,
         description: g.Description ?? null,
@@ -36,10 +39,9 @@ export async function syncGroups(run: SyncRun, counts: SyncCounts): Promise<numb
   } while (token);
   const local = await store.listGroups(poolId);
   const localByName = new Map(local.map((g) => [g.name, g]));
-  const names = new Set(inCognito.map((g) => g.name));
   // Groups gone from Cognito: their memberships go with them.
   for (const g of local) {
-    if (names.has(g.name)) continue;
+    if (listed.has(g.name)) continue;
     counts.groupsDeleted++;
     const members: number[] = [];
     for (let after = 0; ; ) {
