@@ -77,7 +77,6 @@ export function store(log: string[], write: (batch: number) => Promise<void>): S
   };
 }
 
-
 /**
  * A store for the memberships pass over the 100 pages of `client(100, log)`: group `g` is new,
  * every listed sub is a user, and new members go to `changeMembers`.
@@ -102,4 +101,3 @@ export function memberStore(changeMembers: SyncStore['changeMembers']): SyncStor
     changeMembers,
   };
 }
-

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { reconcilePool } from '../../../src/sync/sync.ts';
+import type { SyncStore } from '../../../src/sync/sync-store.ts';
 import { client, memberStore, PAGE, POOL, store } from './doubles.ts';
 
 test('the next batch is read while the previous one is written, one write at a time', async () => {
