@@ -73,6 +73,39 @@ describe('decodeJwt', () => {
     refuses(`${h}.${p}.${s.slice(0, -1)}${flipped}`, 'TOKEN_MALFORMED');
   });
 
+  test('the canonical check is exactly "decode then re-encode gives the same text"', () => {
+    // The definition, with Node's lenient decoder, against the check decode.ts runs (which
+    // counts the bytes and looks for `+` and `/` instead of re-encoding), on seeded random input:
+    // both alphabets, padding, whitespace, NUL, non-ASCII and lone surrogates, short and long.
+    const definition = (t: string) => t.length > 0 && Buffer.from(t, 'base64url').toString('base64url') === t;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const odd = '+/= \t\n.$%\0\u00e9\u0100\uff21\ud800';
+    let seed = 17;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const pick = (chars: string) => chars[Math.floor(random() * chars.length)] as string;
+    let canonical = 0;
+    for (let i = 0; i < 30_000; i++) {
+      const length = i % 10 === 0 ? 300 + Math.floor(random() * 50) : Math.floor(random() * 12);
+      const oddRate = random() < 0.3 ? 0.2 : 0;
+      let t = '';
+      for (let k = 0; k < length; k++) t += random() < oddRate ? pick(odd) : pick(alphabet);
+      if (i % 10 === 0 && random() < 0.5) {
+        const at = Math.floor(random() * length);
+        t = t.slice(0, at) + pick(odd) + t.slice(at + 1);
+      }
+      const expected = definition(t);
+      if (expected) canonical++;
+      assert.equal(isCanonicalBase64url(t), expected, JSON.stringify(t));
+    }
+    assert.ok(canonical > 5000, `enough canonical samples (${canonical})`);
+    for (const t of ['YQ=', 'YQ==', '=YQ', 'Y Q', 'YQ\n', 'YW\u00e9j', 'YW\0j', 'Y/Ij', 'YWJ+']) {
+      assert.equal(isCanonicalBase64url(t), false, JSON.stringify(t));
+    }
+  });
+
   test('refuses header or payload that is not a JSON object', () => {
     refuses(`${base64url('not json')}.${p}.${s}`, 'TOKEN_MALFORMED');
     refuses(`${seg([1, 2])}.${p}.${s}`, 'TOKEN_MALFORMED');
