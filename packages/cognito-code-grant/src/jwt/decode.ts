@@ -3,7 +3,7 @@
  * an RS256-only header that can never point at a key of its own. Nothing here trusts the token.
  */
 import { CognitoAuthError } from '../errors/errors.ts';
-import { scratchBuffer } from './scratch.ts';
+import { scratchBuffer, view } from './scratch.ts';
 
 export const DEFAULT_MAX_TOKEN_LENGTH = 16_384;
 
@@ -91,7 +91,7 @@ function parseJsonObject(token: string, start: number, end: number, what: string
   if (n < 0) malformed(`token ${what} is not canonical base64url`);
   let text: string;
   try {
-    text = UTF8.decode(scratchBuffer(n).subarray(0, n));
+    text = UTF8.decode(view(scratchBuffer(n), 0, n));
   } catch {
     malformed(`token ${what} is not UTF-8`);
   }

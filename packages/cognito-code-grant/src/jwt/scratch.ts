@@ -11,3 +11,11 @@ export function scratchBuffer(bytes: number): Buffer {
   if (scratch.length < bytes) scratch = Buffer.allocUnsafeSlow(bytes);
   return scratch;
 }
+
+/**
+ * A plain Uint8Array over `length` bytes of `buffer` from `start`: what `subarray` gives, without
+ * Buffer's subclass constructor (measurable per token, where three views are made).
+ */
+export function view(buffer: Buffer, start: number, length: number): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset + start, length);
+}

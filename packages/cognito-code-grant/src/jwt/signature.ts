@@ -15,13 +15,13 @@
 import { verify as cryptoVerify } from 'node:crypto';
 import type { PreparedKey } from '../jwks/key.ts';
 import type { DecodedJwt } from './decode.ts';
-import { scratchBuffer } from './scratch.ts';
+import { scratchBuffer, view } from './scratch.ts';
 
 /**
  * The signing input and the signature, as views of the scratch buffer: the synchronous
  * `crypto.verify` reads them before returning, and the callback form copies them when called.
  */
-function parts(token: string, decoded: DecodedJwt, key: PreparedKey): [Buffer, Buffer] | undefined {
+function parts(token: string, decoded: DecodedJwt, key: PreparedKey): [Uint8Array, Uint8Array] | undefined {
   // An RS256 signature is exactly as long as the modulus (decode.ts checked the segment is
   // canonical base64url, so its length gives the decoded length).
   if ((decoded.signature.length * 3) >> 2 !== key.modulusBytes) return undefined;
@@ -30,7 +30,7 @@ function parts(token: string, decoded: DecodedJwt, key: PreparedKey): [Buffer, B
   // The signing input is base64url and dots (decode.ts): its latin1 encoding is its bytes.
   bytes.write(token, 0, inputLength, 'latin1');
   const n = bytes.write(decoded.signature, inputLength, 'base64url');
-  return [bytes.subarray(0, inputLength), bytes.subarray(inputLength, inputLength + n)];
+  return [view(bytes, 0, inputLength), view(bytes, inputLength, n)];
 }
 
 /** True when the token's signature verifies with `key`, on this thread. */
