@@ -108,14 +108,32 @@ export function parseBearerHeader(
   // native scans (a regex over a 1 KB token costs microseconds on the hot path): the verifier's
   // strict JWT grammar (base64url segments) is a subset of RFC 6750's b64token and refuses
   // every other character with TOKEN_MALFORMED.
-  const length = value.length;
-  let start = 6;
-  while (start < length && value.charCodeAt(start) === SPACE) start++;
-  if (start === 6 || start === length) return malformed();
-  const token = start === 7 ? value.slice(7) : value.slice(start);
+  const start = tokenStart(value);
+  if (start < 0) return malformed();
+  const token = value.slice(start);
   if (token.indexOf(' ') !== -1 || token.indexOf('\t') !== -1 || token.indexOf(',') !== -1)
     return malformed();
   return token;
+}
+
+/** Where the token starts after `Bearer` and its spaces; -1 when nothing follows them. */
+function tokenStart(value: string): number {
+  const length = value.length;
+  let start = 6;
+  while (start < length && value.charCodeAt(start) === SPACE) start++;
+  return start === 6 || start === length ? -1 : start;
+}
+
+/**
+ * The token of a `Bearer` header to look up among verified tokens (the cache), without
+ * `parseBearerHeader`'s scans for a space, tab or comma: no verified token holds one, so such a
+ * token is a miss, and a miss is parsed in full on the way to verification. Null for anything
+ * `parseBearerHeader` would not simply return a token for (it then answers instead).
+ */
+function bearerTokenToLookUp(value: string, maxHeaderBytes: number): string | null {
+  if (value.length > maxHeaderBytes || !isBearerScheme(value)) return null;
+  const start = tokenStart(value);
+  return start < 0 ? null : value.slice(start);
 }
 
 /** `eyJ...` with two dots and no space: a JWT without its `Bearer ` scheme. */
@@ -189,10 +207,17 @@ export function createBearerAuthenticator(options: BearerAuthenticatorOptions): 
     request: RequestLike,
     context?: BearerAuthenticateContext,
   ): AuthOutcome | undefined {
-    const token = tokenOf(request);
-    if (token === null) return ANONYMOUS;
-    // A hook may do I/O (the replica): only the promise path runs it.
-    if (hook !== undefined || verifyCached === undefined) return undefined;
+    // A hook may do I/O (the replica): only the promise path runs it (after the same parse).
+    if (hook !== undefined || verifyCached === undefined)
+      return tokenOf(request) === null ? ANONYMOUS : undefined;
+    const header = request.header('authorization');
+    const token = header === undefined ? null : bearerTokenToLookUp(header, maxHeaderBytes);
+    // Anything but a plain `Bearer <token>`, or a token in the query too: the full parse answers
+    // (anonymous, or its error), as `authenticate` would.
+    if (token === null || queryHasAccessToken(request.url))
+      return tokenOf(request) === null ? ANONYMOUS : undefined;
+    // Looked up without the full parse's scans: only verified tokens are cached, and none holds a
+    // space, tab or comma, so such a token is a miss, parsed in full by `authenticate`.
     const verified = verifyCached(token, verifyOptions[context?.tokenUse ?? tokenUse]);
     if (verified === undefined) return undefined;
     return { principal: principalFromToken(verified, 'bearer'), setCookies: NO_COOKIES };

@@ -189,6 +189,16 @@ test('authenticateSync: anonymous without a header, a cached token without a pro
   const slow = await bearer.authenticate(req(`Bearer ${token}`));
   const fast = bearer.authenticateSync(req(`Bearer ${token}`));
   assert.equal(fast?.principal, slow.principal, 'the same memoised principal');
+  // The cache lookup skips the full parse's scans: a cached token with a comma, space or tab
+  // after it is a miss there, and refused by the full parse.
+  for (const bad of [`Bearer ${token},`, `Bearer ${token} x`, `Bearer ${token}\tx`]) {
+    assert.equal(bearer.authenticateSync(req(bad)), undefined, JSON.stringify(bad.slice(-3)));
+    await assert.rejects(bearer.authenticate(req(bad)), { code: 'TOKEN_MALFORMED' });
+  }
+  // What the full parse answers at once is still answered at once.
+  assert.deepEqual(bearer.authenticateSync(req('Basic dXNlcjpwYXNz')), { principal: null, setCookies: [] });
+  assert.throws(() => bearer.authenticateSync(req('Bearer ')), { code: 'TOKEN_MALFORMED' });
+  assert.throws(() => bearer.authenticateSync(req(token)), { code: 'TOKEN_MALFORMED' });
   assert.throws(() => bearer.authenticateSync(req(`Bearer ${token}`, {}, '/x?access_token=a')), {
     code: 'TOKEN_MULTIPLE_METHODS',
   });
