@@ -122,9 +122,12 @@ async function serve(framework: Framework, setup: ServerSetup): Promise<void> {
   }
   // A clean exit on SIGINT lets `--cpu-prof` write its profile.
   process.once('SIGINT', () => process.exit(0));
-  // `cpu` on stdin -> this process's CPU time so far (user + system, microseconds).
+  // `cpu` on stdin -> collects garbage, then tells this process's CPU time so far (user +
+  // system, microseconds): each run pays for its own garbage, not for the run before it (a
+  // rotating-token run leaves far more than a reused-token one), as in the session bench.
   createInterface({ input: process.stdin }).on('line', (line) => {
     if (line !== 'cpu') return;
+    (globalThis as { gc?: () => void }).gc?.();
     const { user, system } = process.cpuUsage();
     process.stdout.write(`CPU ${user + system}\n`);
   });
@@ -136,7 +139,7 @@ async function serve(framework: Framework, setup: ServerSetup): Promise<void> {
 async function startServer(framework: Framework, setup: ServerSetup): Promise<Server> {
   const child = spawn(
     process.execPath,
-    [...LIBRARY_CONDITIONS, '--import', 'tsx', fileURLToPath(import.meta.url)],
+    ['--expose-gc', ...LIBRARY_CONDITIONS, '--import', 'tsx', fileURLToPath(import.meta.url)],
     {
       env: { ...process.env, CCG_BENCH_SERVER: framework, CCG_BENCH_SETUP: JSON.stringify(setup) },
       stdio: ['pipe', 'pipe', 'inherit'],
