@@ -67,9 +67,19 @@ export function denylistEvents() {
         }
       }
     },
+    // The deny-list's poll timer is unref'd (it must never keep an app's process alive), so a
+    // test waiting only on it would see the event loop end under it (Node 22 ends it, cancelling
+    // the test): the wait holds a timer of its own, which also fails it rather than hang.
     next: (fits: (e: DenylistEvent) => boolean) =>
-      new Promise<void>((resolve) => {
-        waiting.push({ fits, resolve });
+      new Promise<void>((resolve, reject) => {
+        const guard = setTimeout(() => reject(new Error('no such deny-list event within 10 s')), 10_000);
+        waiting.push({
+          fits,
+          resolve: () => {
+            clearTimeout(guard);
+            resolve();
+          },
+        });
       }),
   };
 }
