@@ -13,7 +13,7 @@
 import type { JwksCache } from '../jwks/cache.ts';
 import type { VerifiedToken } from './verified.ts';
 
-/** The key of `token`: its 2nd to 7th characters from the end (36 bits of signature), as a small integer. */
+/** The key of `token`: its 2nd to 7th characters from the end (36 bits of signature) mixed into a 30-bit integer. */
 function keyOf(token: string): number {
   const end = token.length - 1;
   let key = 0;
