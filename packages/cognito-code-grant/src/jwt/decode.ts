@@ -41,15 +41,17 @@ for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
  * Decodes `segment` into the scratch buffer when it is canonical unpadded base64url: alphabet
  * `[A-Za-z0-9_-]`, a length that is not 1 mod 4, zero spare bits in the last character (exactly
  * "decode then re-encode gives the same text"). Returns the byte count in `scratchBuffer()`, or
- * -1 when not canonical. Node's decoder is lenient: it skips (or stops at) characters outside
- * both base64 alphabets and at `=`, so any of those gives fewer bytes than the length implies;
- * `+` and `/` it accepts, so they are looked for. Cheaper than re-encoding the segment (a test
- * compares both ways on random input).
+ * -1 when not canonical. Node's decoder is lenient: it skips (or stops at) ASCII characters
+ * outside both base64 alphabets and at `=`, so any of those gives fewer bytes than the length
+ * implies; `+` and `/` it accepts, so they are looked for; and it reads a character above U+00FF
+ * by its low byte (U+0141 as `A`), so a segment with any character beyond ASCII is refused first
+ * (its UTF-8 length is then longer than its length). Cheaper than re-encoding the segment (a
+ * test compares both ways on random input, such characters included).
  */
 function decodeCanonical(segment: string): number {
   const length = segment.length;
   const rest = length & 3;
-  if (length === 0 || rest === 1) return -1;
+  if (length === 0 || rest === 1 || Buffer.byteLength(segment, 'utf8') !== length) return -1;
   const n = scratchBuffer((length >> 2) * 3 + 3).write(segment, 0, 'base64url');
   if (n !== (length * 3) >> 2 || segment.indexOf('+') >= 0 || segment.indexOf('/') >= 0) return -1;
   if (rest !== 0) {

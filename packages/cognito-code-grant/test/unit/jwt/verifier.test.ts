@@ -106,6 +106,29 @@ describe('verifier: issuer before keys', () => {
 });
 
 describe('verifier: signature', () => {
+  test('a valid token with a character moved beyond ASCII (same low byte) is refused, not another spelling of it', async () => {
+    const { test: tp, verifier } = fixture();
+    const token = tp.accessToken();
+    const [h, p, s] = token.split('.') as [string, string, string];
+    // Node's base64 decoder and latin1 writer read U+0100 + c by its low byte, c: the same bytes.
+    const shift = (segment: string, at: number) =>
+      segment.slice(0, at) + String.fromCharCode(segment.charCodeAt(at) + 0x100) + segment.slice(at + 1);
+    for (const forged of [
+      `${h}.${shift(p, 3)}.${s}`,
+      `${h}.${p}.${shift(s, 10)}`,
+      `${shift(h, 2)}.${p}.${s}`,
+    ]) {
+      assert.throws(() => verifier.verifySync(forged), isCode('TOKEN_MALFORMED'));
+      await assert.rejects(verifier.verify(forged), isCode('TOKEN_MALFORMED'));
+    }
+    verifier.verifySync(token);
+    // Once the real token is cached (and its header known), the shifted spellings still miss.
+    for (const forged of [`${h}.${shift(p, 3)}.${s}`, `${h}.${p}.${shift(s, 10)}`]) {
+      assert.equal(verifier.verifyCached(forged), undefined);
+      assert.throws(() => verifier.verifySync(forged), isCode('TOKEN_MALFORMED'));
+    }
+  });
+
   test('tampered payload, foreign key with our kid, truncated or padded signature are refused', () => {
     const { test: tp, verifier } = fixture();
     const token = tp.accessToken();
