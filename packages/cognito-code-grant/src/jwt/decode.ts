@@ -45,13 +45,14 @@ for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
  * outside both base64 alphabets and at `=`, so any of those gives fewer bytes than the length
  * implies; `+` and `/` it accepts, so they are looked for; and it reads a character above U+00FF
  * by its low byte (U+0141 as `A`), so a segment with any character beyond ASCII is refused first
- * (its UTF-8 length is then longer than its length). Cheaper than re-encoding the segment (a
- * test compares both ways on random input, such characters included).
+ * (its UTF-8 length is then longer than its length), unless the caller checked that already for
+ * the whole token (`ascii`). Cheaper than re-encoding the segment (a test compares both ways on
+ * random input, such characters included).
  */
-function decodeCanonical(segment: string): number {
+function decodeCanonical(segment: string, ascii = false): number {
   const length = segment.length;
   const rest = length & 3;
-  if (length === 0 || rest === 1 || Buffer.byteLength(segment, 'utf8') !== length) return -1;
+  if (length === 0 || rest === 1 || (!ascii && Buffer.byteLength(segment, 'utf8') !== length)) return -1;
   const n = scratchBuffer((length >> 2) * 3 + 3).write(segment, 0, 'base64url');
   if (n !== (length * 3) >> 2 || segment.indexOf('+') >= 0 || segment.indexOf('/') >= 0) return -1;
   if (rest !== 0) {
@@ -89,7 +90,8 @@ function wellFormed(value: unknown): boolean {
 }
 
 function parseJsonObject(token: string, start: number, end: number, what: string): Record<string, unknown> {
-  const n = decodeCanonical(token.slice(start, end));
+  // decodeJwt refused any character beyond ASCII in the token.
+  const n = decodeCanonical(token.slice(start, end), true);
   if (n < 0) malformed(`token ${what} is not canonical base64url`);
   let text: string;
   try {
@@ -182,6 +184,9 @@ export function decodeJwt(
   const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
   // Also refuses JWE (five segments) and anything with a fourth dot.
   if (dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) malformed('token must have exactly three segments');
+  // Base64url and dots only: a character beyond ASCII is refused once for the whole token (Node's
+  // base64 decoder and the latin1 signing input would read one above U+00FF by its low byte).
+  if (Buffer.byteLength(token, 'utf8') !== token.length) malformed('token must be ASCII');
   // A pool signs every token with one of a few headers; a header segment that already passed
   // `checkHeader` (and signed a valid token) is not parsed again.
   const headerSegment = token.slice(0, dot1);
@@ -194,6 +199,6 @@ export function decodeJwt(
   }
   const payload = parseJsonObject(token, dot1 + 1, dot2, 'payload');
   const signature = token.slice(dot2 + 1);
-  if (!isCanonicalBase64url(signature)) malformed('token signature is not canonical base64url');
+  if (decodeCanonical(signature, true) < 0) malformed('token signature is not canonical base64url');
   return { header, headerSegment, payload, signingInputEnd: dot2, signature };
 }
