@@ -5,7 +5,7 @@
  * hashes a string key character by character, and a request's header string is new each time,
  * so a Map keyed by the ~1 KB token paid about a microsecond of hashing per hit (measured), and
  * a key sliced from its tail still cost an allocation and a string hash per hit. The tail of an
- * RS256 signature is as good as random (its very last character carries 2 bits, so it is left
+ * RS256 signature is as good as random (its very last character carries as few as 2 bits, so it is left
  * out); the entry keeps the whole token and a hit requires exact equality (a native memory
  * compare). Only verified tokens are inserted, so a forged token with a copied tail is a miss,
  * never a hit, and cannot evict one; two cached tokens with one key only cost one of them a miss.

@@ -132,8 +132,9 @@ async function syncMembers(
   // Dry run: placeholder ids of users the real run would create (never stored members).
   const planned = dryRun ? new Set<number>() : undefined;
   let added = new Set<number>();
-  // The chunk written last: a member listed again on a later page (new members are not in the
-  // diff, which holds stored ones) is not added, counted and announced twice.
+  // The chunk written last: a member of it listed again while the next chunk fills (new members
+  // are not in the diff, which holds stored ones) is not added, counted and announced twice. A
+  // repeat further back is not caught: that would hold every new member of a large group.
   let flushed = new Set<number>();
   const addListed = (id: number) => {
     if (id < 0) planned?.add(id);

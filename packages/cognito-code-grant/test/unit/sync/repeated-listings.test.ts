@@ -69,7 +69,7 @@ test('a user listed twice, in one batch or in the next while the first is writte
   assert.equal(dry.created, 3);
 });
 
-test('a member listed again after its chunk was written is added once', async () => {
+test('a member listed again in the chunk after the one holding it is added once', async () => {
   const listing = client(100, []);
   // Page 95 (the second chunk) lists page 85's members (the first chunk) again.
   const repeating = {
