@@ -26,18 +26,44 @@ type Event =
   | { type: 'down' }
   | { type: 'up' };
 
+/**
+ * Waits for pushed events that fit. The stores' retry and poll timers are unref'd (they must never
+ * keep an app's process alive), so a test waiting only on them would see the event loop end under
+ * it (Node 22 ends it, cancelling the test): each wait holds a timer of its own, which also fails
+ * it rather than hang.
+ */
+function eventWaiter<E>(what: string) {
+  const waiting: { fits(e: E): boolean; resolve(e: E): void }[] = [];
+  return {
+    push(e: E) {
+      for (const w of [...waiting]) {
+        if (w.fits(e)) {
+          waiting.splice(waiting.indexOf(w), 1);
+          w.resolve(e);
+        }
+      }
+    },
+    next: (fits: (e: E) => boolean) =>
+      new Promise<E>((resolve, reject) => {
+        const guard = setTimeout(() => reject(new Error(`no such ${what} event within 10 s`)), 10_000);
+        waiting.push({
+          fits,
+          resolve: (e) => {
+            clearTimeout(guard);
+            resolve(e);
+          },
+        });
+      }),
+  };
+}
+
 /** Records a channel's events; `next` waits for the first one (from now on) that fits. */
 export function recorder() {
-  const waiting: { fits(e: Event): boolean; resolve(e: Event): void }[] = [];
+  const events = eventWaiter<Event>('push channel');
   const seen: Event[] = [];
   const push = (e: Event) => {
     seen.push(e);
-    for (const w of [...waiting]) {
-      if (w.fits(e)) {
-        waiting.splice(waiting.indexOf(w), 1);
-        w.resolve(e);
-      }
-    }
+    events.push(e);
   };
   const listener: PushListener = {
     session: (idHash) => push({ type: 'session', idHash }),
@@ -45,43 +71,13 @@ export function recorder() {
     down: () => push({ type: 'down' }),
     up: () => push({ type: 'up' }),
   };
-  return {
-    listener,
-    seen,
-    next: (fits: (e: Event) => boolean) =>
-      new Promise<Event>((resolve) => {
-        waiting.push({ fits, resolve });
-      }),
-  };
+  return { listener, seen, next: events.next };
 }
 
 /** Waits for a deny-list event that fits. */
 export function denylistEvents() {
-  const waiting: { fits(e: DenylistEvent): boolean; resolve(): void }[] = [];
-  return {
-    onEvent(e: DenylistEvent) {
-      for (const w of [...waiting]) {
-        if (w.fits(e)) {
-          waiting.splice(waiting.indexOf(w), 1);
-          w.resolve();
-        }
-      }
-    },
-    // The deny-list's poll timer is unref'd (it must never keep an app's process alive), so a
-    // test waiting only on it would see the event loop end under it (Node 22 ends it, cancelling
-    // the test): the wait holds a timer of its own, which also fails it rather than hang.
-    next: (fits: (e: DenylistEvent) => boolean) =>
-      new Promise<void>((resolve, reject) => {
-        const guard = setTimeout(() => reject(new Error('no such deny-list event within 10 s')), 10_000);
-        waiting.push({
-          fits,
-          resolve: () => {
-            clearTimeout(guard);
-            resolve();
-          },
-        });
-      }),
-  };
+  const events = eventWaiter<DenylistEvent>('deny-list');
+  return { onEvent: events.push, next: events.next };
 }
 
 let counter = 0;
