@@ -9,20 +9,21 @@
  * The server runs in a child process (this file, with CCG_BENCH_SERVER set) so that autocannon
  * and the server do not share one event loop. Baseline and contender receive the same requests;
  * each contender runs next to its baseline (the order alternating from round to round), and its
- * ratio is the median of those adjacent pairs.
+ * ratio is the median over twos of rounds of those adjacent pairs (`pairedRatios`, as in the
+ * session bench).
  * Run alone: `node --conditions=ccg-source --import tsx bench/http.bench.ts`
- * (CCG_BENCH_HTTP_SECONDS / CCG_BENCH_HTTP_ROUNDS change the 2 s x 5 rounds default).
+ * (CCG_BENCH_HTTP_SECONDS / CCG_BENCH_HTTP_ROUNDS change the 2 s x 6 rounds default).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { type BenchRow, LIBRARY_CONDITIONS, median, ratioRow, roundRange } from './lib.ts';
+import { type BenchRow, LIBRARY_CONDITIONS, median, pairedRatios, ratioRow } from './lib.ts';
 import { createPeers, type PeerSetup } from './peers.ts';
 
 const TOKENS = 1000;
 // Seconds per measurement and interleaved rounds; raise them on a noisy machine.
 const DURATION_S = Number(process.env['CCG_BENCH_HTTP_SECONDS'] ?? 2);
-const ROUNDS = Number(process.env['CCG_BENCH_HTTP_ROUNDS'] ?? 5);
+const ROUNDS = Number(process.env['CCG_BENCH_HTTP_ROUNDS'] ?? 6);
 const CONNECTIONS = 10;
 const FRAMEWORKS = ['fastify', 'express'] as const;
 type Framework = (typeof FRAMEWORKS)[number];
@@ -245,37 +246,33 @@ export async function benchHttp(): Promise<BenchRow[]> {
       // Warm up JIT and caches (our token cache sees every rotating token here once).
       for (const [url, requests] of Object.values(contenders)) await reqPerSecond(server, url, requests, 1);
       const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
-      const runs: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
-      // Ours rotating runs next to each peer; its ratio against a peer uses those pairs only.
-      const pairs: Array<readonly [string, string, string]> = [
-        ['bare', 'ours, reused token', 'ours, reused token'],
-        ...PEERS.map(
-          (peer) =>
-            [`${peer}, 1000 tokens rotating`, 'ours, 1000 tokens rotating', `ours vs ${peer}`] as const,
-        ),
-      ];
-      const ratioSamples: Record<string, number[]> = Object.fromEntries(pairs.map((p) => [p[2], []]));
       const run = (name: string) => {
         const [url, requests] = contenders[name]!;
         return reqPerSecond(server, url, requests, DURATION_S, cpu[name]);
       };
-      // Each contender runs next to its baseline, round after round; its ratio is the median of
-      // those adjacent pairs (the shared machine's load swings within a run). The order within a
-      // pair alternates, so that an order effect does not lean every sample the same way.
-      for (let r = 0; r < ROUNDS; r++) {
-        for (const [baseline, contender, key] of pairs) {
-          const first = r % 2 === 0 ? baseline : contender;
-          const second = first === baseline ? contender : baseline;
-          const firstValue = await run(first);
-          const secondValue = await run(second);
-          const [b, c] = first === baseline ? [firstValue, secondValue] : [secondValue, firstValue];
-          runs[baseline]!.push(b);
-          runs[contender]!.push(c);
-          ratioSamples[key]!.push(c / b);
-        }
+      // Each contender runs next to its baseline, round after round, the order alternating, and
+      // its ratio is the median over twos of rounds (see `pairedRatios`): the shared machine's
+      // load swings within a run, and an order effect cancels out instead of leaning the median.
+      // Ours rotating runs next to each peer; its ratio against a peer uses those pairs only.
+      const baselineOf: Record<string, string> = { 'ours, reused token': 'bare' };
+      const paired: Record<string, () => Promise<number>> = {
+        'ours, reused token': () => run('ours, reused token'),
+      };
+      for (const peer of PEERS) {
+        baselineOf[`ours vs ${peer}`] = `${peer}, 1000 tokens rotating`;
+        paired[`ours vs ${peer}`] = () => run('ours, 1000 tokens rotating');
       }
-      const results = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
-      const ratio = (name: string) => median(ratioSamples[name]!);
+      const measured = await pairedRatios((key) => run(baselineOf[key]!), paired, ROUNDS);
+      const results: Record<string, number> = {
+        bare: measured.baselines['ours, reused token']!,
+        'ours, reused token': measured.values['ours, reused token']!,
+        'ours, 1000 tokens rotating': median(PEERS.map((peer) => measured.values[`ours vs ${peer}`]!)),
+      };
+      for (const peer of PEERS) {
+        results[`${peer}, 1000 tokens rotating`] = measured.baselines[`ours vs ${peer}`]!;
+      }
+      const ratio = (key: string) => measured.ratios[key]!;
+      const range = (key: string) => measured.ranges[key];
       const cpuPerRequest = (name: string) => median(cpu[name]!);
       const section = `http-${framework}`;
       const bare = results['bare']!;
@@ -291,7 +288,7 @@ export async function benchHttp(): Promise<BenchRow[]> {
           bare,
           REUSED_TARGET[framework],
           ratio('ours, reused token'),
-          roundRange(ratioSamples['ours, reused token']!),
+          range('ours, reused token'),
         ),
       );
       for (const peer of PEERS) {
@@ -307,7 +304,7 @@ export async function benchHttp(): Promise<BenchRow[]> {
             value,
             PEER_TARGET[peer]!,
             ratio(`ours vs ${peer}`),
-            roundRange(ratioSamples[`ours vs ${peer}`]!),
+            range(`ours vs ${peer}`),
           ),
         );
       }

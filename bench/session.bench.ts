@@ -28,7 +28,7 @@
  * over runs), which other work on the shared machine hardly moves, and the store calls per request
  * (push mode should serve from memory: none).
  * Run alone: `node --conditions=ccg-source --import tsx bench/session.bench.ts`
- * Environment: CCG_SESSION_BENCH_ONLY=cookie,postgres (some contenders), CCG_SESSION_BENCH_ROUNDS,
+ * Environment: CCG_SESSION_BENCH_ONLY=cookie,postgres (some contenders), CCG_SESSION_BENCH_ROUNDS (default 10),
  * CCG_SESSION_BENCH_SECONDS, CCG_SESSION_BENCH_CONNECTIONS (default 100);
  * CCG_SESSION_BENCH_CPU_PROF=<dir> writes the server's .cpuprofile; CCG_SESSION_BENCH_TRACE=1 prints
  * each run (req/s, CPU per request, its window on the profile's clock) to stderr.
@@ -40,7 +40,9 @@ import { fileURLToPath } from 'node:url';
 import { type BenchRow, LIBRARY_CONDITIONS, median, pairedRatios, ratioRow } from './lib.ts';
 
 const DURATION_S = Number(process.env['CCG_SESSION_BENCH_SECONDS'] ?? 2);
-const ROUNDS = Number(process.env['CCG_SESSION_BENCH_ROUNDS'] ?? 6);
+// Ten rounds give five twos per ratio: with three, one loaded period on this shared host moved
+// the Redis push row's median by 0.15 from run to run.
+const ROUNDS = Number(process.env['CCG_SESSION_BENCH_ROUNDS'] ?? 10);
 /** Comma-separated contenders to run (for profiling one mode); default all. */
 const ONLY = process.env['CCG_SESSION_BENCH_ONLY']?.split(',');
 const CONNECTIONS = Number(process.env['CCG_SESSION_BENCH_CONNECTIONS'] ?? 100);
