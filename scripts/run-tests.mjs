@@ -2,12 +2,14 @@
 // Finds every *.test.ts under the workspaces and runs them with Node's test runner.
 // The list is built here (not a --test glob) so node_modules and dist are skipped and --only
 // narrows it. TypeScript runs through tsx, and the `ccg-source` export condition makes
-// workspace packages resolve to their sources. scripts/network-guard.mjs is imported into every
-// test process, and into every Node process a test starts (an example's main.ts, the emulator
-// CLI, npm): it rides in NODE_OPTIONS, which children inherit. Tests reach loopback only.
+// workspace packages resolve to their sources. scripts/network-guard.cjs is preloaded into every
+// test process, every worker thread, and every Node process a test starts (an example's main.ts,
+// the emulator CLI, npm): it rides in NODE_OPTIONS, which children inherit. Tests reach loopback
+// only.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -45,8 +47,10 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-// A file: URL has no spaces (they are %20), so it needs no quoting inside NODE_OPTIONS.
-const guard = `--import=${new URL('./network-guard.mjs', import.meta.url).href}`;
+// NODE_OPTIONS splits on spaces outside double quotes, so the path is quoted (with `\` and `"`
+// escaped) in case the checkout's path has a space.
+const guardPath = fileURLToPath(new URL('./network-guard.cjs', import.meta.url));
+const guard = `--require "${guardPath.replace(/[\\"]/g, '\\$&')}"`;
 const nodeOptions = [process.env.NODE_OPTIONS, guard].filter(Boolean).join(' ');
 const result = spawnSync(
   process.execPath,

@@ -1,14 +1,19 @@
-// The test network guard (scripts/network-guard.mjs, imported into every test process by
+// The test network guard (scripts/network-guard.cjs, preloaded into every test process by
 // scripts/run-tests.mjs): a connection or DNS query outside loopback is refused before any
 // socket is opened; loopback works.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import dns from 'node:dns';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 interface Guard {
   code: string;
@@ -72,10 +77,10 @@ describe('test network guard', () => {
   });
 
   it('fails the process at exit even when the caller swallowed the refusal', () => {
-    const guardUrl = new URL('../../../../scripts/network-guard.mjs', import.meta.url).href;
+    const guardPath = fileURLToPath(new URL('../../../../scripts/network-guard.cjs', import.meta.url));
     const child = spawnSync(
       process.execPath,
-      ['--import', guardUrl, '-e', "fetch('http://192.0.2.1/').catch(() => {})"],
+      ['--require', guardPath, '-e', "fetch('http://192.0.2.1/').catch(() => {})"],
       { encoding: 'utf8' },
     );
     assert.equal(child.status, 1);
@@ -94,6 +99,38 @@ describe('test network guard', () => {
       assert.equal(child.stdout.trim(), guard?.code, `child exit ${child.status}: ${child.stderr}`);
       assert.equal(child.status, 1, 'the refusal fails the child at exit');
       assert.match(child.stderr, /refused a connection to 192\.0\.2\.1:9/);
+    }
+  });
+
+  it('is loaded into worker threads, from a file and from eval code alike', async () => {
+    // As in the child above: the worker stops before connecting if the guard is missing.
+    const body = `
+      const { parentPort } = require('node:worker_threads');
+      if (!globalThis[Symbol.for('cognito-code-grant.test-network-guard')]) parentPort.postMessage('no guard');
+      else try { require('node:net').connect({ host: '192.0.2.1', port: 9 }); parentPort.postMessage('connecting'); }
+      catch (e) { parentPort.postMessage(e.code); }`;
+    const dir = mkdtempSync(join(tmpdir(), 'ccg-guard-'));
+    const file = join(dir, 'worker.cjs');
+    writeFileSync(file, body);
+    try {
+      for (const [what, worker] of [
+        ['file', () => new Worker(file, { stderr: true })],
+        ['eval', () => new Worker(body, { eval: true, stderr: true })],
+      ] as const) {
+        const w = worker();
+        let stderr = '';
+        w.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        // The refusal also fails the worker at exit, as it fails a process.
+        const exited = once(w, 'exit');
+        const [answer] = await once(w, 'message');
+        assert.equal(answer, guard?.code, `${what} worker: ${stderr}`);
+        assert.deepEqual(await exited, [1], `${what} worker exit code`);
+        assert.match(stderr, /refused a connection to 192\.0\.2\.1:9/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,11 +1,14 @@
-// Loaded with --import into every test process by scripts/run-tests.mjs: tests may reach
+// Loaded with --require into every test process by scripts/run-tests.mjs: tests may reach
 // loopback only (127.0.0.0/8, ::1, localhost). Any other connection or DNS name is refused
 // before a socket is opened or a query is sent, the refusal is thrown where it happened, and it
 // is printed again and fails the process at exit, so a caller that swallows errors (a retry
 // loop, a probe) cannot hide it.
-import dgram from 'node:dgram';
-import dns from 'node:dns';
-import net from 'node:net';
+// CommonJS and --require, not --import: Node runs --require preloads in every worker thread,
+// eval workers included, where an --import preload reaches only workers started from a file.
+'use strict';
+const dgram = require('node:dgram');
+const dns = require('node:dns');
+const net = require('node:net');
 
 const GUARD = Symbol.for('cognito-code-grant.test-network-guard');
 const CODE = 'ERR_TEST_NETWORK_REFUSED';
