@@ -95,6 +95,29 @@ export async function opsPerSecondConcurrent(
   return n / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
+/**
+ * `opsPerSecondConcurrent` per second of this process's CPU time (every thread's: the pool
+ * threads' work and the kernel's wake-ups count).
+ */
+export async function opsPerCpuSecondConcurrent(
+  fn: () => Promise<unknown>,
+  ms: number,
+  inFlight: number,
+): Promise<number> {
+  const startCpu = process.cpuUsage();
+  let n = 0;
+  const end = process.hrtime.bigint() + BigInt(ms) * 1_000_000n;
+  const worker = async () => {
+    while (process.hrtime.bigint() < end) {
+      await fn();
+      n++;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const used = process.cpuUsage(startCpu);
+  return n / ((used.user + used.system) / 1e6);
+}
+
 export async function opsPerSecondAsync(fn: () => Promise<unknown>, ms = 500): Promise<number> {
   let n = 0;
   const start = process.hrtime.bigint();
