@@ -76,15 +76,10 @@ export async function opsPerCpuSecondAsync(fn: () => Promise<unknown>, ms = 500)
   return n / ((used.user + used.system) / 1e6);
 }
 
-/** Operations per wall-clock second with `inFlight` async operations kept running at once. */
-export async function opsPerSecondConcurrent(
-  fn: () => Promise<unknown>,
-  ms: number,
-  inFlight: number,
-): Promise<number> {
+/** Runs `fn` with `inFlight` calls kept running at once for about `ms`; returns how many completed. */
+async function runConcurrent(fn: () => Promise<unknown>, ms: number, inFlight: number): Promise<number> {
   let n = 0;
-  const start = process.hrtime.bigint();
-  const end = start + BigInt(ms) * 1_000_000n;
+  const end = process.hrtime.bigint() + BigInt(ms) * 1_000_000n;
   const worker = async () => {
     while (process.hrtime.bigint() < end) {
       await fn();
@@ -92,6 +87,17 @@ export async function opsPerSecondConcurrent(
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
+  return n;
+}
+
+/** Operations per wall-clock second with `inFlight` async operations kept running at once. */
+export async function opsPerSecondConcurrent(
+  fn: () => Promise<unknown>,
+  ms: number,
+  inFlight: number,
+): Promise<number> {
+  const start = process.hrtime.bigint();
+  const n = await runConcurrent(fn, ms, inFlight);
   return n / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
@@ -105,15 +111,7 @@ export async function opsPerCpuSecondConcurrent(
   inFlight: number,
 ): Promise<number> {
   const startCpu = process.cpuUsage();
-  let n = 0;
-  const end = process.hrtime.bigint() + BigInt(ms) * 1_000_000n;
-  const worker = async () => {
-    while (process.hrtime.bigint() < end) {
-      await fn();
-      n++;
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
+  const n = await runConcurrent(fn, ms, inFlight);
   const used = process.cpuUsage(startCpu);
   return n / ((used.user + used.system) / 1e6);
 }
