@@ -1,72 +1,195 @@
 /**
- * The RS256 signature check, on the calling thread or on libuv's thread pool.
+ * The RS256 signature check, on the calling thread or shared with a helper thread.
  *
- * A lone verification runs inline: handing RSA to another thread costs a round trip through the
- * event loop, which a single request (or a loop awaiting one verification after another) should
- * not pay. When verifications overlap, the next goes to the pool (`crypto.verify` with a
- * callback), so that one process verifies distinct tokens on every core while its main thread
- * decodes and checks claims. "Overlap": one is already on the pool, or one already ran inline in
- * the same synchronous run (several `verify()` calls started together, e.g. `Promise.all`).
- * Each hand-off costs kernel wake-ups (a futex for the pool thread, an eventfd and epoll back),
- * paid in CPU time: where those are dear (a small VM), the pool gains less than a second core
- * (bench/verify.bench.ts measures bare `crypto.verify` with a callback beside ours).
- * Nothing is module-global: each verifier has its own scheduler.
+ * A lone verification runs on the calling thread: a hand-off to another thread costs more than
+ * a single request should pay. Verifications started in the same synchronous run (several
+ * `verify()` calls together, e.g. `Promise.all`, or requests parsed in one turn) are published
+ * to the helper thread (signature-thread.ts) as they arrive; at the end of the run this thread
+ * checks every job the helper has not taken, last first, then waits for the helper's few. So one
+ * process checks overlapping signatures on two cores without an event-loop round trip per
+ * signature, and a verification never waits longer than it would have taken here.
  */
 import { verify as cryptoVerify } from 'node:crypto';
 import type { PreparedKey } from '../jwks/key.ts';
 import type { DecodedJwt } from './decode.ts';
 import { scratchBuffer, view } from './scratch.ts';
+import type { SignatureThread } from './signature-thread.ts';
 
 /**
- * The signing input and the signature, as views of the scratch buffer: the synchronous
- * `crypto.verify` reads them before returning, and the callback form copies them when called.
+ * True when the signature segment decodes to as many bytes as the key's modulus, which an RS256
+ * signature always does (decode.ts checked the segment is canonical base64url, so its length
+ * gives the decoded length).
  */
-function parts(token: string, decoded: DecodedJwt, key: PreparedKey): [Uint8Array, Uint8Array] | undefined {
-  // An RS256 signature is exactly as long as the modulus (decode.ts checked the segment is
-  // canonical base64url, so its length gives the decoded length).
-  if ((decoded.signature.length * 3) >> 2 !== key.modulusBytes) return undefined;
-  const inputLength = decoded.signingInputEnd;
-  const bytes = scratchBuffer(inputLength + key.modulusBytes);
-  // The signing input is base64url and dots (decode.ts): its latin1 encoding is its bytes.
-  bytes.write(token, 0, inputLength, 'latin1');
-  const n = bytes.write(decoded.signature, inputLength, 'base64url');
-  return [view(bytes, 0, inputLength), view(bytes, inputLength, n)];
+function lengthMatches(decoded: DecodedJwt, key: PreparedKey): boolean {
+  return (decoded.signature.length * 3) >> 2 === key.modulusBytes;
 }
 
 /** True when the token's signature verifies with `key`, on this thread. */
 export function verifySignature(token: string, decoded: DecodedJwt, key: PreparedKey): boolean {
-  const p = parts(token, decoded, key);
-  return p !== undefined && cryptoVerify('RSA-SHA256', p[0], key.keyObject, p[1]);
+  if (!lengthMatches(decoded, key)) return false;
+  const inputLength = decoded.signingInputEnd;
+  // Views of the scratch buffer: `crypto.verify` reads them before it returns.
+  const bytes = scratchBuffer(inputLength + key.modulusBytes);
+  // The signing input is base64url and dots (decode.ts): its latin1 encoding is its bytes.
+  bytes.write(token, 0, inputLength, 'latin1');
+  const n = bytes.write(decoded.signature, inputLength, 'base64url');
+  return cryptoVerify('RSA-SHA256', view(bytes, 0, inputLength), key.keyObject, view(bytes, inputLength, n));
+}
+
+interface Job {
+  readonly token: string;
+  readonly decoded: DecodedJwt;
+  readonly key: PreparedKey;
+  /** Its slot on `thread`, or -1 while (or when) it is this thread's alone. */
+  slot: number;
+  thread: SignatureThread | undefined;
+  readonly resolve: (ok: boolean) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Checks a job on this thread (claimed back from the helper, or never published) and settles it. */
+function settleHere(job: Job): void {
+  try {
+    const { thread, slot } = job;
+    job.resolve(
+      thread === undefined || slot < 0
+        ? verifySignature(job.token, job.decoded, job.key)
+        : thread.checkClaimed(slot),
+    );
+  } catch (error) {
+    job.reject(error);
+  } finally {
+    if (job.slot >= 0) job.thread!.release(job.slot);
+  }
+}
+
+/** Settles a job with the helper's answer. */
+function settleAnswer(job: Job, ok: boolean): void {
+  job.thread!.release(job.slot);
+  job.resolve(ok);
 }
 
 export class SignatureScheduler {
-  /** Verifications on the thread pool, not yet answered. */
-  #onPool = 0;
-  /** A verification ran inline in the current synchronous run (cleared at the next microtask). */
-  #inlineNow = false;
-  readonly #clear = () => {
-    this.#inlineNow = false;
-  };
+  /** Checks asked for in the current synchronous run (one checked here at once included). */
+  #calls = 0;
+  /** The last run overlapped: the next run's first check waits for the run's end. */
+  #overlapping = false;
+  /** Jobs of the current synchronous run, checked when it ends. */
+  #run: Job[] = [];
+  /** The helper the run's jobs are published to. */
+  #thread: SignatureThread | undefined;
+  /** Jobs the helper took that had no answer yet when their run ended, oldest first. */
+  #taken: Job[] = [];
+  #collectScheduled = false;
+  readonly #helper: (() => SignatureThread | undefined) | undefined;
+
+  /** `helper`: the helper thread to share overlapping checks with; none: always this thread. */
+  constructor(helper?: () => SignatureThread | undefined) {
+    this.#helper = helper;
+  }
 
   /**
-   * Verifies inline when nothing else is in flight (the result, synchronously), else on the
-   * thread pool (a promise of it).
+   * The check's result: at once (on this thread) for the first check of a run unless the last
+   * run overlapped, and always without a helper; else a promise settled once the current
+   * synchronous run ends.
    */
   verify(token: string, decoded: DecodedJwt, key: PreparedKey): boolean | Promise<boolean> {
-    if (this.#onPool === 0 && !this.#inlineNow) {
-      this.#inlineNow = true;
-      // Queued before the caller's continuation: an awaited verification is over by then.
-      queueMicrotask(this.#clear);
-      return verifySignature(token, decoded, key);
+    if (this.#helper === undefined) return verifySignature(token, decoded, key);
+    if (this.#calls++ === 0) {
+      // Queued before the caller's continuation: a run's later checks all come before it.
+      queueMicrotask(this.#endRun);
+      if (!this.#overlapping) return verifySignature(token, decoded, key);
     }
-    const p = parts(token, decoded, key);
-    if (p === undefined) return false;
-    this.#onPool++;
-    return new Promise<boolean>((resolve) => {
-      cryptoVerify('RSA-SHA256', p[0], key.keyObject, p[1], (error, ok) => {
-        this.#onPool--;
-        resolve(error === null && ok);
-      });
+    if (!lengthMatches(decoded, key)) return false;
+    return new Promise<boolean>((resolve, reject) => {
+      const job: Job = { token, decoded, key, slot: -1, thread: undefined, resolve, reject };
+      const run = this.#run;
+      run.push(job);
+      // The first of an overlapping run waits for a second before it is published: alone, it
+      // is checked here at the run's end, without waking the helper.
+      if (this.#calls === 1) return;
+      if (this.#thread === undefined) {
+        this.#thread = this.#helper!();
+        if (run.length === 2 && this.#calls === 2) this.#publish(run[0]!);
+      }
+      this.#publish(job);
     });
   }
+
+  #publish(job: Job): void {
+    const thread = this.#thread;
+    if (thread === undefined) return;
+    const { key, decoded } = job;
+    job.slot = thread.publish(
+      key.keyObject,
+      job.token,
+      decoded.signingInputEnd,
+      decoded.signature,
+      key.modulusBytes,
+    );
+    job.thread = thread;
+  }
+
+  /**
+   * The end of a run: this thread checks, last first, every job the helper has not taken
+   * (claiming each just before checking it, so the helper keeps taking others meanwhile). The
+   * helper's answers are collected as they come, at later runs' ends or at the next turn of the
+   * event loop, so this thread does not wait for them while it has other work; it waits only
+   * when it settled nothing else.
+   */
+  readonly #endRun = (): void => {
+    this.#overlapping = this.#calls > 1;
+    this.#calls = 0;
+    const run = this.#run;
+    if (run.length === 0 && this.#taken.length === 0) return;
+    this.#run = [];
+    this.#thread = undefined;
+    let settled = this.#collect(false);
+    const taken: Job[] = [];
+    // The first half is left to the helper even when it has not taken them yet: it is idle
+    // while this thread decodes the next run, and this thread's time, not the helper's, bounds
+    // throughput (measured with 8 in flight, bench/verify.bench.ts). Collected like the others.
+    const left = run.length >> 1;
+    for (let i = run.length - 1; i >= 0; i--) {
+      const job = run[i]!;
+      if (job.slot >= 0 && (i < left || !job.thread!.claim(job.slot))) {
+        taken.push(job);
+        continue;
+      }
+      settleHere(job);
+      settled++;
+    }
+    for (let i = taken.length - 1; i >= 0; i--) this.#taken.push(taken[i]!);
+    this.#collect(settled === 0 && run.length > 0);
+    if (this.#taken.length > 0 && !this.#collectScheduled) {
+      this.#collectScheduled = true;
+      setImmediate(this.#collectAll);
+    }
+  };
+
+  /** Settles the taken jobs the helper has answered; with `wait`, waits for the oldest first. */
+  #collect(wait: boolean): number {
+    const taken = this.#taken;
+    let settled = 0;
+    let kept = 0;
+    for (let i = 0; i < taken.length; i++) {
+      const job = taken[i]!;
+      const ok = wait && i === 0 ? job.thread!.finalAnswer(job.slot) : job.thread!.answer(job.slot);
+      if (ok === undefined) taken[kept++] = job;
+      else {
+        settleAnswer(job, ok);
+        settled++;
+      }
+    }
+    taken.length = kept;
+    return settled;
+  }
+
+  /** The next turn of the event loop: every taken job is settled, waiting where needed. */
+  readonly #collectAll = (): void => {
+    this.#collectScheduled = false;
+    const taken = this.#taken;
+    this.#taken = [];
+    for (const job of taken) settleAnswer(job, job.thread!.finalAnswer(job.slot));
+  };
 }

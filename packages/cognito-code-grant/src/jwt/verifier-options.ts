@@ -42,6 +42,7 @@ export interface VerifierSettings {
   readonly maxLifetime: number;
   readonly onJwksError: NonNullable<VerifierOptions['onJwksError']>;
   readonly denylist: VerifierOptions['denylist'];
+  readonly signatureThread: boolean;
 }
 
 export function resolveVerifierOptions(options: VerifierOptions): VerifierSettings {
@@ -64,6 +65,8 @@ export function resolveVerifierOptions(options: VerifierOptions): VerifierSettin
     configInvalid('fetch must be a function');
   if (options.onJwksError !== undefined && typeof options.onJwksError !== 'function')
     configInvalid('onJwksError must be a function');
+  if (options.signatureThread !== undefined && typeof options.signatureThread !== 'boolean')
+    configInvalid('signatureThread must be a boolean');
 
   const now = options.now ?? Date.now;
   const skewMs = (options.clockSkewSeconds ?? 5) * 1000;
@@ -75,7 +78,18 @@ export function resolveVerifierOptions(options: VerifierOptions): VerifierSettin
   const denylist = options.denylist;
   if (denylist !== undefined && typeof denylist?.has !== 'function')
     configInvalid('denylist must come from createOriginDenylist()');
-  return { poolList, now, skewMs, cacheSize, maxTokenLength, maxLifetime, onJwksError, denylist };
+  const signatureThread = options.signatureThread ?? true;
+  return {
+    poolList,
+    now,
+    skewMs,
+    cacheSize,
+    maxTokenLength,
+    maxLifetime,
+    onJwksError,
+    denylist,
+    signatureThread,
+  };
 }
 
 /** One JWKS cache per distinct JWKS URI, and each pool by its exact issuer. */

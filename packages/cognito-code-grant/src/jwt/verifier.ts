@@ -4,7 +4,7 @@
  * 2. `iss` must EXACTLY equal a configured pool issuer, before any key is chosen or fetched, so a
  *    token from someone else's pool never makes us fetch anything;
  * 3. the key by `kid` from THAT pool's JWKS, then one-shot `crypto.verify` with a prepared KeyObject
- *    (`verify()` hands it to the thread pool when verifications overlap, signature.ts);
+ *    (`verify()` shares overlapping ones with a helper thread, signature.ts);
  * 4. claim types, `exp` / `nbf` / `iat` with skew, then per call `token_use` and the app client.
  *
  * Verified tokens are cached by the exact token string until `exp`; a hit re-checks `exp` and the
@@ -17,6 +17,7 @@ import type { CognitoClaims } from './claims.ts';
 import { checkClaimTypes, checkUseAndClient, deepFreeze } from './claim-checks.ts';
 import { type DecodedJwt, KnownHeaders, decodeJwt } from './decode.ts';
 import { SignatureScheduler, verifySignature } from './signature.ts';
+import { signatureThread } from './signature-thread.ts';
 import { TokenCache } from './token-cache.ts';
 import { checkTokenTimes } from './token-times.ts';
 import { type VerifiedToken, createVerifiedToken } from './verified.ts';
@@ -68,6 +69,13 @@ export interface VerifierOptions {
    * looked up again until then: the lookup leaves the cache-hit path.
    */
   denylist?: { has(originJti: string): boolean; onChange?(listener: () => void): unknown } | undefined;
+  /**
+   * Share the RSA checks of overlapping `verify()` calls (started in the same synchronous run,
+   * e.g. `Promise.all`) with a helper thread, one per process (or worker) shared by every
+   * verifier and started on the first overlap. Default true; a lone verification, and
+   * `verifySync`, always run on the calling thread.
+   */
+  signatureThread?: boolean;
 }
 
 export interface VerifyOptions {
@@ -125,7 +133,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
   }
 
   const tokenCache = new TokenCache(cacheSize);
-  const signatures = new SignatureScheduler();
+  const signatures = new SignatureScheduler(settings.signatureThread ? signatureThread : undefined);
   // Header segments that signed a valid token: parsed and checked once (a pool uses a handful).
   const knownHeaders = new KnownHeaders();
   const { byIssuer, byJwksUri } = buildPools(settings, options, tokenCache);
@@ -215,7 +223,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
     const { decoded, state } = decodeForPool(token);
     const kid = decoded.header.kid;
     const key = state.jwks.getCached(kid) ?? (await state.jwks.getKey(kid));
-    // Inline when alone; on the thread pool when verifications overlap (signature.ts).
+    // Here when alone; shared with the helper thread when verifications overlap (signature.ts).
     const ok = signatures.verify(token, decoded, key);
     return accept(token, decoded, state, typeof ok === 'boolean' ? ok : await ok, verifyOptions);
   }

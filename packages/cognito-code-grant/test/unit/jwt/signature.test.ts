@@ -1,50 +1,225 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { test } from 'node:test';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { hasErrorCode } from '../../../src/errors/errors.ts';
 import { prepareJwk, type PreparedKey } from '../../../src/jwks/key.ts';
 import { decodeJwt } from '../../../src/jwt/decode.ts';
 import { SignatureScheduler } from '../../../src/jwt/signature.ts';
+import { SignatureThread, signatureThread } from '../../../src/jwt/signature-thread.ts';
 import { fixture } from './helpers.ts';
 
-test('a lone verification runs inline; overlapping ones go to the thread pool', async () => {
+function setup() {
   const { test: tp } = fixture();
   const key = prepareJwk(tp.accessKey.jwk) as PreparedKey;
+  const token = (sub: string) => tp.accessToken({ sub });
+  // Signed with another key under this key's kid: decodes, fails the RSA check.
+  const forged = (sub = 'forged') =>
+    tp.accessToken({ sub }, { key: tp.idKey, header: { kid: tp.accessKey.kid } });
+  return { tp, key, token, forged };
+}
+
+/**
+ * Awaits `promise` with the event loop held open: the helper thread never keeps a process alive
+ * (unref), so a test waiting only for it could see the loop end first (Node 22 does).
+ */
+async function held<T>(promise: Promise<T>): Promise<T> {
+  const hold = setInterval(() => undefined, 60_000);
+  try {
+    return await promise;
+  } finally {
+    clearInterval(hold);
+  }
+}
+
+/** The helper's answer once it has taken and checked the job (it runs on its own thread). */
+async function helperResult(thread: SignatureThread, slot: number): Promise<boolean> {
+  for (;;) {
+    const answer = thread.answer(slot);
+    if (answer !== undefined) return answer;
+    await nextTurn();
+  }
+}
+
+test('without a helper every check runs on the calling thread, at once', () => {
+  const { key, token, forged } = setup();
   const scheduler = new SignatureScheduler();
-  const tokens = Array.from({ length: 8 }, (_, i) => tp.accessToken({ sub: `u${i}` }));
+  const tokens = [token('a'), token('b'), forged()];
+  const results = tokens.map((t) => scheduler.verify(t, decodeJwt(t), key));
+  assert.deepEqual(results, [true, true, false]);
+});
+
+test('a lone check runs at once; overlapping ones are settled at the end of their run', async () => {
+  const { key, token } = setup();
+  const scheduler = new SignatureScheduler(signatureThread);
+  const tokens = Array.from({ length: 8 }, (_, i) => token(`u${i}`));
   const decoded = tokens.map((t) => decodeJwt(t));
-  // Started together (as Promise.all does): the first inline, the rest on the pool.
-  const results = tokens.map((t, i) => scheduler.verify(t, decoded[i]!, key));
-  assert.equal(results[0], true);
-  for (const r of results.slice(1)) assert.ok(r instanceof Promise);
-  assert.deepEqual(await Promise.all(results), Array(8).fill(true));
-  // One at a time, each awaited: always inline.
-  for (let i = 0; i < 3; i++) {
-    const r = scheduler.verify(tokens[i]!, decoded[i]!, key);
-    assert.equal(r, true);
-    await r;
+  // Started together (as Promise.all does): the first at once, the rest shared with the helper.
+  const first = tokens.map((t, i) => scheduler.verify(t, decoded[i]!, key));
+  assert.equal(first[0], true);
+  for (const r of first.slice(1)) assert.ok(r instanceof Promise);
+  assert.deepEqual(await Promise.all(first), Array(8).fill(true));
+  // The run after an overlapping one: its first check waits for the run's end too.
+  const second = tokens.map((t, i) => scheduler.verify(t, decoded[i]!, key));
+  for (const r of second) assert.ok(r instanceof Promise);
+  assert.deepEqual(await Promise.all(second), Array(8).fill(true));
+  // Alone again: settled at its run's end, and the next lone check runs at once.
+  const alone = scheduler.verify(tokens[0]!, decoded[0]!, key);
+  assert.ok(alone instanceof Promise);
+  assert.equal(await alone, true);
+  assert.equal(scheduler.verify(tokens[1]!, decoded[1]!, key), true);
+});
+
+test('the helper thread checks a published job, and refuses a forged one', async () => {
+  const { key, token, forged } = setup();
+  const thread = new SignatureThread(() => assert.fail('the helper went down'));
+  try {
+    for (const [t, expected] of [
+      [token('good'), true],
+      [forged(), false],
+    ] as const) {
+      const d = decodeJwt(t);
+      const slot = thread.publish(key.keyObject, t, d.signingInputEnd, d.signature, key.modulusBytes);
+      assert.ok(slot >= 0);
+      assert.equal(await helperResult(thread, slot), expected);
+      // The helper took it: the caller cannot.
+      assert.equal(thread.claim(slot), false);
+      thread.release(slot);
+    }
+    assert.equal(thread.checked, 2);
+  } finally {
+    await thread.close();
   }
 });
 
-test('the pool path refuses a bad signature like the inline path', async () => {
-  const { test: tp } = fixture();
-  const key = prepareJwk(tp.accessKey.jwk) as PreparedKey;
-  const scheduler = new SignatureScheduler();
-  const good = tp.accessToken();
-  const forged = tp.accessToken({}, { key: tp.idKey, header: { kid: tp.accessKey.kid } });
-  const first = scheduler.verify(good, decodeJwt(good), key);
-  const second = scheduler.verify(forged, decodeJwt(forged), key);
-  assert.equal(first, true);
-  assert.ok(second instanceof Promise);
-  assert.equal(await second, false);
+test('a job the caller claims back is checked on the calling thread', async () => {
+  const { key, token, forged } = setup();
+  // A helper that never takes a job.
+  const thread = new SignatureThread(() => undefined, { source: 'setInterval(() => {}, 1000);' });
+  try {
+    for (const [t, expected] of [
+      [token('good'), true],
+      [forged(), false],
+    ] as const) {
+      const d = decodeJwt(t);
+      const slot = thread.publish(key.keyObject, t, d.signingInputEnd, d.signature, key.modulusBytes);
+      assert.equal(thread.finalAnswer(slot), expected);
+      thread.release(slot);
+    }
+    assert.equal(thread.checked, 0);
+  } finally {
+    await thread.close();
+  }
 });
 
-test('verify(): eight distinct tokens at once, one forged among them', async () => {
+test('a job the helper hands back unchecked (it lacked the key) is checked by the caller', async () => {
+  const { key, token, forged } = setup();
+  // Takes every published job and hands it back (state 6), as the helper does without a key.
+  const source = `
+    const { workerData } = require('node:worker_threads');
+    const { status } = workerData;
+    for (;;) for (let s = 0; s < status.length; s++)
+      if (Atomics.compareExchange(status, s, 1, 2) === 1) Atomics.store(status, s, 6);`;
+  const thread = new SignatureThread(() => assert.fail('the helper went down'), { source });
+  try {
+    for (const [t, expected] of [
+      [token('good'), true],
+      [forged(), false],
+    ] as const) {
+      const d = decodeJwt(t);
+      const slot = thread.publish(key.keyObject, t, d.signingInputEnd, d.signature, key.modulusBytes);
+      assert.equal(await helperResult(thread, slot), expected);
+      thread.release(slot);
+    }
+    assert.equal(thread.checked, 0);
+  } finally {
+    await thread.close();
+  }
+});
+
+test('verify(): eight distinct tokens at once, one forged among them, run after run', async () => {
   const { test: tp, verifier } = fixture({ tokenCacheSize: 0 });
-  const tokens = Array.from({ length: 8 }, (_, i) => tp.accessToken({ sub: `u${i}` }));
-  tokens[5] = tp.accessToken({ sub: 'forged' }, { key: tp.idKey, header: { kid: tp.accessKey.kid } });
-  const settled = await Promise.allSettled(tokens.map((t) => verifier.verify(t)));
-  settled.forEach((s, i) => {
-    if (i === 5) assert.ok(s.status === 'rejected' && hasErrorCode(s.reason, 'TOKEN_SIGNATURE_INVALID'));
-    else assert.ok(s.status === 'fulfilled' && s.value.claims.sub === `u${i}`);
-  });
+  const before = signatureThread()!.checked;
+  // Until the helper has checked some (it starts on the first overlap, on its own thread).
+  for (let round = 0; round < 10_000 && signatureThread()!.checked === before; round++) {
+    const tokens = Array.from({ length: 8 }, (_, i) => tp.accessToken({ sub: `u${round}-${i}` }));
+    tokens[5] = tp.accessToken({ sub: 'forged' }, { key: tp.idKey, header: { kid: tp.accessKey.kid } });
+    const settled = await Promise.allSettled(tokens.map((t) => verifier.verify(t)));
+    settled.forEach((s, i) => {
+      if (i === 5) assert.ok(s.status === 'rejected' && hasErrorCode(s.reason, 'TOKEN_SIGNATURE_INVALID'));
+      else assert.ok(s.status === 'fulfilled' && s.value.claims.sub === `u${round}-${i}`);
+    });
+  }
+  assert.ok(signatureThread()!.checked > before, 'the helper thread checked none');
+});
+
+test('verify(): more overlapping checks than the helper has slots, and tokens too large for one', async () => {
+  const { test: tp, verifier } = fixture({ tokenCacheSize: 0 });
+  // About 11 KB: more than a slot holds (8 KB).
+  const groups = Array.from({ length: 400 }, (_, j) => `group-${j}-with-a-long-name`);
+  const tokens = Array.from({ length: 40 }, (_, i) =>
+    tp.accessToken(i % 10 === 3 ? { sub: `u${i}`, groups } : { sub: `u${i}` }),
+  );
+  assert.ok(tokens[3]!.length > 8192);
+  const results = await Promise.all(tokens.map((t) => verifier.verify(t)));
+  assert.deepEqual(
+    results.map((r) => r.claims.sub),
+    tokens.map((_, i) => `u${i}`),
+  );
+});
+
+test('verify() with signatureThread: false never uses the helper', async () => {
+  const { test: tp, verifier } = fixture({ tokenCacheSize: 0, signatureThread: false });
+  const before = signatureThread()!.checked;
+  for (let round = 0; round < 50; round++) {
+    const tokens = Array.from({ length: 8 }, (_, i) => tp.accessToken({ sub: `u${round}-${i}` }));
+    await Promise.all(tokens.map((t) => verifier.verify(t)));
+  }
+  assert.equal(signatureThread()!.checked, before);
+});
+
+test('a helper that fails is reported down, and publishes nothing more', async () => {
+  const { key, token } = setup();
+  const reasons: string[] = [];
+  const thread = new SignatureThread((reason) => reasons.push(reason), { source: "throw new Error('boom')" });
+  const t = token('a');
+  const d = decodeJwt(t);
+  await held(thread.closed);
+  assert.deepEqual(reasons, ['it failed: boom']);
+  assert.equal(thread.alive, false);
+  assert.equal(thread.publish(key.keyObject, t, d.signingInputEnd, d.signature, key.modulusBytes), -1);
+});
+
+test('a helper that takes a job and stays silent is taken for dead; the caller checks the job', async () => {
+  const { key, token } = setup();
+  const reasons: string[] = [];
+  // Takes every published job and never answers.
+  const source = `
+    const { workerData } = require('node:worker_threads');
+    const { status } = workerData;
+    for (;;) for (let s = 0; s < status.length; s++) Atomics.compareExchange(status, s, 1, 2);`;
+  const thread = new SignatureThread((reason) => reasons.push(reason), { source, deadAfterMs: 50 });
+  const t = token('a');
+  const d = decodeJwt(t);
+  const slot = thread.publish(key.keyObject, t, d.signingInputEnd, d.signature, key.modulusBytes);
+  while (thread.claim(slot)) {
+    // Claimed before the silent helper took it: publish again until it does.
+    thread.release(slot);
+    assert.equal(thread.publish(key.keyObject, t, d.signingInputEnd, d.signature, key.modulusBytes), slot);
+    await nextTurn();
+  }
+  assert.equal(thread.finalAnswer(slot), true);
+  assert.deepEqual(reasons, ['it did not answer within 50 ms']);
+  assert.equal(thread.alive, false);
+  await held(thread.closed);
+});
+
+test('signatureThread(): a helper that goes down is reported once as a warning', async () => {
+  const thread = signatureThread()!;
+  const warning = once(process, 'warning');
+  await held(thread.close(true));
+  const [w] = (await held(warning)) as [Error & { code?: string }];
+  assert.equal(w.code, 'CCG_SIGNATURE_THREAD_DOWN');
+  assert.match(w.message, /signatures are checked on the calling thread/);
+  assert.equal(signatureThread(), undefined);
 });

@@ -304,6 +304,17 @@ describe('verifier: time', () => {
     }
     assert.ok(createCognitoVerifier({ pools: pool, jwks: { cooldownMs: 1000 } }));
   });
+
+  test('signatureThread must be a boolean', () => {
+    const pool = definePool({ userPoolId: 'eu-west-1_Abc', clientId: 'c1' });
+    for (const signatureThread of ['yes', 1, null]) {
+      assert.throws(
+        () => createCognitoVerifier({ pools: pool, signatureThread: signatureThread as never }),
+        isCode('CONFIG_INVALID'),
+      );
+    }
+    assert.ok(createCognitoVerifier({ pools: pool, signatureThread: false }));
+  });
 });
 
 describe('verifier: app client', () => {
