@@ -70,9 +70,15 @@ test('a lone check runs at once; overlapping ones are settled at the end of thei
   assert.equal(scheduler.verify(tokens[1]!, decoded[1]!, key), true);
 });
 
-test('the helper thread checks a published job, and refuses a forged one', async () => {
+/**
+ * Publishes a good and a forged token on `thread` in turn, expects `answer` to give true then
+ * false for each one's slot, and frees the slot; then stops the thread.
+ */
+async function goodThenForged(
+  thread: SignatureThread,
+  answer: (slot: number) => boolean | Promise<boolean>,
+): Promise<void> {
   const { key, token, forged } = setup();
-  const thread = new SignatureThread(() => assert.fail('the helper went down'));
   try {
     for (const [t, expected] of [
       [token('good'), true],
@@ -81,39 +87,33 @@ test('the helper thread checks a published job, and refuses a forged one', async
       const d = decodeJwt(t);
       const slot = thread.publish(key.keyObject, t, d.signingInputEnd, d.signature, key.modulusBytes);
       assert.ok(slot >= 0);
-      assert.equal(await helperResult(thread, slot), expected);
-      // The helper took it: the caller cannot.
-      assert.equal(thread.claim(slot), false);
+      assert.equal(await answer(slot), expected);
       thread.release(slot);
     }
-    assert.equal(thread.checked, 2);
   } finally {
     await thread.close();
   }
+}
+
+test('the helper thread checks a published job, and refuses a forged one', async () => {
+  const thread = new SignatureThread(() => assert.fail('the helper went down'));
+  await goodThenForged(thread, async (slot) => {
+    const ok = await helperResult(thread, slot);
+    // The helper took it: the caller cannot.
+    assert.equal(thread.claim(slot), false);
+    return ok;
+  });
+  assert.equal(thread.checked, 2);
 });
 
 test('a job the caller claims back is checked on the calling thread', async () => {
-  const { key, token, forged } = setup();
   // A helper that never takes a job.
   const thread = new SignatureThread(() => undefined, { source: 'setInterval(() => {}, 1000);' });
-  try {
-    for (const [t, expected] of [
-      [token('good'), true],
-      [forged(), false],
-    ] as const) {
-      const d = decodeJwt(t);
-      const slot = thread.publish(key.keyObject, t, d.signingInputEnd, d.signature, key.modulusBytes);
-      assert.equal(thread.finalAnswer(slot), expected);
-      thread.release(slot);
-    }
-    assert.equal(thread.checked, 0);
-  } finally {
-    await thread.close();
-  }
+  await goodThenForged(thread, (slot) => thread.finalAnswer(slot));
+  assert.equal(thread.checked, 0);
 });
 
 test('a job the helper hands back unchecked (it lacked the key) is checked by the caller', async () => {
-  const { key, token, forged } = setup();
   // Takes every published job and hands it back (state 6), as the helper does without a key.
   const source = `
     const { workerData } = require('node:worker_threads');
@@ -121,20 +121,8 @@ test('a job the helper hands back unchecked (it lacked the key) is checked by th
     for (;;) for (let s = 0; s < status.length; s++)
       if (Atomics.compareExchange(status, s, 1, 2) === 1) Atomics.store(status, s, 6);`;
   const thread = new SignatureThread(() => assert.fail('the helper went down'), { source });
-  try {
-    for (const [t, expected] of [
-      [token('good'), true],
-      [forged(), false],
-    ] as const) {
-      const d = decodeJwt(t);
-      const slot = thread.publish(key.keyObject, t, d.signingInputEnd, d.signature, key.modulusBytes);
-      assert.equal(await helperResult(thread, slot), expected);
-      thread.release(slot);
-    }
-    assert.equal(thread.checked, 0);
-  } finally {
-    await thread.close();
-  }
+  await goodThenForged(thread, (slot) => helperResult(thread, slot));
+  assert.equal(thread.checked, 0);
 });
 
 test('verify(): eight distinct tokens at once, one forged among them, run after run', async () => {
