@@ -29,11 +29,16 @@ const SEQ = 0;
 const SLEEPING = 1;
 /** Jobs the helper has checked (for tests and the benchmark). */
 const CHECKED = 2;
+/** Keys the helper holds (for tests). */
+const KEYS = 3;
 /** How long the helper polls for a next job before it sleeps. */
 const POLL_MS = 0.2;
-/** How long the caller spins for the helper's answer before it blocks (one check takes ~25 µs). */
-const SPIN_MS = 2;
-/** A helper silent this long is taken for dead: the caller checks the job itself. */
+/**
+ * How long the caller waits for the answer to a job the helper is checking before it checks the
+ * job itself (one check takes about 25 µs here): never longer, however late the helper is.
+ */
+const SPIN_MS = 0.1;
+/** A helper that has not answered a job it took for this long is taken for dead. */
 const DEAD_AFTER_MS = 2000;
 
 // CommonJS, run with `eval`: no file to resolve, whatever bundles the library.
@@ -41,15 +46,19 @@ const HELPER_SOURCE = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { verify } = require('node:crypto');
 const { ctrl, status, meta, bytes, port } = workerData;
-const keys = [];
+const keys = new Map();
 function keyOf(id) {
-  // Each key is posted before the first job that uses it, so it is already queued.
-  while (keys[id] === undefined) {
+  // Each key is posted before the first job that uses it, so it is already queued (after the
+  // drops of keys the caller no longer holds).
+  while (!keys.has(id)) {
     const message = receiveMessageOnPort(port);
     if (message === undefined) return undefined;
-    keys[message.message.id] = message.message.key;
+    const { id: got, key } = message.message;
+    if (key === undefined) keys.delete(got);
+    else keys.set(got, key);
+    Atomics.store(ctrl, ${KEYS}, keys.size);
   }
-  return keys[id];
+  return keys.get(id);
 }
 for (;;) {
   const seq = Atomics.load(ctrl, ${SEQ});
@@ -85,7 +94,7 @@ for (;;) {
 `;
 
 export class SignatureThread {
-  readonly #ctrl = new Int32Array(new SharedArrayBuffer(3 * 4));
+  readonly #ctrl = new Int32Array(new SharedArrayBuffer(4 * 4));
   readonly #status = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
   /** Per slot: key id, signing input length, signature length. */
   readonly #meta = new Int32Array(new SharedArrayBuffer(SLOTS * 3 * 4));
@@ -94,6 +103,12 @@ export class SignatureThread {
   /** The key object of each slot's job (the caller checks a job it takes back with it). */
   readonly #slotKeys: (KeyObject | undefined)[] = new Array(SLOTS);
   readonly #free: number[] = Array.from({ length: SLOTS }, (_, i) => SLOTS - 1 - i);
+  /** Slots released while the helper still checks their job (freed once it answers), and since when. */
+  readonly #draining: { readonly slot: number; readonly since: number }[] = [];
+  /** Tells the helper to drop a key this thread no longer holds (a JWKS rotated, a verifier gone). */
+  readonly #keyFinalizer = new FinalizationRegistry<number>((id) => {
+    if (this.#alive) this.#port.postMessage({ id });
+  });
   readonly #port: MessagePort;
   readonly #worker: Worker;
   #nextKeyId = 0;
@@ -105,14 +120,19 @@ export class SignatureThread {
   /** Settles once the helper has exited. */
   readonly closed: Promise<void>;
   readonly #deadAfterMs: number;
+  readonly #now: () => number;
 
   /**
    * `onDown`: told once, with the reason, when the helper fails, exits or stops answering.
-   * `testing` replaces the helper's code or the silence taken for death (tests only).
+   * `testing` replaces the helper's code, the silence taken for death, or the clock (tests only).
    */
-  constructor(onDown: (reason: string) => void, testing?: { source?: string; deadAfterMs?: number }) {
+  constructor(
+    onDown: (reason: string) => void,
+    testing?: { source?: string; deadAfterMs?: number; now?: () => number },
+  ) {
     this.#onDown = onDown;
     this.#deadAfterMs = testing?.deadAfterMs ?? DEAD_AFTER_MS;
+    this.#now = testing?.now ?? performance.now.bind(performance);
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#worker = new Worker(testing?.source ?? HELPER_SOURCE, {
@@ -150,6 +170,11 @@ export class SignatureThread {
     return Atomics.load(this.#ctrl, CHECKED);
   }
 
+  /** Keys the helper holds. */
+  get keysHeld(): number {
+    return Atomics.load(this.#ctrl, KEYS);
+  }
+
   /**
    * Publishes a job for the helper; its slot, or -1 when no slot is free or the job does not
    * fit (the caller checks it itself). `token` up to `inputEnd` is the signing input (ASCII).
@@ -161,6 +186,7 @@ export class SignatureThread {
     signature: string,
     signatureBytes: number,
   ): number {
+    if (this.#draining.length > 0) this.#reclaim();
     if (!this.#alive || inputEnd + signatureBytes > SLOT_BYTES) return -1;
     const slot = this.#free.pop();
     if (slot === undefined) return -1;
@@ -206,25 +232,18 @@ export class SignatureThread {
   }
 
   /**
-   * The helper's answer for a job it took, waiting for it: spinning first (one check takes
-   * about 25 µs, a blocked wait costs a wake-up), then blocking. A helper silent for
-   * DEAD_AFTER_MS is taken for dead, and the job is checked here.
+   * The helper's answer for a job it took, waiting SPIN_MS at most; past that (a helper that lost
+   * its core), or once the helper is down, the job is checked here: its bytes stay as they are
+   * until the slot is freed, and release() frees it only once the helper is done with it.
    */
   helperAnswer(slot: number): boolean {
     const status = this.#status;
-    const start = performance.now();
     let state = Atomics.load(status, slot);
-    while (state === HELPER && performance.now() - start < SPIN_MS) state = Atomics.load(status, slot);
-    const deadAfterMs = this.#deadAfterMs;
-    while (state === HELPER && performance.now() - start < deadAfterMs) {
-      Atomics.wait(status, slot, HELPER, deadAfterMs);
-      state = Atomics.load(status, slot);
+    if (this.#alive && state === HELPER) {
+      const until = performance.now() + SPIN_MS;
+      while (state === HELPER && performance.now() < until) state = Atomics.load(status, slot);
     }
-    if (state === RETURNED) return this.checkClaimed(slot);
-    if (state !== HELPER) return state === VALID;
-    this.#down(`it did not answer within ${deadAfterMs} ms`);
-    void this.#worker.terminate();
-    return this.checkClaimed(slot);
+    return state === VALID ? true : state === INVALID ? false : this.checkClaimed(slot);
   }
 
   /** The answer for a published job: checked here if the helper has not taken it, else the helper's. */
@@ -232,11 +251,37 @@ export class SignatureThread {
     return this.claim(slot) ? this.checkClaimed(slot) : this.helperAnswer(slot);
   }
 
-  /** Frees a settled job's slot. */
+  /** Frees a settled job's slot, or parks it until the helper is done with its job. */
   release(slot: number): void {
+    if (Atomics.load(this.#status, slot) === HELPER) {
+      this.#draining.push({ slot, since: this.#now() });
+      return;
+    }
+    this.#free.push(this.#clear(slot));
+  }
+
+  #clear(slot: number): number {
     this.#slotKeys[slot] = undefined;
     Atomics.store(this.#status, slot, FREE);
-    this.#free.push(slot);
+    return slot;
+  }
+
+  /** Frees the parked slots the helper has answered; a helper silent on one too long is dead. */
+  #reclaim(): void {
+    const draining = this.#draining;
+    const now = this.#now();
+    let kept = 0;
+    for (const parked of draining) {
+      if (Atomics.load(this.#status, parked.slot) !== HELPER) this.#free.push(this.#clear(parked.slot));
+      else {
+        draining[kept++] = parked;
+        if (now - parked.since >= this.#deadAfterMs && this.#alive) {
+          this.#down(`it did not answer within ${this.#deadAfterMs} ms`);
+          void this.#worker.terminate();
+        }
+      }
+    }
+    draining.length = kept;
   }
 
   /**
@@ -257,6 +302,7 @@ export class SignatureThread {
       id = this.#nextKeyId++;
       this.#keyIds.set(key, id);
       this.#port.postMessage({ id, key });
+      this.#keyFinalizer.register(key, id);
     }
     this.#lastKey = key;
     this.#lastKeyId = id;

@@ -1,4 +1,5 @@
 /** The verifier's options: checked once (CONFIG_INVALID), defaults applied, pools and their JWKS caches built. */
+import { availableParallelism } from 'node:os';
 import type { PoolConfig } from '../config/pool.ts';
 import { CognitoAuthError } from '../errors/errors.ts';
 import { describeServerError } from '../errors/server-errors.ts';
@@ -78,7 +79,8 @@ export function resolveVerifierOptions(options: VerifierOptions): VerifierSettin
   const denylist = options.denylist;
   if (denylist !== undefined && typeof denylist?.has !== 'function')
     configInvalid('denylist must come from createOriginDenylist()');
-  const signatureThread = options.signatureThread ?? true;
+  // With one core the helper could only take turns with this thread.
+  const signatureThread = options.signatureThread ?? availableParallelism() > 1;
   return {
     poolList,
     now,

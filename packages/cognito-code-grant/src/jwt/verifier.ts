@@ -71,9 +71,10 @@ export interface VerifierOptions {
   denylist?: { has(originJti: string): boolean; onChange?(listener: () => void): unknown } | undefined;
   /**
    * Share the RSA checks of overlapping `verify()` calls (started in the same synchronous run,
-   * e.g. `Promise.all`) with a helper thread, one per process (or worker) shared by every
-   * verifier and started on the first overlap. Default true; a lone verification, and
-   * `verifySync`, always run on the calling thread.
+   * e.g. `Promise.all`) with a helper thread, one per thread that loads the library, shared by
+   * every verifier and started on the first overlap. Default: true where more than one CPU is
+   * available (`os.availableParallelism()`); a lone verification, and `verifySync`, always run
+   * on the calling thread.
    */
   signatureThread?: boolean;
 }

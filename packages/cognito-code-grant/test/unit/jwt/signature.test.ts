@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { createSecretKey } from 'node:crypto';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { hasErrorCode } from '../../../src/errors/errors.ts';
 import { prepareJwk, type PreparedKey } from '../../../src/jwks/key.ts';
 import { decodeJwt } from '../../../src/jwt/decode.ts';
@@ -178,28 +181,106 @@ test('a helper that fails is reported down, and publishes nothing more', async (
   assert.equal(thread.publish(key.keyObject, t, d.signingInputEnd, d.signature, key.modulusBytes), -1);
 });
 
-test('a helper that takes a job and stays silent is taken for dead; the caller checks the job', async () => {
-  const { key, token } = setup();
+test('a job the helper took but does not answer is checked by the caller; its slot waits; a long silence means dead', async () => {
+  const { key, token, forged } = setup();
   const reasons: string[] = [];
+  const clock = { t: 0 };
   // Takes every published job and never answers.
   const source = `
     const { workerData } = require('node:worker_threads');
     const { status } = workerData;
     for (;;) for (let s = 0; s < status.length; s++) Atomics.compareExchange(status, s, 1, 2);`;
-  const thread = new SignatureThread((reason) => reasons.push(reason), { source, deadAfterMs: 50 });
-  const t = token('a');
-  const d = decodeJwt(t);
-  const slot = thread.publish(key.keyObject, t, d.signingInputEnd, d.signature, key.modulusBytes);
-  while (thread.claim(slot)) {
-    // Claimed before the silent helper took it: publish again until it does.
-    thread.release(slot);
-    assert.equal(thread.publish(key.keyObject, t, d.signingInputEnd, d.signature, key.modulusBytes), slot);
-    await nextTurn();
-  }
-  assert.equal(thread.finalAnswer(slot), true);
+  const thread = new SignatureThread((reason) => reasons.push(reason), {
+    source,
+    deadAfterMs: 50,
+    now: () => clock.t,
+  });
+  const publish = (t: string) => {
+    const d = decodeJwt(t);
+    return thread.publish(key.keyObject, t, d.signingInputEnd, d.signature, key.modulusBytes);
+  };
+  /** A slot the silent helper has taken. */
+  const taken = async (t: string) => {
+    for (;;) {
+      const slot = publish(t);
+      if (!thread.claim(slot)) return slot;
+      // Claimed before the helper took it: again.
+      thread.release(slot);
+      await nextTurn();
+    }
+  };
+  const good = await taken(token('a'));
+  const bad = await taken(forged());
+  // Not waited for: checked here.
+  assert.equal(thread.finalAnswer(good), true);
+  assert.equal(thread.finalAnswer(bad), false);
+  thread.release(good);
+  thread.release(bad);
+  // The helper still has them: their slots are not reused.
+  const next = publish(token('b'));
+  assert.ok(next >= 0 && next !== good && next !== bad);
+  assert.equal(thread.finalAnswer(next), true);
+  thread.release(next);
+  assert.deepEqual(reasons, []);
+  clock.t = 50;
+  assert.equal(publish(token('c')), -1);
   assert.deepEqual(reasons, ['it did not answer within 50 ms']);
   assert.equal(thread.alive, false);
   await held(thread.closed);
+});
+
+test('a check that throws while answers are collected rejects that verification alone', async () => {
+  const { key, token } = setup();
+  // Hands every job back unchecked, so the caller checks them while it collects.
+  const source = `
+    const { workerData } = require('node:worker_threads');
+    const { status } = workerData;
+    for (;;) for (let s = 0; s < status.length; s++)
+      if (Atomics.compareExchange(status, s, 1, 2) === 1) Atomics.store(status, s, 6);`;
+  const thread = new SignatureThread(() => assert.fail('the helper went down'), { source });
+  try {
+    const scheduler = new SignatureScheduler(() => thread);
+    // crypto.verify throws on a secret key.
+    const broken = { ...key, keyObject: createSecretKey(Buffer.alloc(32)) } as PreparedKey;
+    const tokens = Array.from({ length: 4 }, (_, i) => token(`u${i}`));
+    const results = tokens.map((t, i) => scheduler.verify(t, decodeJwt(t), i === 1 ? broken : key));
+    // The first ran at once; of the other three, the first (the broken one) is left to the helper.
+    const settled = await held(Promise.allSettled(results));
+    assert.deepEqual(
+      settled.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+    );
+  } finally {
+    await thread.close();
+  }
+});
+
+test('the helper drops the keys this thread no longer holds', async () => {
+  const { tp, token } = setup();
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const thread = new SignatureThread(() => assert.fail('the helper went down'));
+  try {
+    const t = token('a');
+    const d = decodeJwt(t);
+    // A new KeyObject each time, as a verifier created per tenant would make.
+    const checkWithNewKey = async () => {
+      const key = prepareJwk(tp.accessKey.jwk) as PreparedKey;
+      const slot = thread.publish(key.keyObject, t, d.signingInputEnd, d.signature, key.modulusBytes);
+      assert.equal(await helperResult(thread, slot), true);
+      thread.release(slot);
+    };
+    for (let i = 0; i < 20; i++) await checkWithNewKey();
+    // Dropped keys are let go when the next new key arrives.
+    for (let round = 0; thread.keysHeld > 3; round++) {
+      assert.ok(round < 200, `the helper still holds ${thread.keysHeld} keys`);
+      gc();
+      await nextTurn();
+      await checkWithNewKey();
+    }
+  } finally {
+    await thread.close();
+  }
 });
 
 test('signatureThread(): a helper that goes down is reported once as a warning', async () => {
