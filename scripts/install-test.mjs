@@ -189,7 +189,8 @@ await check(
 writeFileSync(
   join(app, 'sign-in.mjs'),
   `import { createHash, randomBytes } from 'node:crypto';
-import { createCognitoVerifier, definePool } from 'cognito-code-grant';
+import { subscribe } from 'node:diagnostics_channel';
+import { CHANNELS, createCognitoVerifier, definePool } from 'cognito-code-grant';
 import { DEMO_CLIENTS, DEMO_PASSWORD, DEMO_POOL_ID, start } from 'cognito-code-grant-emulator';
 
 const CALLBACK = 'http://localhost:3000/auth/callback';
@@ -248,7 +249,24 @@ async function signIn(base) {
   const id = await v.verify(tokens.id_token, { tokenUse: 'id' });
   if (access.claims.username !== 'editor' || id.claims['cognito:username'] !== 'editor') throw new Error('wrong user');
   if (!id.claims['cognito:groups']?.includes('editors')) throw new Error('groups missing');
-  return 'editor signed in; access and ID tokens verified';
+  // Verifications started together share the helper thread (the built one, from eval source);
+  // one with a bad signature among them is refused, the others accepted, round after round.
+  // Its diagnostics channel says it started (and nothing says it went down).
+  const helper = [];
+  subscribe(CHANNELS.signatureThread, (event) => helper.push(event.state + (event.reason ? ': ' + event.reason : '')));
+  const uncached = createCognitoVerifier({ pools: pool, tokenCacheSize: 0 });
+  const at = tokens.access_token;
+  const dot = at.lastIndexOf('.');
+  const forged = at.slice(0, dot + 1) + (at[dot + 1] === 'A' ? 'B' : 'A') + at.slice(dot + 2);
+  for (let round = 0; round < 20 || (helper.length === 0 && round < 5000); round++) {
+    const settled = await Promise.allSettled([at, at, at, forged, at, at, at, at].map((t) => uncached.verify(t)));
+    const codes = settled.map((s) => (s.status === 'fulfilled' ? 'ok' : s.reason.code));
+    if (codes.join() !== 'ok,ok,ok,TOKEN_SIGNATURE_INVALID,ok,ok,ok,ok') throw new Error('overlapping verify(): ' + codes.join());
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (helper.length === 0 || helper.some((e) => e !== 'up'))
+    throw new Error('signature helper thread: ' + (helper.join() || 'never started'));
+  return 'editor signed in; access and ID tokens verified, also 8 at a time with a forged one';
 }
 
 if (process.argv[2] === 'start') {

@@ -12,6 +12,7 @@
 import type { KeyObject } from 'node:crypto';
 import { verify as cryptoVerify } from 'node:crypto';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { channels } from '../observability/channels.ts';
 
 const SLOTS = 16;
 /** Bytes per slot: signing input and signature. A larger job is checked by the caller. */
@@ -60,6 +61,8 @@ function keyOf(id) {
   }
   return keys.get(id);
 }
+// Ready for jobs: the caller reports the helper up.
+port.postMessage('ready');
 for (;;) {
   const seq = Atomics.load(ctrl, ${SEQ});
   let took = false;
@@ -147,6 +150,11 @@ export class SignatureThread {
         port: port2,
       },
       transferList: [port2],
+    });
+    // Up once its code runs (Node's 'online' comes before it, even for code that then throws).
+    port1.once('message', () => {
+      if (this.#alive && channels.signatureThread.hasSubscribers)
+        channels.signatureThread.publish({ state: 'up' });
     });
     // Never keeps the process alive.
     this.#worker.unref();
@@ -312,6 +320,7 @@ export class SignatureThread {
   #down(reason: string): void {
     if (!this.#alive) return;
     this.#alive = false;
+    if (channels.signatureThread.hasSubscribers) channels.signatureThread.publish({ state: 'down', reason });
     this.#onDown(reason);
   }
 }

@@ -29,6 +29,8 @@ export const CHANNELS = Object.freeze({
   replicaWrite: 'cognito-code-grant:replica:write',
   /** The trigger-events route applied, ignored or refused an event. {@link WebhookEventEvent} */
   webhookEvent: 'cognito-code-grant:webhook:event',
+  /** The signature helper thread started, or went down. {@link SignatureThreadEvent} */
+  signatureThread: 'cognito-code-grant:signature-thread',
 });
 
 export interface SignInEvent {
@@ -86,6 +88,13 @@ export interface WebhookEventEvent {
   readonly code?: CognitoAuthErrorCode | 'INTERNAL_ERROR' | undefined;
 }
 
+export interface SignatureThreadEvent {
+  /** `up`: the helper runs; `down`: it failed, exited or stopped answering (for good). */
+  readonly state: 'up' | 'down';
+  /** Why it went down. */
+  readonly reason?: string | undefined;
+}
+
 /** A diagnostics channel whose messages have type T (publishing side). */
 export interface EventChannel<T> {
   readonly hasSubscribers: boolean;
@@ -101,6 +110,7 @@ export const channels = Object.freeze({
   jwksFetch: channel(CHANNELS.jwksFetch) as EventChannel<JwksFetchEvent>,
   replicaWrite: channel(CHANNELS.replicaWrite) as EventChannel<ReplicaWriteEvent>,
   webhookEvent: channel(CHANNELS.webhookEvent) as EventChannel<WebhookEventEvent>,
+  signatureThread: channel(CHANNELS.signatureThread) as EventChannel<SignatureThreadEvent>,
 });
 
 /** The code of an error for a payload: the library's code, or `INTERNAL_ERROR`. */

@@ -5,6 +5,7 @@ export {
   type ReplicaWriteEvent,
   type SignInEvent,
   type SignOutEvent,
+  type SignatureThreadEvent,
   type TokenRefusedEvent,
   type WebhookEventEvent,
 } from './channels.ts';

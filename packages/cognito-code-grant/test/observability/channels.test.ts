@@ -52,6 +52,7 @@ test('channel names are the documented ones', () => {
     jwksFetch: 'cognito-code-grant:jwks:fetch',
     replicaWrite: 'cognito-code-grant:replica:write',
     webhookEvent: 'cognito-code-grant:webhook:event',
+    signatureThread: 'cognito-code-grant:signature-thread',
   });
 });
 

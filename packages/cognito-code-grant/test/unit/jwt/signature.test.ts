@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { createSecretKey } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { hasErrorCode } from '../../../src/errors/errors.ts';
+import { CHANNELS } from '../../../src/observability/channels.ts';
 import { prepareJwk, type PreparedKey } from '../../../src/jwks/key.ts';
 import { decodeJwt } from '../../../src/jwt/decode.ts';
 import { SignatureScheduler } from '../../../src/jwt/signature.ts';
@@ -280,6 +282,26 @@ test('the helper drops the keys this thread no longer holds', async () => {
     }
   } finally {
     await thread.close();
+  }
+});
+
+test('the helper thread reports up and down on its diagnostics channel', async () => {
+  const events: unknown[] = [];
+  const listener = (event: unknown) => events.push(event);
+  subscribe(CHANNELS.signatureThread, listener);
+  try {
+    const up = new Promise<void>((resolve) =>
+      subscribe(CHANNELS.signatureThread, function once() {
+        unsubscribe(CHANNELS.signatureThread, once);
+        resolve();
+      }),
+    );
+    const thread = new SignatureThread(() => undefined);
+    await held(up);
+    await held(thread.close(true));
+    assert.deepEqual(events, [{ state: 'up' }, { state: 'down', reason: 'it exited with code 1' }]);
+  } finally {
+    unsubscribe(CHANNELS.signatureThread, listener);
   }
 });
 
