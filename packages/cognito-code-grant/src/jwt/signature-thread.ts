@@ -246,12 +246,11 @@ export class SignatureThread {
    */
   helperAnswer(slot: number): boolean {
     const status = this.#status;
-    let state = Atomics.load(status, slot);
-    if (this.#alive && state === HELPER) {
+    if (this.#alive) {
       const until = performance.now() + SPIN_MS;
-      while (state === HELPER && performance.now() < until) state = Atomics.load(status, slot);
+      while (Atomics.load(status, slot) === HELPER && performance.now() < until);
     }
-    return state === VALID ? true : state === INVALID ? false : this.checkClaimed(slot);
+    return this.answer(slot) ?? this.checkClaimed(slot);
   }
 
   /** The answer for a published job: checked here if the helper has not taken it, else the helper's. */
