@@ -153,12 +153,13 @@ export class JwksCache {
   /**
    * Starts a background refetch when the keys are older than `maxAgeMs` (not before the first
    * fetch or `load()`, not during a cooldown). Never waits and never throws: the cached keys
-   * keep serving until the new document replaces them; a failure keeps them.
+   * keep serving until the new document replaces them; a failure keeps them. `t`: the time now
+   * when the caller has read the clock already (same clock as `now`).
    */
-  refreshIfStale(): void {
+  refreshIfStale(t?: number): void {
     const last = this.#lastFetchAt;
     if (last === undefined || this.#maxAgeMs === 0 || this.#inFlight !== undefined) return;
-    if (this.#now() - last < this.#maxAgeMs || this.#blocked()) return;
+    if ((t ?? this.#now()) - last < this.#maxAgeMs || this.#blocked()) return;
     this.#startFetch();
   }
 

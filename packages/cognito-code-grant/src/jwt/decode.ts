@@ -3,7 +3,7 @@
  * an RS256-only header that can never point at a key of its own. Nothing here trusts the token.
  */
 import { CognitoAuthError } from '../errors/errors.ts';
-import { scratchBuffer, view } from './scratch.ts';
+import { holdToken, scratchBuffer, view, writeAscii } from './scratch.ts';
 
 export const DEFAULT_MAX_TOKEN_LENGTH = 16_384;
 
@@ -46,14 +46,14 @@ for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
  * implies; `+` and `/` it accepts, so they are looked for; and it reads a character above U+00FF
  * by its low byte (U+0141 as `A`), so a segment with any character beyond ASCII is refused first
  * (its UTF-8 length is then longer than its length), unless the caller checked that already for
- * the whole token (`ascii`). Cheaper than re-encoding the segment (a test compares both ways on
- * random input, such characters included).
+ * the whole token (`ascii`). The bytes go to the scratch at `offset`. Cheaper than re-encoding
+ * the segment (a test compares both ways on random input, such characters included).
  */
-function decodeCanonical(segment: string, ascii = false): number {
+function decodeCanonical(segment: string, ascii = false, offset = 0): number {
   const length = segment.length;
   const rest = length & 3;
   if (length === 0 || rest === 1 || (!ascii && Buffer.byteLength(segment, 'utf8') !== length)) return -1;
-  const n = scratchBuffer((length >> 2) * 3 + 3).write(segment, 0, 'base64url');
+  const n = scratchBuffer(offset + (length >> 2) * 3 + 3).write(segment, offset, 'base64url');
   if (n !== (length * 3) >> 2 || segment.indexOf('+') >= 0 || segment.indexOf('/') >= 0) return -1;
   if (rest !== 0) {
     const c = segment.charCodeAt(length - 1);
@@ -89,13 +89,20 @@ function wellFormed(value: unknown): boolean {
   return true;
 }
 
-function parseJsonObject(token: string, start: number, end: number, what: string): Record<string, unknown> {
+/** Parses a segment of `token`, decoded into the scratch at `offset`. */
+function parseJsonObject(
+  token: string,
+  start: number,
+  end: number,
+  offset: number,
+  what: string,
+): Record<string, unknown> {
   // decodeJwt refused any character beyond ASCII in the token.
-  const n = decodeCanonical(token.slice(start, end), true);
+  const n = decodeCanonical(token.slice(start, end), true, offset);
   if (n < 0) malformed(`token ${what} is not canonical base64url`);
   let text: string;
   try {
-    text = UTF8.decode(view(scratchBuffer(n), 0, n));
+    text = UTF8.decode(view(scratchBuffer(offset + n), offset, n));
   } catch {
     malformed(`token ${what} is not UTF-8`);
   }
@@ -185,20 +192,24 @@ export function decodeJwt(
   // Also refuses JWE (five segments) and anything with a fourth dot.
   if (dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) malformed('token must have exactly three segments');
   // Base64url and dots only: a character beyond ASCII is refused once for the whole token (Node's
-  // base64 decoder and the latin1 signing input would read one above U+00FF by its low byte).
-  if (Buffer.byteLength(token, 'utf8') !== token.length) malformed('token must be ASCII');
+  // base64 decoder and a latin1 signing input would read one above U+00FF by its low byte). The
+  // token's bytes stay at the start of the scratch, the RSA check's signing input (signature.ts);
+  // room is made at once for any segment decoded after them, so the scratch is not replaced.
+  if (!writeAscii(token, 2 * token.length + 3)) malformed('token must be ASCII');
+  const decodeAt = token.length;
   // A pool signs every token with one of a few headers; a header segment that already passed
   // `checkHeader` (and signed a valid token) is not parsed again.
   const headerSegment = token.slice(0, dot1);
   let header =
     knownHeaders instanceof KnownHeaders ? knownHeaders.find(token, dot1) : knownHeaders?.get(headerSegment);
   if (header === undefined) {
-    const parsed = parseJsonObject(token, 0, dot1, 'header');
+    const parsed = parseJsonObject(token, 0, dot1, decodeAt, 'header');
     checkHeader(parsed);
     header = parsed;
   }
-  const payload = parseJsonObject(token, dot1 + 1, dot2, 'payload');
+  const payload = parseJsonObject(token, dot1 + 1, dot2, decodeAt, 'payload');
   const signature = token.slice(dot2 + 1);
-  if (decodeCanonical(signature, true) < 0) malformed('token signature is not canonical base64url');
+  if (decodeCanonical(signature, true, decodeAt) < 0) malformed('token signature is not canonical base64url');
+  holdToken(token);
   return { header, headerSegment, payload, signingInputEnd: dot2, signature };
 }

@@ -5,11 +5,50 @@
  * on distinct tokens was a measurable share of the work besides RSA.
  */
 let scratch = Buffer.allocUnsafeSlow(8192);
+/** All of `scratch`, for `TextEncoder.encodeInto`. */
+let whole = view(scratch, 0, scratch.length);
+const encoder = new TextEncoder();
+/** The token whose bytes the scratch holds as `decodeJwt` left them (see `holdToken`). */
+let heldToken: string | undefined;
 
 /** The scratch buffer, at least `bytes` long. Its content is whatever the last use left. */
 export function scratchBuffer(bytes: number): Buffer {
-  if (scratch.length < bytes) scratch = Buffer.allocUnsafeSlow(bytes);
+  heldToken = undefined;
+  if (scratch.length < bytes) {
+    scratch = Buffer.allocUnsafeSlow(bytes);
+    whole = view(scratch, 0, bytes);
+  }
   return scratch;
+}
+
+/**
+ * Writes `text` as UTF-8 at the start of the scratch, first made at least `bytes` long (and as
+ * long as `text`); true when every character took one byte, i.e. `text` is ASCII. One native
+ * pass, where `Buffer.byteLength` and then a latin1 write took two (measured per token).
+ */
+export function writeAscii(text: string, bytes: number): boolean {
+  scratchBuffer(Math.max(bytes, text.length));
+  const { read, written } = encoder.encodeInto(text, whole);
+  return read === text.length && written === text.length;
+}
+
+/**
+ * Marks the scratch as holding `token` as `decodeJwt` left it: the token's bytes from 0 (its
+ * signing input among them) and its decoded signature right after them, so the RSA check does
+ * not write either again. Any later use of the scratch forgets the mark.
+ */
+export function holdToken(token: string): void {
+  heldToken = token;
+}
+
+/**
+ * True when the scratch still holds `token` as `holdToken` marked it (a token equal in content
+ * has the same bytes). Forgets the mark: the caller is about to use the scratch.
+ */
+export function takeHeldToken(token: string): boolean {
+  const held = heldToken === token;
+  heldToken = undefined;
+  return held;
 }
 
 /**

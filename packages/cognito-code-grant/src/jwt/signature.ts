@@ -10,10 +10,10 @@
  * round trip per signature. This thread waits for the helper at most about 0.1 ms on one job,
  * then checks that job itself.
  */
-import { verify as cryptoVerify } from 'node:crypto';
 import type { PreparedKey } from '../jwks/key.ts';
 import type { DecodedJwt } from './decode.ts';
-import { scratchBuffer, view } from './scratch.ts';
+import { verifyRs256 } from './rs256.ts';
+import { scratchBuffer, takeHeldToken, view } from './scratch.ts';
 import type { SignatureThread } from './signature-thread.ts';
 
 /**
@@ -29,12 +29,18 @@ function lengthMatches(decoded: DecodedJwt, key: PreparedKey): boolean {
 export function verifySignature(token: string, decoded: DecodedJwt, key: PreparedKey): boolean {
   if (!lengthMatches(decoded, key)) return false;
   const inputLength = decoded.signingInputEnd;
-  // Views of the scratch buffer: `crypto.verify` reads them before it returns.
-  const bytes = scratchBuffer(inputLength + key.modulusBytes);
-  // The signing input is base64url and dots (decode.ts): its latin1 encoding is its bytes.
-  bytes.write(token, 0, inputLength, 'latin1');
-  const n = bytes.write(decoded.signature, inputLength, 'base64url');
-  return cryptoVerify('RSA-SHA256', view(bytes, 0, inputLength), key.keyObject, view(bytes, inputLength, n));
+  const n = key.modulusBytes;
+  // Right after decodeJwt the scratch holds the token's bytes and then its decoded signature.
+  const held = takeHeldToken(token);
+  const bytes = scratchBuffer(inputLength + n);
+  const signatureAt = held ? token.length : inputLength;
+  if (!held) {
+    // The signing input is base64url and dots (decode.ts): its latin1 encoding is its bytes.
+    bytes.write(token, 0, inputLength, 'latin1');
+    bytes.write(decoded.signature, inputLength, 'base64url');
+  }
+  // Views of the scratch buffer: the check reads them before it returns.
+  return verifyRs256(view(bytes, 0, inputLength), key.keyObject, view(bytes, signatureAt, n));
 }
 
 interface Job {

@@ -145,11 +145,15 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
   const poolOf = (iss: string): PoolState | undefined =>
     onlyPool === undefined ? byIssuer.get(iss) : iss === onlyPool.pool.issuer ? onlyPool : undefined;
 
-  /** The cache hit path: re-check expiry and per-call options only. */
-  function fromCache(token: string, verifyOptions: VerifyOptions | undefined): VerifiedToken | undefined {
+  /** The cache hit path: re-check expiry (at `t`, epoch ms) and per-call options only. */
+  function fromCache(
+    token: string,
+    verifyOptions: VerifyOptions | undefined,
+    t: number,
+  ): VerifiedToken | undefined {
     const entry = tokenCache.get(token);
     if (entry === undefined) return undefined;
-    if (now() >= entry.deadline) {
+    if (t >= entry.deadline) {
       tokenCache.delete(entry);
       throw new CognitoAuthError('TOKEN_EXPIRED', 'token has expired');
     }
@@ -203,7 +207,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
 
   function verifySyncUnobserved(token: string, verifyOptions?: VerifyOptions): VerifiedToken {
     if (typeof token === 'string' && token.length <= maxTokenLength) {
-      const hit = fromCache(token, verifyOptions);
+      const hit = fromCache(token, verifyOptions, now());
       if (hit !== undefined) return hit;
     }
     const { decoded, state } = decodeForPool(token);
@@ -215,10 +219,11 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
 
   async function verifyUnobserved(token: string, verifyOptions?: VerifyOptions): Promise<VerifiedToken> {
     // Old keys are refetched in the background (verifySync does no I/O): a removed key then
-    // leaves the cache, and the verified tokens it signed with it.
-    for (const jwks of jwksList) jwks.refreshIfStale();
+    // leaves the cache, and the verified tokens it signed with it. One clock read serves both.
+    const t = now();
+    for (const jwks of jwksList) jwks.refreshIfStale(t);
     if (typeof token === 'string' && token.length <= maxTokenLength) {
-      const hit = fromCache(token, verifyOptions);
+      const hit = fromCache(token, verifyOptions, t);
       if (hit !== undefined) return hit;
     }
     const { decoded, state } = decodeForPool(token);
@@ -231,9 +236,10 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
 
   function verifyCachedUnobserved(token: string, verifyOptions?: VerifyOptions): VerifiedToken | undefined {
     // As verify() does: a hot cache must not keep a removed key's tokens past maxAgeMs.
-    for (const jwks of jwksList) jwks.refreshIfStale();
+    const t = now();
+    for (const jwks of jwksList) jwks.refreshIfStale(t);
     return typeof token === 'string' && token.length <= maxTokenLength
-      ? fromCache(token, verifyOptions)
+      ? fromCache(token, verifyOptions, t)
       : undefined;
   }
   const { verify, verifySync, verifyCached } = observedVerify({

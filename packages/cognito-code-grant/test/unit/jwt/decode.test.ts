@@ -52,6 +52,18 @@ describe('decodeJwt', () => {
     refuses(`${h}.${p}.${s}AAA`, 'TOKEN_MALFORMED'); // 342 + 3 = length 1 mod 4
   });
 
+  test('refuses any character beyond ASCII, one byte or two, and lone surrogates', () => {
+    for (const odd of ['\u00e9', '\u00ff', '\u0141', '\ud800', '\udc00', '\ud83d\ude00']) {
+      refuses(`${h}.${p}${odd}.${s}`, 'TOKEN_MALFORMED');
+      refuses(`${h}.${p}.${odd}${s}`, 'TOKEN_MALFORMED');
+      refuses(`${odd}${h}.${p}.${s}`, 'TOKEN_MALFORMED');
+    }
+    // Longer than the scratch buffer's first size: it grows, the check is the same.
+    const long = `${h}.${base64url(JSON.stringify({ ...payload, pad: 'x'.repeat(9000) }))}.${s}`;
+    assert.equal(decodeJwt(long).payload['pad'], 'x'.repeat(9000));
+    refuses(`${long}\u00e9`, 'TOKEN_MALFORMED');
+  });
+
   test('refuses non-zero trailing bits (decodes to the same bytes, but is not canonical)', () => {
     // "YQ" is "a"; "YR" decodes to "a" too in lenient decoders.
     assert.equal(isCanonicalBase64url('YQ'), true);

@@ -10,7 +10,7 @@ import { hasErrorCode } from '../../../src/errors/errors.ts';
 import { CHANNELS } from '../../../src/observability/channels.ts';
 import { prepareJwk, type PreparedKey } from '../../../src/jwks/key.ts';
 import { decodeJwt } from '../../../src/jwt/decode.ts';
-import { SignatureScheduler } from '../../../src/jwt/signature.ts';
+import { SignatureScheduler, verifySignature } from '../../../src/jwt/signature.ts';
 import { SignatureThread, signatureThread } from '../../../src/jwt/signature-thread.ts';
 import { fixture } from './helpers.ts';
 
@@ -45,6 +45,27 @@ async function helperResult(thread: SignatureThread, slot: number): Promise<bool
     await nextTurn();
   }
 }
+
+test('the check uses the bytes decodeJwt left in the scratch only for the token decoded last', () => {
+  const { key, token, forged } = setup();
+  const a = token('a');
+  const b = token('b');
+  const bad = forged('a');
+  const decodedA = decodeJwt(a);
+  // An equal token is the same bytes, whichever string object carries it.
+  assert.equal(verifySignature(Buffer.from(a).toString(), decodedA, key), true);
+  decodeJwt(a);
+  const decodedB = decodeJwt(b);
+  assert.equal(verifySignature(a, decodedA, key), true);
+  assert.equal(verifySignature(b, decodedB, key), true);
+  // A token that fails to decode has overwritten the scratch: the last good one is written again.
+  decodeJwt(a);
+  assert.throws(() => decodeJwt(`${b.slice(0, b.indexOf('.') + 1)}bm90IGpzb24.${b.split('.')[2]}`));
+  assert.equal(verifySignature(a, decodedA, key), true);
+  decodeJwt(a);
+  assert.equal(verifySignature(bad, decodeJwt(bad), key), false);
+  assert.equal(verifySignature(a, decodedA, key), true);
+});
 
 test('without a helper every check runs on the calling thread, at once', () => {
   const { key, token, forged } = setup();

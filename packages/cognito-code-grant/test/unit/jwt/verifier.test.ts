@@ -6,7 +6,7 @@ import { type CognitoAuthErrorCode, hasErrorCode } from '../../../src/errors/err
 import { createCognitoVerifier } from '../../../src/jwt/verifier.ts';
 import { generateTestKeyPair } from '../../../src/testing/keys.ts';
 import { base64url, createTestPool } from '../../../src/testing/tokens.ts';
-import { fixture } from './helpers.ts';
+import { fakeClock, fixture } from './helpers.ts';
 
 const isCode = (code: CognitoAuthErrorCode) => (e: unknown) => hasErrorCode(e, code);
 
@@ -364,6 +364,28 @@ describe('verifier: verified-token cache', () => {
     const { test: tp, verifier } = fixture();
     const token = tp.accessToken();
     assert.equal(verifier.verifySync(token), verifier.verifySync(token));
+  });
+
+  test('a hit reads the clock once, for the expiry and the JWKS age alike', async () => {
+    const clock = fakeClock();
+    let reads = 0;
+    const { test: tp, verifier } = fixture({
+      now: () => {
+        reads++;
+        return clock.now();
+      },
+    });
+    const token = tp.accessToken();
+    verifier.verifySync(token);
+    for (const hit of [
+      () => verifier.verifyCached(token),
+      () => verifier.verifySync(token),
+      () => verifier.verify(token),
+    ]) {
+      reads = 0;
+      await hit();
+      assert.equal(reads, 1);
+    }
   });
 
   test('tokenCacheSize 0 disables the cache', () => {
