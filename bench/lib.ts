@@ -233,6 +233,27 @@ export async function pairedRatios(
   };
 }
 
+/** A row compared with a baseline, for information (no target). */
+export function infoRow(
+  section: string,
+  name: string,
+  value: number,
+  unit: string,
+  baselineName: string,
+  baselineValue: number,
+  range?: readonly [number, number],
+): BenchRow {
+  return {
+    section,
+    name,
+    value,
+    unit,
+    baseline: baselineName,
+    ratio: value / baselineValue,
+    ...(range === undefined ? {} : { range }),
+  };
+}
+
 export function ratioRow(
   section: string,
   name: string,
@@ -245,14 +266,9 @@ export function ratioRow(
   range?: readonly [number, number],
 ): BenchRow {
   return {
-    section,
-    name,
-    value,
-    unit,
-    baseline: baselineName,
+    ...infoRow(section, name, value, unit, baselineName, baselineValue, range),
     ratio,
     target: `>= ${minRatio}x ${baselineName}`,
     ok: ratio >= minRatio,
-    ...(range === undefined ? {} : { range }),
   };
 }
