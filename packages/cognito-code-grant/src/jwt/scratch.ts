@@ -1,8 +1,10 @@
 /**
- * One reusable byte buffer for decoding token segments on the calling thread. Each use writes
- * before it reads and is over before its function returns (nothing here is asynchronous), so it
- * carries no state from one call to the next; it only spares a fresh Buffer per segment, which
- * on distinct tokens was a measurable share of the work besides RSA.
+ * One reusable byte buffer for decoding token segments on the calling thread. It spares a fresh
+ * Buffer per segment, which on distinct tokens was a measurable share of the work besides RSA.
+ * Each use writes before it reads and is over before its function returns (nothing here is
+ * asynchronous). One exception carries over, and only while marked: `decodeJwt` leaves the
+ * token's bytes and decoded signature for the RSA check (`holdToken`), and every other use,
+ * through `scratchBuffer()`, clears the mark.
  */
 let scratch = Buffer.allocUnsafeSlow(8192);
 /** All of `scratch`, for `TextEncoder.encodeInto`. */
