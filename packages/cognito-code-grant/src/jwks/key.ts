@@ -14,7 +14,7 @@ export interface RsaJwk {
   readonly use?: 'sig';
 }
 
-/** A key ready for `crypto.verify`. */
+/** A key ready for the RS256 check (src/jwt/rs256.ts). */
 export interface PreparedKey {
   readonly kid: string;
   readonly keyObject: KeyObject;

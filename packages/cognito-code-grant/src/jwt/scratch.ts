@@ -12,6 +12,8 @@ let whole = view(scratch, 0, scratch.length);
 const encoder = new TextEncoder();
 /** The token whose bytes the scratch holds as `decodeJwt` left them (see `holdToken`). */
 let heldToken: string | undefined;
+/** The buffer `writeAscii` last wrote a token into: only it can hold that token. */
+let writtenIn: Buffer | undefined;
 
 /** The scratch buffer, at least `bytes` long. Its content is whatever the last use left. */
 export function scratchBuffer(bytes: number): Buffer {
@@ -29,7 +31,7 @@ export function scratchBuffer(bytes: number): Buffer {
  * pass, where `Buffer.byteLength` and then a latin1 write took two (measured per token).
  */
 export function writeAscii(text: string, bytes: number): boolean {
-  scratchBuffer(Math.max(bytes, text.length));
+  writtenIn = scratchBuffer(Math.max(bytes, text.length));
   const { read, written } = encoder.encodeInto(text, whole);
   return read === text.length && written === text.length;
 }
@@ -40,15 +42,17 @@ export function writeAscii(text: string, bytes: number): boolean {
  * not write either again. Any later use of the scratch forgets the mark.
  */
 export function holdToken(token: string): void {
-  heldToken = token;
+  // A scratch replaced since `writeAscii` (grown for a segment) does not have the token's bytes.
+  heldToken = scratch === writtenIn ? token : undefined;
 }
 
 /**
  * True when the scratch still holds `token` as `holdToken` marked it (a token equal in content
- * has the same bytes). Forgets the mark: the caller is about to use the scratch.
+ * has the same bytes) and is at least `bytes` long. Forgets the mark: the caller is about to use
+ * the scratch.
  */
-export function takeHeldToken(token: string): boolean {
-  const held = heldToken === token;
+export function takeHeldToken(token: string, bytes: number): boolean {
+  const held = heldToken === token && scratch.length >= bytes;
   heldToken = undefined;
   return held;
 }

@@ -31,9 +31,9 @@ export function verifySignature(token: string, decoded: DecodedJwt, key: Prepare
   const inputLength = decoded.signingInputEnd;
   const n = key.modulusBytes;
   // Right after decodeJwt the scratch holds the token's bytes and then its decoded signature.
-  const held = takeHeldToken(token);
-  const bytes = scratchBuffer(inputLength + n);
+  const held = takeHeldToken(token, token.length + n);
   const signatureAt = held ? token.length : inputLength;
+  const bytes = scratchBuffer(signatureAt + n);
   if (!held) {
     // The signing input is base64url and dots (decode.ts): its latin1 encoding is its bytes.
     bytes.write(token, 0, inputLength, 'latin1');

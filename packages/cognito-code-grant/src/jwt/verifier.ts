@@ -3,7 +3,7 @@
  * 1. strict decode and header checks (RS256 only, no key-bearing headers);
  * 2. `iss` must EXACTLY equal a configured pool issuer, before any key is chosen or fetched, so a
  *    token from someone else's pool never makes us fetch anything;
- * 3. the key by `kid` from THAT pool's JWKS, then one-shot `crypto.verify` with a prepared KeyObject
+ * 3. the key by `kid` from THAT pool's JWKS, then the RS256 check (rs256.ts) with a prepared KeyObject
  *    (`verify()` shares overlapping ones with a helper thread, signature.ts);
  * 4. claim types, `exp` / `nbf` / `iat` with skew, then per call `token_use` and the app client.
  *
@@ -219,7 +219,8 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
 
   async function verifyUnobserved(token: string, verifyOptions?: VerifyOptions): Promise<VerifiedToken> {
     // Old keys are refetched in the background (verifySync does no I/O): a removed key then
-    // leaves the cache, and the verified tokens it signed with it. One clock read serves both.
+    // leaves the cache, and the verified tokens it signed with it. One clock read serves the
+    // age check and the cache hit.
     const t = now();
     for (const jwks of jwksList) jwks.refreshIfStale(t);
     if (typeof token === 'string' && token.length <= maxTokenLength) {

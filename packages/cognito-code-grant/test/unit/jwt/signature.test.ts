@@ -67,6 +67,22 @@ test('the check uses the bytes decodeJwt left in the scratch only for the token 
   assert.equal(verifySignature(a, decodedA, key), true);
 });
 
+test('tokens longer than the first scratch buffer are checked on their own bytes', () => {
+  const { tp, key } = setup();
+  const pad = 'x'.repeat(9000);
+  const long = tp.accessToken({ sub: 'long' }, { claims: { pad } });
+  const forged = tp.accessToken(
+    { sub: 'long' },
+    { claims: { pad }, key: tp.idKey, header: { kid: tp.accessKey.kid } },
+  );
+  assert.ok(long.length > 12_000);
+  assert.equal(verifySignature(long, decodeJwt(long, 32_768), key), true);
+  assert.equal(verifySignature(forged, decodeJwt(forged, 32_768), key), false);
+  // A short token after a long one: the grown scratch still holds only the short one's bytes.
+  const short = tp.accessToken({ sub: 'short' });
+  assert.equal(verifySignature(short, decodeJwt(short), key), true);
+});
+
 test('without a helper every check runs on the calling thread, at once', () => {
   const { key, token, forged } = setup();
   const scheduler = new SignatureScheduler();
@@ -263,7 +279,7 @@ test('a check that throws while answers are collected rejects that verification 
   const thread = new SignatureThread(() => assert.fail('the helper went down'), { source });
   try {
     const scheduler = new SignatureScheduler(() => thread);
-    // crypto.verify throws on a secret key.
+    // The RS256 check throws on a secret key.
     const broken = { ...key, keyObject: createSecretKey(Buffer.alloc(32)) } as PreparedKey;
     const tokens = Array.from({ length: 4 }, (_, i) => token(`u${i}`));
     const results = tokens.map((t, i) => scheduler.verify(t, decodeJwt(t), i === 1 ? broken : key));
