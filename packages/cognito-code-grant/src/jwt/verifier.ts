@@ -145,15 +145,18 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
   const poolOf = (iss: string): PoolState | undefined =>
     onlyPool === undefined ? byIssuer.get(iss) : iss === onlyPool.pool.issuer ? onlyPool : undefined;
 
-  /** The cache hit path: re-check expiry (at `t`, epoch ms) and per-call options only. */
+  /**
+   * The cache hit path: re-check expiry and per-call options only. `t`: the time now (epoch ms)
+   * when the caller has read the clock already; else it is read on a hit only.
+   */
   function fromCache(
     token: string,
     verifyOptions: VerifyOptions | undefined,
-    t: number,
+    t?: number,
   ): VerifiedToken | undefined {
     const entry = tokenCache.get(token);
     if (entry === undefined) return undefined;
-    if (t >= entry.deadline) {
+    if ((t ?? now()) >= entry.deadline) {
       tokenCache.delete(entry);
       throw new CognitoAuthError('TOKEN_EXPIRED', 'token has expired');
     }
@@ -207,7 +210,7 @@ export function createCognitoVerifier(options: VerifierOptions): CognitoVerifier
 
   function verifySyncUnobserved(token: string, verifyOptions?: VerifyOptions): VerifiedToken {
     if (typeof token === 'string' && token.length <= maxTokenLength) {
-      const hit = fromCache(token, verifyOptions, now());
+      const hit = fromCache(token, verifyOptions);
       if (hit !== undefined) return hit;
     }
     const { decoded, state } = decodeForPool(token);
