@@ -183,17 +183,20 @@ const cognitoPlugin: FastifyPluginCallback<CognitoFastifyOptions> = (fastify, op
     );
   });
   // The body is parsed after onRequest: an `access_token` form field beside the header token
-  // (RFC 6750 section 3.1) is refused once it is.
-  fastify.addHook('preValidation', (request, reply, next) => {
-    if (
-      needsFormCheck(request.auth, request.method, request.headers['content-type']) &&
-      formHasAccessToken(request.body)
-    ) {
-      replyError(request, reply, multipleMethods('body'), realm, onServerError);
-      return;
-    }
-    next();
-  });
+  // (RFC 6750 section 3.1) is refused once it is. Only a bearer authenticator finds a header
+  // token: without one the hook is left out (each Fastify hook costs every request).
+  if (authenticators.some((a) => a.kind === 'bearer')) {
+    fastify.addHook('preValidation', function refuseFormToken(request, reply, next) {
+      if (
+        needsFormCheck(request.auth, request.method, request.headers['content-type']) &&
+        formHasAccessToken(request.body)
+      ) {
+        replyError(request, reply, multipleMethods('body'), realm, onServerError);
+        return;
+      }
+      next();
+    });
+  }
   if (options.routes !== undefined) {
     const { routes, origin, maxBodyBytes, notFoundPrefix } = options;
     fastify.register(cognitoRoutes, { routes, origin, maxBodyBytes, realm, onServerError, notFoundPrefix });

@@ -66,14 +66,22 @@ export function clearCookie(name: string, attrs: CookieAttributes): string {
 export function parseCookies(header: string | null | undefined): Map<string, string> {
   const out = new Map<string, string>();
   if (!header) return out;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (name === '' || out.has(name)) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    out.set(name, value);
+  // Walks the header by index, as `split(';')` would cut it, without the array and the pieces
+  // (it runs on every request that carries a session: about half the cost of the split).
+  const n = header.length;
+  for (let start = 0; start <= n; ) {
+    let end = header.indexOf(';', start);
+    if (end < 0) end = n;
+    const eq = header.indexOf('=', start);
+    if (eq > start && eq < end) {
+      const name = header.slice(start, eq).trim();
+      if (name !== '' && !out.has(name)) {
+        let value = header.slice(eq + 1, end).trim();
+        if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+        out.set(name, value);
+      }
+    }
+    start = end + 1;
   }
   return out;
 }

@@ -128,3 +128,19 @@ test('fastify: routes registered in two cognitoRoutes under one prefix are all s
   assert.equal(missing.json().error, 'ROUTE_NOT_FOUND');
   await app.close();
 });
+
+test('fastify plugin: the form-token hook runs only where a bearer authenticator can find a header token', async () => {
+  const kinds = async (kind: 'bearer' | 'session') => {
+    const app = Fastify();
+    await app.register(cognito, {
+      authenticators: [{ kind, authenticate: async () => ({ principal: null, setCookies: [] }) }],
+    });
+    app.get('/x', async () => ({}));
+    await app.ready();
+    const hooks = app.printRoutes({ includeHooks: true, commonPrefix: false });
+    await app.close();
+    return hooks.includes('refuseFormToken');
+  };
+  assert.equal(await kinds('bearer'), true);
+  assert.equal(await kinds('session'), false);
+});

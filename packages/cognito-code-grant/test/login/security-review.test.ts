@@ -310,6 +310,16 @@ for (const mode of ['cookie', 'store'] as Mode[]) {
       await assert.rejects(small.login.authenticator.authenticate(r), (e: unknown) =>
         hasErrorCode(e, 'REQUEST_TOO_LARGE'),
       );
+      // The limit counts bytes: 700 three-byte characters are 2100 bytes in fewer than 2048 characters.
+      const wide = `${small.jar.header('/')!}; pad=${'\u20ac'.repeat(700)}`;
+      assert.ok(wide.length < 2048);
+      await assert.rejects(
+        small.login.authenticator.authenticate({
+          ...r,
+          header: (n: string) => (n === 'cookie' ? wide : undefined),
+        }),
+        (e: unknown) => hasErrorCode(e, 'REQUEST_TOO_LARGE'),
+      );
       assert.throws(
         () => setup(mode, { maxCookieHeaderBytes: 10 }),
         (e: unknown) => hasErrorCode(e, 'CONFIG_INVALID'),

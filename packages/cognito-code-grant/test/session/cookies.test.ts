@@ -61,6 +61,46 @@ test('parse: first occurrence wins, quotes are stripped, junk is skipped', () =>
   assert.equal(parseCookies(undefined).size, 0);
 });
 
+test('parse: a name without "=" in its own part does not take the next part\'s value', () => {
+  const m = parseCookies('junk; a=1;b = 2 ;; \tc="x=y";');
+  assert.deepEqual(
+    [...m],
+    [
+      ['a', '1'],
+      ['b', '2'],
+      ['c', 'x=y'],
+    ],
+  );
+});
+
+test('parse: the same cookies as splitting the header on ";" (generated headers)', () => {
+  // The rule as first written, kept here as the reference for the index walk.
+  const reference = (header: string) => {
+    const out = new Map<string, string>();
+    for (const part of header.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) continue;
+      const name = part.slice(0, eq).trim();
+      if (name === '' || out.has(name)) continue;
+      let value = part.slice(eq + 1).trim();
+      if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+      out.set(name, value);
+    }
+    return out;
+  };
+  const alphabet = ['a', 'b', '=', ';', ' ', '\t', '"', 'x', '\u00a0', ';='];
+  let seed = 7;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed;
+  };
+  for (let i = 0; i < 5000; i++) {
+    let header = '';
+    for (let k = next() % 14; k > 0; k--) header += alphabet[next() % alphabet.length];
+    assert.deepEqual([...parseCookies(header)], [...reference(header)], JSON.stringify(header));
+  }
+});
+
 test('chunking: long values split, read back, stale chunks cleared', () => {
   const long = 'x'.repeat(CHUNK_SIZE * 2 + 10);
   const set = writeChunked('s', long, A, new Map());

@@ -109,7 +109,8 @@ export function createLoginContext(config: LoginConfig): LoginContext {
     },
     cookieHeader(value) {
       if (value === null || value === undefined) return undefined;
-      if (Buffer.byteLength(value) > config.maxCookieHeader)
+      // A UTF-16 unit is at most 3 UTF-8 bytes: a short header needs no byte count.
+      if (value.length * 3 > config.maxCookieHeader && Buffer.byteLength(value) > config.maxCookieHeader)
         throw new CognitoAuthError('REQUEST_TOO_LARGE', 'The Cookie header is too large');
       return value;
     },
