@@ -12,7 +12,7 @@
  * ratio is the median over twos of rounds of those adjacent pairs (`pairedRatios`, as in the
  * session bench).
  * Run alone: `node --conditions=ccg-source --import tsx bench/http.bench.ts`
- * (CCG_BENCH_HTTP_SECONDS / CCG_BENCH_HTTP_ROUNDS change the 2 s x 6 rounds default).
+ * (CCG_BENCH_HTTP_SECONDS / CCG_BENCH_HTTP_ROUNDS change the 2 s x 10 rounds default).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -21,9 +21,11 @@ import { type BenchRow, LIBRARY_CONDITIONS, median, pairedRatios, ratioRow } fro
 import { createPeers, type PeerSetup } from './peers.ts';
 
 const TOKENS = 1000;
-// Seconds per measurement and interleaved rounds; raise them on a noisy machine.
+// Seconds per measurement and interleaved rounds; raise them on a noisy machine. Ten rounds give
+// five twos per ratio (as in the session bench): with three, the Fastify reused-token row's twos
+// ran from 0.74x to 1.13x in one run, so one loaded period could move its median past the target.
 const DURATION_S = Number(process.env['CCG_BENCH_HTTP_SECONDS'] ?? 2);
-const ROUNDS = Number(process.env['CCG_BENCH_HTTP_ROUNDS'] ?? 6);
+const ROUNDS = Number(process.env['CCG_BENCH_HTTP_ROUNDS'] ?? 10);
 const CONNECTIONS = 10;
 const FRAMEWORKS = ['fastify', 'express'] as const;
 type Framework = (typeof FRAMEWORKS)[number];
