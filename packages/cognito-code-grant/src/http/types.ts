@@ -25,6 +25,12 @@ export interface AuthOutcome {
  * absent; throws a CognitoAuthError when one is present but bad (expired, forged, ...).
  */
 export interface Authenticator {
+  /**
+   * `bearer` for any authenticator that finds a token in the `Authorization` header (whose
+   * principals have `source: 'bearer'`): adapters refuse a second token in the query or form
+   * body beside it (RFC 6750 section 3.1), and the Fastify plugin adds that form check only when
+   * one of its authenticators is of kind `bearer`.
+   */
   readonly kind: 'bearer' | 'session';
   authenticate(request: RequestLike): Promise<AuthOutcome>;
   /**

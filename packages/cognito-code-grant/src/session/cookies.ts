@@ -69,10 +69,16 @@ export function parseCookies(header: string | null | undefined): Map<string, str
   // Walks the header by index, as `split(';')` would cut it, without the array and the pieces
   // (it runs on every request that carries a session: about half the cost of the split).
   const n = header.length;
+  // The next '=' at or after `start` (n when there is none), searched again only once a part
+  // has passed it: a header of many parts and one late '=' is still read once, not once a part.
+  let eq = -1;
   for (let start = 0; start <= n; ) {
     let end = header.indexOf(';', start);
     if (end < 0) end = n;
-    const eq = header.indexOf('=', start);
+    if (eq < start) {
+      eq = header.indexOf('=', start);
+      if (eq < 0) eq = n;
+    }
     if (eq > start && eq < end) {
       const name = header.slice(start, eq).trim();
       if (name !== '' && !out.has(name)) {
