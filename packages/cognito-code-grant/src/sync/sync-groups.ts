@@ -3,6 +3,7 @@
  * one AdminListGroupsForUser per user), each group's member set diffed against the store's.
  */
 import { attributesFromList } from '../replica/normalize.ts';
+import { IdMarks } from './id-marks.ts';
 import { MemberDiff } from './member-diff.ts';
 import { type MemberIds, memberIds } from './member-ids.ts';
 import { type RawUser, pageUsers, readUsersRaw } from './raw-user-pages.ts';
@@ -132,20 +133,18 @@ async function syncMembers(
   // Dry run: placeholder ids of users the real run would create (never stored members).
   const planned = dryRun ? new Set<number>() : undefined;
   let added = new Set<number>();
-  // The chunk written last: a member of it listed again while the next chunk fills (new members
-  // are not in the diff, which holds stored ones) is not added, counted and announced twice. A
-  // repeat further back is not caught: that would hold every new member of a large group.
-  let flushed = new Set<number>();
+  // New members are not in the diff (it holds stored ones): a member listed again, in this chunk
+  // or any written before it, is added, counted and announced once.
+  const addedIds = new IdMarks();
   const addListed = (id: number) => {
     if (id < 0) planned?.add(id);
-    else if (diff.listed(id) && !flushed.has(id)) added.add(id);
+    else if (diff.listed(id) && addedIds.mark(id)) added.add(id);
   };
   // New members are written while the listing goes on.
   const writes = writeInFlight();
   const flushAdded = async () => {
     if (added.size === 0) return;
     const ids = [...added];
-    flushed = added;
     added = new Set();
     counts.membershipsAdded += ids.length;
     if (dryRun || groupId === undefined) return;

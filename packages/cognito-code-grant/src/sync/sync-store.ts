@@ -11,6 +11,8 @@ import type { UserFields } from '../replica/user-store.ts';
 export interface SyncedUser {
   readonly user: ReplicaUser;
   readonly fingerprint: string | null;
+  /** The last sync run that saw the user (`seen_run`); the run's own id once a batch wrote it. */
+  readonly seenRun?: string | null;
 }
 
 export interface UserBatch {

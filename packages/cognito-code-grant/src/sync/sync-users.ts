@@ -58,8 +58,10 @@ export function createUserWriter(run: SyncRun, counts: SyncCounts) {
       if (batchSubs.has(u.sub) || previousSubs.has(u.sub) || seenSubs?.has(u.sub)) continue;
       batchSubs.add(u.sub);
       seenSubs?.add(u.sub);
-      const fields = userFields(u);
       const found = existing.get(u.sub);
+      // Written by an earlier batch of this run: a repeat from further back than the batch before.
+      if (found !== undefined && found.seenRun === runId) continue;
+      const fields = userFields(u);
       if (!found) {
         counts.created++;
         plannedIds?.set(u.sub, -(plannedIds.size + 1));

@@ -342,5 +342,21 @@ export function syncSuite(name: string, factory: DbFactory | undefined, skip?: s
       assert.ok(subs.has(subOf(1)) && subs.has('00000000-0000-4000-8000-000000002999'));
       assert.ok(!subs.has(subOf(150)) && !subs.has(subOf(2599)));
     });
+
+    test('the store tells which run last saw a user (a repeat further back than one batch is skipped by it)', async () => {
+      const store = createKyselySyncStore(db);
+      const subOf = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+      const [before] = await store.findBySubs(POOL_ID, [subOf(1)]);
+      assert.equal(typeof before?.seenRun, 'string', 'the last run that listed the user');
+      assert.notEqual(before?.seenRun, 'run-seen-test');
+      await store.writeUsers(
+        POOL_ID,
+        'run-seen-test',
+        { inserts: [], updates: [], unchanged: [subOf(1)] },
+        1,
+      );
+      const [after] = await store.findBySubs(POOL_ID, [subOf(1)]);
+      assert.equal(after?.seenRun, 'run-seen-test');
+    });
   });
 }

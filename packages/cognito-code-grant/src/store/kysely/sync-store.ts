@@ -195,7 +195,11 @@ export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_')
       const rows = q.dialect.arrayParameters
         ? await usersBySubs<UserRow>(db, t, poolId, subs, '*')
         : await q.findBySubs(db, poolId, subs);
-      return rows.map((row) => ({ user: rowToUser(row), fingerprint: row.fingerprint ?? null }));
+      return rows.map((row) => ({
+        user: rowToUser(row),
+        fingerprint: row.fingerprint ?? null,
+        seenRun: row.seen_run ?? null,
+      }));
     },
     async findById(id) {
       const row = await q.findById(db, id);

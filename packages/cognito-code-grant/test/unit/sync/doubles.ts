@@ -78,12 +78,12 @@ export function store(log: string[], write: (batch: number) => Promise<void>): S
 }
 
 /**
- * A store for the memberships pass over the 100 pages of `client(100, log)`: group `g` is new,
- * every listed sub is a user, and new members go to `changeMembers`.
+ * A store for the memberships pass over the pages of `client(pages, log)` (100 unless given):
+ * group `g` is new, every listed sub is a user, and new members go to `changeMembers`.
  */
-export function memberStore(changeMembers: SyncStore['changeMembers']): SyncStore {
+export function memberStore(changeMembers: SyncStore['changeMembers'], pages = 100): SyncStore {
   const ids = new Map<string, number>();
-  for (let page = 0; page < 100; page++)
+  for (let page = 0; page < pages; page++)
     for (let i = 0; i < PAGE; i++) ids.set(`sub-${page}-${i}`, ids.size + 1);
   return {
     ...store([], async () => {}),

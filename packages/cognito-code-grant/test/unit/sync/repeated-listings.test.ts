@@ -69,6 +69,61 @@ test('a user listed twice, in one batch or in the next while the first is writte
   assert.equal(dry.created, 3);
 });
 
+test('a user listed again two or more batches later is planned once', async () => {
+  // sub-a is listed on page 0 and again on page 2: by then its first write has ended, so the
+  // lookup finds the row this run wrote.
+  const pages = [
+    ['sub-a', 'sub-b'],
+    ['sub-c', 'sub-d'],
+    ['sub-e', 'sub-a'],
+  ];
+  const listing = {
+    async send(command: { constructor: { name: string }; input: { PaginationToken?: string } }) {
+      if (command.constructor.name === 'ListGroupsCommand') return { Groups: [] };
+      const page = Number(command.input.PaginationToken ?? 0);
+      const Users = (pages[page] as string[]).map((sub) => ({
+        Username: sub,
+        Attributes: [{ Name: 'sub', Value: sub }],
+        UserStatus: 'CONFIRMED',
+        Enabled: true,
+      }));
+      return { Users, ...(page + 1 < pages.length ? { PaginationToken: String(page + 1) } : {}) };
+    },
+  };
+  const written = new Map<string, { runId: string; fingerprint: string }>();
+  const writes: string[] = [];
+  const s: SyncStore = {
+    ...store([], async () => {}),
+    async writeUsers(_pool, runId, batch) {
+      for (const { sub, fields } of [...batch.inserts, ...batch.updates]) {
+        written.set(sub, { runId, fingerprint: fields.fingerprint });
+        writes.push(sub);
+      }
+      // As the store does: an unchanged user is marked seen by the run.
+      for (const sub of batch.unchanged) (written.get(sub) as { runId: string }).runId = runId;
+    },
+    async findBySubs(_pool, subs) {
+      return subs.flatMap((sub, i) => {
+        const row = written.get(sub);
+        const user = { id: i + 1, sub, enabled: true, deletedAt: null } as never;
+        return row ? [{ user, fingerprint: row.fingerprint, seenRun: row.runId }] : [];
+      });
+    },
+  };
+  const report = await reconcilePool({ userPoolId: POOL, client: listing, batchSize: 2 }, s);
+  assert.equal(report.created, 5);
+  assert.equal(report.unchanged, 0);
+  assert.equal(report.updated, 0);
+  assert.equal(report.enabled, 0);
+  assert.deepEqual(writes.sort(), ['sub-a', 'sub-b', 'sub-c', 'sub-d', 'sub-e']);
+  // A row another run marked is this run's to plan: found unchanged, counted once.
+  for (const row of written.values()) row.runId = 'an-earlier-run';
+  writes.length = 0;
+  const again = await reconcilePool({ userPoolId: POOL, client: listing, batchSize: 2 }, s);
+  assert.equal(again.unchanged, 5);
+  assert.equal(again.created, 0);
+});
+
 test('a member listed again in the chunk after the one holding it is added once', async () => {
   const listing = client(100, []);
   // Page 95 (the second chunk) lists page 85's members (the first chunk) again.
@@ -90,6 +145,33 @@ test('a member listed again in the chunk after the one holding it is added once'
   assert.equal(added.length, 6000 - PAGE);
   assert.equal(new Set(added).size, added.length);
   assert.equal(report.membershipsAdded, 6000 - PAGE);
+});
+
+test('a member listed again two or more chunks after the one holding it is added once', async () => {
+  // 200 pages of 60 new members: chunks of 5,000 end after pages 83 and 167. Page 195 (the third
+  // chunk) lists page 5's members (the first chunk) again.
+  const listing = client(200, []);
+  const repeating = {
+    async send(command: Parameters<typeof listing.send>[0]) {
+      if (command.constructor.name !== 'ListUsersInGroupCommand' || command.input.NextToken !== '195')
+        return listing.send(command);
+      const page5 = Object.assign(Object.create(Object.getPrototypeOf(command)), command, {
+        input: { ...command.input, NextToken: '5' },
+      });
+      return { ...(await listing.send(page5)), NextToken: '196' };
+    },
+  };
+  const added: number[] = [];
+  let changes = 0;
+  const s = memberStore(async (_group, ids) => {
+    changes++;
+    added.push(...ids);
+  }, 200);
+  const report = await reconcilePool({ userPoolId: POOL, client: repeating, batchSize: PAGE }, s);
+  assert.ok(changes >= 3, 'three chunks or more were written');
+  assert.equal(new Set(added).size, added.length);
+  assert.equal(added.length, 200 * PAGE - PAGE);
+  assert.equal(report.membershipsAdded, 200 * PAGE - PAGE);
 });
 
 test('a group listed twice is saved and synced once', async () => {
