@@ -29,7 +29,12 @@ import fp from 'fastify-plugin';
 import { type CognitoAuthError, isCognitoAuthError } from '../errors/errors.ts';
 import { type AuthenticationOptions, authenticatorsFrom } from '../http/auth-options.ts';
 import { errorResponse } from '../http/error-response.ts';
-import { formHasAccessToken, multipleMethods, needsFormCheck } from '../http/token-methods.ts';
+import {
+  formHasAccessToken,
+  mayReadHeaderToken,
+  multipleMethods,
+  needsFormCheck,
+} from '../http/token-methods.ts';
 import {
   methodNotAllowed,
   methodsByPath,
@@ -183,9 +188,10 @@ const cognitoPlugin: FastifyPluginCallback<CognitoFastifyOptions> = (fastify, op
     );
   });
   // The body is parsed after onRequest: an `access_token` form field beside the header token
-  // (RFC 6750 section 3.1) is refused once it is. Only a bearer authenticator finds a header
-  // token: without one the hook is left out (each Fastify hook costs every request).
-  if (authenticators.some((a) => a.kind === 'bearer')) {
+  // (RFC 6750 section 3.1) is refused once it is. The hook is left out (each Fastify hook costs
+  // every request) only when every authenticator is the library's own session one, which reads
+  // cookies only; a custom one, whatever its kind, might find a header token.
+  if (authenticators.some(mayReadHeaderToken)) {
     fastify.addHook('preValidation', function refuseFormToken(request, reply, next) {
       if (
         needsFormCheck(request.auth, request.method, request.headers['content-type']) &&

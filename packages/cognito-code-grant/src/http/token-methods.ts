@@ -11,6 +11,28 @@ import type { Principal } from '../principal/principal.ts';
 const PARAM = 'access_token';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
+/**
+ * Set on the library's own session authenticator, which reads cookies only: an app whose
+ * authenticators all carry it cannot receive a header token, so the Fastify plugin leaves out its
+ * form check. A registered symbol, so that the ESM and CommonJS copies of the library agree.
+ */
+const READS_NO_HEADER_TOKEN = Symbol.for('cognito-code-grant.readsNoHeaderToken');
+
+/** Marks `authenticator` (the library's session authenticator) as never reading `Authorization`. */
+export function markReadsNoHeaderToken<T extends object>(authenticator: T): T {
+  Object.defineProperty(authenticator, READS_NO_HEADER_TOKEN, { value: true });
+  return authenticator;
+}
+
+/**
+ * True when `authenticator` may find a token in the `Authorization` header: any but the library's
+ * own session authenticator, whatever its declared kind (a custom one of kind `session` could
+ * still return bearer principals).
+ */
+export function mayReadHeaderToken(authenticator: object): boolean {
+  return (authenticator as { [READS_NO_HEADER_TOKEN]?: unknown })[READS_NO_HEADER_TOKEN] !== true;
+}
+
 export function multipleMethods(where: 'query' | 'body'): CognitoAuthError {
   return new CognitoAuthError(
     'TOKEN_MULTIPLE_METHODS',

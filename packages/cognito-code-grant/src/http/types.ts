@@ -28,8 +28,8 @@ export interface Authenticator {
   /**
    * `bearer` for any authenticator that finds a token in the `Authorization` header (whose
    * principals have `source: 'bearer'`): adapters refuse a second token in the query or form
-   * body beside it (RFC 6750 section 3.1), and the Fastify plugin adds that form check only when
-   * one of its authenticators is of kind `bearer`.
+   * body beside it (RFC 6750 section 3.1). The Fastify plugin leaves that form check out only when
+   * every authenticator is the library's own session authenticator, whatever the kinds say.
    */
   readonly kind: 'bearer' | 'session';
   authenticate(request: RequestLike): Promise<AuthOutcome>;

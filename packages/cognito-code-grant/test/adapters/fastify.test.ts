@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify from 'fastify';
+import type { Authenticator } from '../../src/http/types.ts';
+import type { Principal } from '../../src/principal/principal.ts';
+import { setup } from '../login/harness.ts';
 import cognitoDefault, { cognito, cognitoErrorHandler, cognitoRoutes } from '../../src/adapters/fastify.ts';
 import {
   APP_ERROR,
@@ -129,18 +132,52 @@ test('fastify: routes registered in two cognitoRoutes under one prefix are all s
   await app.close();
 });
 
-test('fastify plugin: the form-token hook runs only where a bearer authenticator can find a header token', async () => {
-  const kinds = async (kind: 'bearer' | 'session') => {
+test("fastify plugin: the form-token hook is left out only for the library's own session authenticator", async () => {
+  const hooked = async (authenticator: Authenticator) => {
     const app = Fastify();
-    await app.register(cognito, {
-      authenticators: [{ kind, authenticate: async () => ({ principal: null, setCookies: [] }) }],
-    });
+    await app.register(cognito, { authenticators: [authenticator] });
     app.get('/x', async () => ({}));
     await app.ready();
     const hooks = app.printRoutes({ includeHooks: true, commonPrefix: false });
     await app.close();
     return hooks.includes('refuseFormToken');
   };
-  assert.equal(await kinds('bearer'), true);
-  assert.equal(await kinds('session'), false);
+  const none = async () => ({ principal: null, setCookies: [] });
+  assert.equal(await hooked({ kind: 'bearer', authenticate: none }), true);
+  // A custom one declared `session` might still read the Authorization header.
+  assert.equal(await hooked({ kind: 'session', authenticate: none }), true);
+  assert.equal(await hooked(setup('cookie').login.authenticator), false);
+});
+
+test('fastify plugin: a custom authenticator of kind session that finds a header token is still refused a second one in the form', async () => {
+  const headerReader: Authenticator = {
+    kind: 'session',
+    async authenticate(request) {
+      const header = request.header('authorization');
+      if (header === undefined) return { principal: null, setCookies: [] };
+      return { principal: { sub: 'from-header', source: 'bearer' } as unknown as Principal, setCookies: [] };
+    },
+  };
+  const app = Fastify();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_r, body, done) =>
+    done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+  await app.register(cognito, { authenticators: [headerReader] });
+  app.post('/x', async () => ({ ok: true }));
+  const twice = await app.inject({
+    method: 'POST',
+    url: '/x',
+    headers: { authorization: 'Bearer a.b.c', 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'access_token=other',
+  });
+  assert.equal(twice.statusCode, 400);
+  assert.equal(twice.json().error, 'TOKEN_MULTIPLE_METHODS');
+  const once = await app.inject({
+    method: 'POST',
+    url: '/x',
+    headers: { authorization: 'Bearer a.b.c', 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'title=hello',
+  });
+  assert.equal(once.statusCode, 200);
+  await app.close();
 });

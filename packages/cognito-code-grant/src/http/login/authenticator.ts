@@ -7,6 +7,7 @@ import type { Principal } from '../../principal/principal.ts';
 import type { Cookies } from '../../session/backends.ts';
 import { parseCookies } from '../../session/cookies.ts';
 import { type SessionState, needsTouch, sessionExpiresAt } from '../../session/session-data.ts';
+import { markReadsNoHeaderToken } from '../token-methods.ts';
 import type { AuthOutcome, Authenticator, RequestLike } from '../types.ts';
 import type { LoginContext } from './context.ts';
 import type { Refresher } from './refresher.ts';
@@ -96,13 +97,13 @@ export function createSessionAuthenticator(ctx: LoginContext, refresher: Refresh
     return { principal: state.principal, setCookies: NO_COOKIES };
   }
 
-  const authenticator: Authenticator = {
+  const authenticator: Authenticator = markReadsNoHeaderToken({
     kind: 'session',
     async authenticate(request: RequestLike): Promise<AuthOutcome> {
       const { principal, setCookies } = await resolve(request);
       return { principal, setCookies };
     },
     authenticateSync,
-  };
+  });
   return { resolve, authenticator };
 }
