@@ -9,14 +9,9 @@ import { reconcilePool } from '../../../src/sync/sync.ts';
 import type { SyncStore } from '../../../src/sync/sync-store.ts';
 import { client, memberStore, PAGE, POOL, store } from './doubles.ts';
 
-test('a user listed twice, in one batch or in the next while the first is written, is planned once', async () => {
-  // Page 0 lists sub-a twice; page 1 lists sub-b again while page 0's write is in flight, and
-  // the lookup, which ran before that write, still does not find it.
-  const pages = [
-    ['sub-a', 'sub-b', 'sub-a'],
-    ['sub-c', 'sub-b'],
-  ];
-  const listing = {
+/** A ListUsers double serving `pages` of users (each named by its sub), and no groups. */
+function userPages(pages: readonly (readonly string[])[]) {
+  return {
     async send(command: { constructor: { name: string }; input: { PaginationToken?: string } }) {
       if (command.constructor.name === 'ListGroupsCommand') return { Groups: [] };
       const page = Number(command.input.PaginationToken ?? 0);
@@ -29,6 +24,42 @@ test('a user listed twice, in one batch or in the next while the first is writte
       return { Users, ...(page + 1 < pages.length ? { PaginationToken: String(page + 1) } : {}) };
     },
   };
+}
+
+/**
+ * The memberships pass over `pages` pages of 60 new members of group `g`, where ListUsersInGroup's
+ * page `at` lists page `from`'s members again: what was added, in how many writes, and the report.
+ */
+async function relistedMembers(pages: number, at: number, from: number) {
+  const listing = client(pages, []);
+  const repeating = {
+    async send(command: Parameters<typeof listing.send>[0]) {
+      if (command.constructor.name !== 'ListUsersInGroupCommand' || command.input.NextToken !== String(at))
+        return listing.send(command);
+      const earlier = Object.assign(Object.create(Object.getPrototypeOf(command)), command, {
+        input: { ...command.input, NextToken: String(from) },
+      });
+      return { ...(await listing.send(earlier)), NextToken: String(at + 1) };
+    },
+  };
+  const added: number[] = [];
+  let writes = 0;
+  const s = memberStore(async (_group, ids) => {
+    writes++;
+    added.push(...ids);
+  }, pages);
+  const report = await reconcilePool({ userPoolId: POOL, client: repeating, batchSize: PAGE }, s);
+  return { added, writes, report };
+}
+
+test('a user listed twice, in one batch or in the next while the first is written, is planned once', async () => {
+  // Page 0 lists sub-a twice; page 1 lists sub-b again while page 0's write is in flight, and
+  // the lookup, which ran before that write, still does not find it.
+  const pages = [
+    ['sub-a', 'sub-b', 'sub-a'],
+    ['sub-c', 'sub-b'],
+  ];
+  const listing = userPages(pages);
   const inserted: string[] = [];
   const created: string[] = [];
   const s: SyncStore = {
@@ -77,19 +108,7 @@ test('a user listed again two or more batches later is planned once', async () =
     ['sub-c', 'sub-d'],
     ['sub-e', 'sub-a'],
   ];
-  const listing = {
-    async send(command: { constructor: { name: string }; input: { PaginationToken?: string } }) {
-      if (command.constructor.name === 'ListGroupsCommand') return { Groups: [] };
-      const page = Number(command.input.PaginationToken ?? 0);
-      const Users = (pages[page] as string[]).map((sub) => ({
-        Username: sub,
-        Attributes: [{ Name: 'sub', Value: sub }],
-        UserStatus: 'CONFIRMED',
-        Enabled: true,
-      }));
-      return { Users, ...(page + 1 < pages.length ? { PaginationToken: String(page + 1) } : {}) };
-    },
-  };
+  const listing = userPages(pages);
   const written = new Map<string, { runId: string; fingerprint: string }>();
   const writes: string[] = [];
   const s: SyncStore = {
@@ -125,23 +144,8 @@ test('a user listed again two or more batches later is planned once', async () =
 });
 
 test('a member listed again in the chunk after the one holding it is added once', async () => {
-  const listing = client(100, []);
   // Page 95 (the second chunk) lists page 85's members (the first chunk) again.
-  const repeating = {
-    async send(command: Parameters<typeof listing.send>[0]) {
-      if (command.constructor.name !== 'ListUsersInGroupCommand' || command.input.NextToken !== '95')
-        return listing.send(command);
-      const page85 = Object.assign(Object.create(Object.getPrototypeOf(command)), command, {
-        input: { ...command.input, NextToken: '85' },
-      });
-      return { ...(await listing.send(page85)), NextToken: '96' };
-    },
-  };
-  const added: number[] = [];
-  const s = memberStore(async (_group, ids) => {
-    added.push(...ids);
-  });
-  const report = await reconcilePool({ userPoolId: POOL, client: repeating, batchSize: PAGE }, s);
+  const { added, report } = await relistedMembers(100, 95, 85);
   assert.equal(added.length, 6000 - PAGE);
   assert.equal(new Set(added).size, added.length);
   assert.equal(report.membershipsAdded, 6000 - PAGE);
@@ -150,25 +154,8 @@ test('a member listed again in the chunk after the one holding it is added once'
 test('a member listed again two or more chunks after the one holding it is added once', async () => {
   // 200 pages of 60 new members: chunks of 5,000 end after pages 83 and 167. Page 195 (the third
   // chunk) lists page 5's members (the first chunk) again.
-  const listing = client(200, []);
-  const repeating = {
-    async send(command: Parameters<typeof listing.send>[0]) {
-      if (command.constructor.name !== 'ListUsersInGroupCommand' || command.input.NextToken !== '195')
-        return listing.send(command);
-      const page5 = Object.assign(Object.create(Object.getPrototypeOf(command)), command, {
-        input: { ...command.input, NextToken: '5' },
-      });
-      return { ...(await listing.send(page5)), NextToken: '196' };
-    },
-  };
-  const added: number[] = [];
-  let changes = 0;
-  const s = memberStore(async (_group, ids) => {
-    changes++;
-    added.push(...ids);
-  }, 200);
-  const report = await reconcilePool({ userPoolId: POOL, client: repeating, batchSize: PAGE }, s);
-  assert.ok(changes >= 3, 'three chunks or more were written');
+  const { added, writes, report } = await relistedMembers(200, 195, 5);
+  assert.ok(writes >= 3, 'three chunks or more were written');
   assert.equal(new Set(added).size, added.length);
   assert.equal(added.length, 200 * PAGE - PAGE);
   assert.equal(report.membershipsAdded, 200 * PAGE - PAGE);
