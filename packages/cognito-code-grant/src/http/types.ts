@@ -27,9 +27,11 @@ export interface AuthOutcome {
 export interface Authenticator {
   /**
    * `bearer` for any authenticator that finds a token in the `Authorization` header (whose
-   * principals have `source: 'bearer'`): adapters refuse a second token in the query or form
-   * body beside it (RFC 6750 section 3.1). The Fastify plugin leaves that form check out only when
-   * every authenticator is the library's own session authenticator, whatever the kinds say.
+   * principals have `source: 'bearer'`). A second token beside it (RFC 6750 section 3.1) is
+   * refused in the form body by the adapters, for any principal of source `bearer`, and in the
+   * query string by the library's bearer authenticator only (one of your own must check the query
+   * itself). The Fastify plugin leaves its form check out only when every
+   * authenticator is the library's own session authenticator, whatever the kinds say.
    */
   readonly kind: 'bearer' | 'session';
   authenticate(request: RequestLike): Promise<AuthOutcome>;

@@ -2,7 +2,7 @@
  * The user ids a group's listing has already added in this run, so that a member Cognito lists
  * again, however far apart, is added, counted and announced once. One bit per id up to the
  * largest seen (125 KB for ids up to a million; a Set of numbers costs tens of times that, and a
- * group can hold every user of the pool); ids past 2^26 (an 8 MB bitmap) go to a Set instead.
+ * group can hold every user of the pool); ids past 2^26 (an 8 MB bitmap, its cap) go to a Set instead.
  */
 const BITMAP_IDS = 1 << 26;
 
@@ -10,9 +10,9 @@ export class IdMarks {
   private bits = new Uint8Array(1024);
   private large: Set<number> | undefined;
 
-  /** Marks `id` (a positive integer); false when it was marked already. */
+  /** Marks `id` (an integer); false when it was marked already. */
   mark(id: number): boolean {
-    if (id >= BITMAP_IDS) {
+    if (id < 0 || id >= BITMAP_IDS) {
       this.large ??= new Set();
       if (this.large.has(id)) return false;
       this.large.add(id);
@@ -20,7 +20,7 @@ export class IdMarks {
     }
     const byte = id >>> 3;
     if (byte >= this.bits.length) {
-      const grown = new Uint8Array(Math.max(this.bits.length * 2, byte + 1));
+      const grown = new Uint8Array(Math.min(Math.max(this.bits.length * 2, byte + 1), BITMAP_IDS >>> 3));
       grown.set(this.bits);
       this.bits = grown;
     }

@@ -5,7 +5,10 @@ import type { SyncStore } from './sync-store.ts';
 export interface SyncRun {
   readonly store: SyncStore;
   readonly poolId: string;
+  /** Ordered by the run's start (run-id.ts). */
   readonly runId: string;
+  /** The run's start, epoch ms by `now`. */
+  readonly startedAt: number;
   readonly dryRun: boolean;
   readonly events: ReplicaEvents | undefined;
   readonly now: () => number;

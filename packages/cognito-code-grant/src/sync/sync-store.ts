@@ -24,29 +24,43 @@ export interface UserBatch {
   readonly unchanged: readonly string[];
 }
 
+/**
+ * The users a sweep may soft-delete: live ones with a sub, created before the run started, and
+ * (when `runId` is set) seen by neither this run nor a run started after it (`seen_run < runId`:
+ * run ids are ordered by their start, run-id.ts).
+ */
+export interface SweepScope {
+  readonly runId?: string | undefined;
+  /** The run's start (epoch ms): a row created since, by a first login say, waits for the next run. */
+  readonly createdBefore: number;
+}
+
 export interface SyncStore {
   /** The users of `subs` (at most a few hundred) that exist in the pool. */
   findBySubs(poolId: string, subs: readonly string[]): Promise<SyncedUser[]>;
   findById(id: number): Promise<ReplicaUser | null>;
-  /** Atomic: one batch written and marked as seen by `runId`, or nothing. */
+  /**
+   * Atomic: one batch written and marked as seen by `runId`, or nothing. A mark never moves to an
+   * earlier run: a row a later run has marked keeps that run's id.
+   */
   writeUsers(poolId: string, runId: string, batch: UserBatch, now: number): Promise<void>;
   /** After many inserts: lets the database refresh its planner statistics (a no-op where none). */
   refreshStatistics(): Promise<void>;
   /**
-   * A keyset page (ids above `afterId`, ascending) of live users with a sub, not seen by `runId`
-   * (with `runId` undefined: all of them).
+   * A keyset page (ids above `afterId`, ascending) of the live users with a sub in `scope` (with
+   * `scope` undefined: all of them).
    */
   unseenUsers(
     poolId: string,
-    runId: string | undefined,
+    scope: SweepScope | undefined,
     afterId: number,
     limit: number,
   ): Promise<ReplicaUser[]>;
   /**
-   * How many live users with a sub are not seen by `runId` (with `runId` undefined: all of them);
-   * the mass-delete guard compares the two.
+   * How many live users with a sub are in `scope` (with `scope` undefined: all of them); the
+   * mass-delete guard compares the two.
    */
-  countUnseenUsers(poolId: string, runId: string | undefined): Promise<number>;
+  countUnseenUsers(poolId: string, scope: SweepScope | undefined): Promise<number>;
   /** Atomic: the users soft-deleted and their memberships removed together. */
   softDeleteUsers(ids: readonly number[], now: number): Promise<void>;
   listGroups(poolId: string): Promise<ReplicaGroup[]>;

@@ -8,7 +8,7 @@ import type { ReplicaEvents, ReplicaUser } from '../replica/types.ts';
 import { userFields } from '../replica/user-fields.ts';
 import type { UserFields } from '../replica/user-store.ts';
 import type { SyncCounts, SyncRun } from './sync-run.ts';
-import type { SyncedUser } from './sync-store.ts';
+import type { SweepScope, SyncedUser } from './sync-store.ts';
 import { writeInFlight } from './write-in-flight.ts';
 
 export interface CognitoUser {
@@ -30,7 +30,9 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /** Writes batches of listed users (`writes.done()` after the last page), then sweeps. */
 export function createUserWriter(run: SyncRun, counts: SyncCounts) {
-  const { store, poolId, runId, dryRun, events, now, seenSubs, plannedIds, sweptIds } = run;
+  const { store, poolId, runId, dryRun, events, now, seenSubs, plannedIds, sweptIds, startedAt } = run;
+  // A dry run writes no marks: it filters the unseen by `seenSubs` instead.
+  const scope: SweepScope = { runId: dryRun ? undefined : runId, createdBefore: startedAt };
   const wantsUserEvents = events !== undefined && (events.has('userCreated') || events.has('userUpdated'));
   let insertedSinceAnalyze = 0;
   let analyzedAt = 0;
@@ -59,9 +61,16 @@ export function createUserWriter(run: SyncRun, counts: SyncCounts) {
       batchSubs.add(u.sub);
       seenSubs?.add(u.sub);
       const found = existing.get(u.sub);
-      // Written by an earlier batch of this run: a repeat from further back than the batch before.
-      if (found !== undefined && found.seenRun === runId) continue;
       const fields = userFields(u);
+      // Written by an earlier batch of this run (a repeat from further back than the batch
+      // before) and listed the same again: planned already. Listed differently, it is an update.
+      if (
+        found !== undefined &&
+        found.seenRun === runId &&
+        found.fingerprint === fields.fingerprint &&
+        found.user.deletedAt === null
+      )
+        continue;
       if (!found) {
         counts.created++;
         plannedIds?.set(u.sub, -(plannedIds.size + 1));
@@ -141,7 +150,7 @@ export function createUserWriter(run: SyncRun, counts: SyncCounts) {
       });
       check(toDelete);
     } else {
-      check(await store.countUnseenUsers(poolId, runId));
+      check(await store.countUnseenUsers(poolId, scope));
     }
     await eachUnseen(sweepPage);
   }
@@ -149,7 +158,7 @@ export function createUserWriter(run: SyncRun, counts: SyncCounts) {
   async function eachUnseen(onPage: (users: ReplicaUser[]) => Promise<void> | void): Promise<void> {
     let afterId = 0;
     for (;;) {
-      const users = await store.unseenUsers(poolId, dryRun ? undefined : runId, afterId, 1000);
+      const users = await store.unseenUsers(poolId, scope, afterId, 1000);
       if (users.length === 0) return;
       afterId = (users[users.length - 1] as { id: number }).id;
       await onPage(users);

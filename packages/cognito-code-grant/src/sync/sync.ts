@@ -10,11 +10,11 @@ import type { Kysely } from 'kysely';
 import { importCognitoSdk } from '../aws/cognito-sdk.ts';
 import { CognitoAuthError } from '../errors/errors.ts';
 import { attributesFromList } from '../replica/normalize.ts';
-import { randomId } from '../util/random.ts';
 import type { KyselyReplica } from '../store/kysely/replica.ts';
 import type { SyncStore } from './sync-store.ts';
 import { checkMassDelete, massDeleteLimit } from './mass-delete-guard.ts';
 import { pageUsers, readUsersRaw } from './raw-user-pages.ts';
+import { syncRunId } from './run-id.ts';
 import { syncGroups } from './sync-groups.ts';
 import type { SyncCounts, SyncRun } from './sync-run.ts';
 import { type CognitoUser, createUserWriter } from './sync-users.ts';
@@ -177,7 +177,8 @@ export async function reconcilePool(options: SyncOptions, store: SyncStore): Pro
   const run: SyncRun = {
     store,
     poolId,
-    runId: randomId(),
+    runId: syncRunId(started),
+    startedAt: started,
     dryRun,
     events: replica?.events,
     now,

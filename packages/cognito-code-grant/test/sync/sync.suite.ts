@@ -11,7 +11,8 @@ import { createReplica } from '../../src/store/kysely/replica.ts';
 import { migrate } from '../../src/store/kysely/migrations/index.ts';
 import { createKyselySyncStore } from '../../src/store/kysely/sync-store.ts';
 import { syncPool } from '../../src/sync/index.ts';
-import { count, type DbFactory, StatementCounter, type TestDb } from '../replica/helpers.ts';
+import { count, type DbFactory, principal, StatementCounter, type TestDb } from '../replica/helpers.ts';
+import { syncRunId } from '../../src/sync/run-id.ts';
 
 const POOL_ID = 'eu-west-1_SyncPool1';
 
@@ -343,20 +344,86 @@ export function syncSuite(name: string, factory: DbFactory | undefined, skip?: s
       assert.ok(!subs.has(subOf(150)) && !subs.has(subOf(2599)));
     });
 
+    /** The suite's client, running `atLastUsersPage` once the last ListUsers page is answered. */
+    const duringListing = (atLastUsersPage: () => Promise<void>) => ({
+      async send(command: { constructor: { name: string } }) {
+        const out = await client.send(command as never);
+        if (
+          command.constructor.name === 'ListUsersCommand' &&
+          !(out as { PaginationToken?: string }).PaginationToken
+        )
+          await atLastUsersPage();
+        return out;
+      },
+    });
+
+    test('a user whose first login comes while a run lists the pool is not swept by that run', async () => {
+      const replica = createReplica({ db });
+      const sub = '00000000-0000-4000-8000-00000000abcd';
+      const report = await syncPool({
+        replica,
+        userPoolId: POOL_ID,
+        sleep,
+        // Signed up after the listing passed its page: the run never lists the user.
+        client: duringListing(async () => {
+          await replica.syncFromPrincipal(
+            {
+              ...principal({ sub, username: 'latecomer' }),
+              userPoolId: POOL_ID,
+              issuer: `https://cognito-idp.eu-west-1.amazonaws.com/${POOL_ID}`,
+            },
+            'login',
+          );
+        }),
+      });
+      assert.equal(report.deleted, 0);
+      const user = await replica.getUserBySub(sub, POOL_ID);
+      assert.equal(user?.deletedAt, null, 'still live: the next run decides');
+    });
+
+    test('a run does not sweep users that a run started after it has seen (overlapping runs)', async () => {
+      const store = createKyselySyncStore(db);
+      const subOf = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+      const marked = [2990, 2991, 2992].map(subOf);
+      const report = await syncPool({
+        db,
+        userPoolId: POOL_ID,
+        sleep,
+        // A run started after this one lists them again while this one is still running.
+        client: duringListing(async () => {
+          const later = syncRunId(Date.now());
+          await store.writeUsers(POOL_ID, later, { inserts: [], updates: [], unchanged: marked }, Date.now());
+        }),
+      });
+      for (const found of await store.idsBySubs(POOL_ID, marked)) assert.equal(found.deletedAt, null);
+      // Only the user of the test before, whom this run found in neither Cognito nor its listing.
+      assert.equal(report.deleted, 1);
+      const [latecomer] = await store.idsBySubs(POOL_ID, ['00000000-0000-4000-8000-00000000abcd']);
+      assert.notEqual(latecomer?.deletedAt, null, 'swept by the run after its first login');
+      // An earlier run's mark never replaces a later one's.
+      const earlier = syncRunId(1);
+      const [before] = await store.findBySubs(POOL_ID, [marked[0] as string]);
+      await store.writeUsers(
+        POOL_ID,
+        earlier,
+        { inserts: [], updates: [], unchanged: [marked[0] as string] },
+        1,
+      );
+      const [after] = await store.findBySubs(POOL_ID, [marked[0] as string]);
+      assert.equal(after?.seenRun, before?.seenRun);
+      assert.notEqual(after?.seenRun, earlier);
+    });
+
     test('the store tells which run last saw a user (a repeat further back than one batch is skipped by it)', async () => {
       const store = createKyselySyncStore(db);
       const subOf = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
       const [before] = await store.findBySubs(POOL_ID, [subOf(1)]);
       assert.equal(typeof before?.seenRun, 'string', 'the last run that listed the user');
-      assert.notEqual(before?.seenRun, 'run-seen-test');
-      await store.writeUsers(
-        POOL_ID,
-        'run-seen-test',
-        { inserts: [], updates: [], unchanged: [subOf(1)] },
-        1,
-      );
+      const run = syncRunId(Date.now());
+      assert.notEqual(before?.seenRun, run);
+      await store.writeUsers(POOL_ID, run, { inserts: [], updates: [], unchanged: [subOf(1)] }, 1);
       const [after] = await store.findBySubs(POOL_ID, [subOf(1)]);
-      assert.equal(after?.seenRun, 'run-seen-test');
+      assert.equal(after?.seenRun, run);
     });
   });
 }

@@ -4,7 +4,7 @@
  * group ids and membership replacement. Every value is a bound parameter: usernames, emails and
  * group names are data, never SQL.
  */
-import { type Kysely, type Transaction, sql } from 'kysely';
+import { type Expression, type Kysely, type Transaction, sql } from 'kysely';
 import { CognitoAuthError } from '../../errors/errors.ts';
 import type { ReplicaGroup, ReplicaUser } from '../../replica/types.ts';
 import type { StoredUser, UserFields } from '../../replica/user-store.ts';
@@ -241,15 +241,18 @@ export class ReplicaSql {
     rows: Record<string, unknown>[],
     conflict: string[],
     update: readonly string[],
+    /** Columns set by an expression of the existing row and the incoming one (`incoming(column)`). */
+    computed: Readonly<
+      Record<string, (incoming: (column: string) => Expression<unknown>) => Expression<unknown>>
+    > = {},
   ) {
     const q = db.insertInto(table).values(rows);
-    if (this.dialect.upsert === 'on-duplicate-key')
-      return q.onDuplicateKeyUpdate(Object.fromEntries(update.map((c) => [c, sql`values(${sql.ref(c)})`])));
-    return q.onConflict((oc) =>
-      oc
-        .columns(conflict as never)
-        .doUpdateSet(Object.fromEntries(update.map((c) => [c, sql.ref(`excluded.${c}`)])) as never),
-    );
+    const onDuplicate = this.dialect.upsert === 'on-duplicate-key';
+    const incoming = (c: string): Expression<unknown> =>
+      onDuplicate ? sql`values(${sql.ref(c)})` : sql.ref(`excluded.${c}`);
+    const set = Object.fromEntries(update.map((c) => [c, computed[c]?.(incoming) ?? incoming(c)]));
+    if (onDuplicate) return q.onDuplicateKeyUpdate(set as never);
+    return q.onConflict((oc) => oc.columns(conflict as never).doUpdateSet(set as never));
   }
 
   /** Creates missing groups and returns name -> id for all of `names`. */

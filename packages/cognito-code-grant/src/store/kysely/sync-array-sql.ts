@@ -5,7 +5,7 @@
  * 40,000 new users: half the server's CPU time and half the client's. Every value is still a bound
  * parameter.
  */
-import { sql } from 'kysely';
+import { type Expression, sql } from 'kysely';
 import type { Db } from './replica-sql.ts';
 import type { ReplicaTables } from './tables.ts';
 
@@ -35,6 +35,10 @@ export function upsertUsersFromArrays(
   columns: readonly ArrayColumn[],
   constants: readonly ConstantColumn[],
   update: readonly string[],
+  /** As `ReplicaSql.upsertQuery`'s: columns set from the existing row and the incoming one. */
+  computed: Readonly<
+    Record<string, (incoming: (column: string) => Expression<unknown>) => Expression<unknown>>
+  > = {},
 ) {
   const names = [...constants.map((c) => c.name), ...columns.map((c) => c.name)];
   const sources = [
@@ -43,17 +47,19 @@ export function upsertUsersFromArrays(
   ];
   const arrays = columns.map((c) => sql`${c.values}::${sql.raw(c.type)}[]`);
   const aliases = columns.map((_, i) => sql.raw(`c${i}`));
+  const incoming = (c: string): Expression<unknown> => sql.ref(`excluded.${c}`);
   return sql`insert into ${sql.table(t.users)} (${sql.join(names.map((n) => sql.ref(n)))})
     select ${sql.join(sources)} from unnest(${sql.join(arrays)}) as u(${sql.join(aliases)})
     on conflict (pool_id, sub) do update set ${sql.join(
-      update.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`),
+      update.map((c) => sql`${sql.ref(c)} = ${computed[c]?.(incoming) ?? incoming(c)}`),
     )}`.execute(db);
 }
 
-/** Marks the users of `subs` as seen by `runId`. */
+/** Marks the users of `subs` as seen by `runId`, unless a later run has (run ids sort by start). */
 export function markSeen(db: Db, t: ReplicaTables, poolId: string, subs: readonly string[], runId: string) {
   return sql`update ${sql.table(t.users)} set seen_run = ${runId}
-    where pool_id = ${poolId} and sub = any(${subs}::varchar[])`.execute(db);
+    where pool_id = ${poolId} and sub = any(${subs}::varchar[])
+    and (seen_run is null or seen_run < ${runId})`.execute(db);
 }
 
 /** The given columns of the users of `subs` (one statement, whatever the count). */

@@ -1,6 +1,6 @@
 /** The sync's bulk SyncStore port over SQL (see src/sync/sync-store.ts for the contracts). */
-import type { ExpressionBuilder, Kysely } from 'kysely';
-import type { SyncStore } from '../../sync/sync-store.ts';
+import { type Expression, type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import type { SweepScope, SyncStore } from '../../sync/sync-store.ts';
 import type { UserFields } from '../../replica/user-store.ts';
 import {
   type Db,
@@ -73,18 +73,31 @@ async function writeSyncUsers(
       });
     }
     for (const part of chunks(rows, 500)) {
-      await q.upsertQuery(trx, t.users, part, ['pool_id', 'sub'], UPSERTED).execute();
+      await q.upsertQuery(trx, t.users, part, ['pool_id', 'sub'], UPSERTED, laterMark(t.users)).execute();
     }
-    // Mark the unchanged ones as seen by this run (one statement per 500).
+    // Mark the unchanged ones as seen by this run (one statement per 500), unless a later run has.
     for (const part of chunks(batch.unchanged, 500)) {
       await trx
         .updateTable(t.users)
         .set({ seen_run: runId })
         .where('pool_id', '=', poolId)
         .where('sub', 'in', part)
+        .where((eb) => eb.or([eb('seen_run', 'is', null), eb('seen_run', '<', runId)]))
         .execute();
     }
   });
+}
+
+/**
+ * `seen_run` on an upsert: the incoming run's id, unless the row names a later run (run ids sort
+ * by their start, src/sync/run-id.ts): a mark never moves back to an earlier, overlapping run.
+ */
+function laterMark(table: string) {
+  const current = sql.ref(`${table}.seen_run`);
+  return {
+    seen_run: (incoming: (column: string) => Expression<unknown>) =>
+      sql`case when ${current} is null or ${current} < ${incoming('seen_run')} then ${incoming('seen_run')} else ${current} end`,
+  };
 }
 
 /**
@@ -129,6 +142,7 @@ function upsertArrays(
       { name: 'deleted_at', type: 'bigint', value: null },
     ],
     UPSERTED,
+    laterMark(t.users),
   );
 }
 
@@ -173,9 +187,15 @@ async function saveSyncGroup(
   return row ? Number(row.id) : undefined;
 }
 
-/** Users whose `seen_run` is not `runId` (never seen, or by another run). */
-const notSeenBy = (runId: string) => (eb: ExpressionBuilder<any, any>) =>
-  eb.or([eb('seen_run', 'is', null), eb('seen_run', '<>', runId)]);
+/**
+ * The users of a sweep's scope: created before the run started and, with a run id, seen last by
+ * an earlier run or none (run ids sort by their start: src/sync/run-id.ts).
+ */
+const inScope = (scope: SweepScope) => (eb: ExpressionBuilder<any, any>) => {
+  const created = eb('created_at', '<', scope.createdBefore);
+  if (scope.runId === undefined) return created;
+  return eb.and([created, eb.or([eb('seen_run', 'is', null), eb('seen_run', '<', scope.runId)])]);
+};
 
 export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_'): SyncStore {
   const q = new ReplicaSql(db, tablePrefix);
@@ -207,14 +227,14 @@ export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_')
     },
     writeUsers: (poolId, runId, batch, now) => writeSyncUsers(q, poolId, runId, batch, now),
     refreshStatistics: () => q.analyze(),
-    async unseenUsers(poolId, runId, afterId, limit) {
+    async unseenUsers(poolId, scope, afterId, limit) {
       let query = livePage(poolId, afterId, limit).selectAll();
-      if (runId !== undefined) query = query.where(notSeenBy(runId));
+      if (scope !== undefined) query = query.where(inScope(scope));
       return ((await query.execute()) as UserRow[]).map(rowToUser);
     },
-    async countUnseenUsers(poolId, runId) {
+    async countUnseenUsers(poolId, scope) {
       let query = liveUsers(poolId).select((eb) => eb.fn.countAll().as('n'));
-      if (runId !== undefined) query = query.where(notSeenBy(runId));
+      if (scope !== undefined) query = query.where(inScope(scope));
       return Number((await query.executeTakeFirstOrThrow()).n);
     },
     async softDeleteUsers(ids, now) {

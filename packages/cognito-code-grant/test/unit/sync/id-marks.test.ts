@@ -25,4 +25,12 @@ test('ids too large for the bitmap are marked once too, without a bitmap of thei
   assert.equal(marks.mark(2 ** 26), false);
   assert.equal(marks.mark(2 ** 26 - 1), false);
   assert.ok((marks as unknown as { bits: Uint8Array }).bits.length <= 2 ** 23, 'at most 8 MB');
+  // A jump close to the cap, then one more: the bitmap stops at 8 MB instead of doubling.
+  assert.equal(marks.mark(40_000_000), true);
+  assert.equal(marks.mark(2 ** 26 - 2), true);
+  assert.ok((marks as unknown as { bits: Uint8Array }).bits.length <= 2 ** 23, 'still at most 8 MB');
+  // Negative ids (never row ids) do not index the bitmap.
+  assert.equal(marks.mark(-1), true);
+  assert.equal(marks.mark(-1), false);
+  assert.ok((marks as unknown as { bits: Uint8Array }).bits.length <= 2 ** 23);
 });

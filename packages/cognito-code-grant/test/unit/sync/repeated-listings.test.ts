@@ -9,18 +9,18 @@ import { reconcilePool } from '../../../src/sync/sync.ts';
 import type { SyncStore } from '../../../src/sync/sync-store.ts';
 import { client, memberStore, PAGE, POOL, store } from './doubles.ts';
 
-/** A ListUsers double serving `pages` of users (each named by its sub), and no groups. */
-function userPages(pages: readonly (readonly string[])[]) {
+/** A ListUsers double serving `pages` of users (each named by its sub, with an email if given), and no groups. */
+function userPages(pages: readonly (readonly (string | { sub: string; email: string })[])[]) {
   return {
     async send(command: { constructor: { name: string }; input: { PaginationToken?: string } }) {
       if (command.constructor.name === 'ListGroupsCommand') return { Groups: [] };
       const page = Number(command.input.PaginationToken ?? 0);
-      const Users = (pages[page] as string[]).map((sub) => ({
-        Username: sub,
-        Attributes: [{ Name: 'sub', Value: sub }],
-        UserStatus: 'CONFIRMED',
-        Enabled: true,
-      }));
+      const Users = (pages[page] ?? []).map((u) => {
+        const { sub, email } = typeof u === 'string' ? { sub: u, email: undefined } : u;
+        const Attributes = [{ Name: 'sub', Value: sub }];
+        if (email !== undefined) Attributes.push({ Name: 'email', Value: email });
+        return { Username: sub, Attributes, UserStatus: 'CONFIRMED', Enabled: true };
+      });
       return { Users, ...(page + 1 < pages.length ? { PaginationToken: String(page + 1) } : {}) };
     },
   };
@@ -141,6 +141,25 @@ test('a user listed again two or more batches later is planned once', async () =
   const again = await reconcilePool({ userPoolId: POOL, client: listing, batchSize: 2 }, s);
   assert.equal(again.unchanged, 5);
   assert.equal(again.created, 0);
+  // Listed again with other attributes (changed in Cognito between the two pages): the later
+  // listing is written, as an update.
+  written.clear();
+  writes.length = 0;
+  const changed = await reconcilePool(
+    {
+      userPoolId: POOL,
+      client: userPages([
+        ['sub-a', 'sub-b'],
+        ['sub-c', 'sub-d'],
+        ['sub-e', { sub: 'sub-a', email: 'a@example.com' }],
+      ]),
+      batchSize: 2,
+    },
+    s,
+  );
+  assert.equal(changed.created, 5);
+  assert.equal(changed.updated, 1);
+  assert.deepEqual(writes, ['sub-a', 'sub-b', 'sub-c', 'sub-d', 'sub-e', 'sub-a']);
 });
 
 test('a member listed again in the chunk after the one holding it is added once', async () => {
