@@ -13,6 +13,7 @@ import { createKyselySyncStore } from '../../src/store/kysely/sync-store.ts';
 import { syncPool } from '../../src/sync/index.ts';
 import { count, type DbFactory, principal, StatementCounter, type TestDb } from '../replica/helpers.ts';
 import { syncRunId } from '../../src/sync/run-id.ts';
+import { userFields } from '../../src/replica/user-fields.ts';
 
 const POOL_ID = 'eu-west-1_SyncPool1';
 
@@ -412,6 +413,22 @@ export function syncSuite(name: string, factory: DbFactory | undefined, skip?: s
       const [after] = await store.findBySubs(POOL_ID, [marked[0] as string]);
       assert.equal(after?.seenRun, before?.seenRun);
       assert.notEqual(after?.seenRun, earlier);
+      // Nor does an earlier run's upsert of the row (a changed user), on every dialect's upsert.
+      const fields = userFields({
+        username: 'user2990',
+        attributes: { email: 'late@example.com' },
+        status: 'CONFIRMED',
+        enabled: true,
+      });
+      await store.writeUsers(
+        POOL_ID,
+        earlier,
+        { inserts: [{ sub: marked[0] as string, fields }], updates: [], unchanged: [] },
+        1,
+      );
+      const [upserted] = await store.findBySubs(POOL_ID, [marked[0] as string]);
+      assert.equal(upserted?.user.email, 'late@example.com', 'the fields are written');
+      assert.equal(upserted?.seenRun, before?.seenRun, 'the later mark stays');
     });
 
     test('the store tells which run last saw a user (a repeat further back than one batch is skipped by it)', async () => {
