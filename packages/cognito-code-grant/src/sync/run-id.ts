@@ -8,8 +8,8 @@
  * another listed after it. The leading `t` sorts after the UUIDs of earlier versions (digits and
  * `a` to `f` first) in the binary collations of SQLite and MySQL and in PostgreSQL's.
  */
-import { randomBytes } from 'node:crypto';
+import { defaultRandomBytes } from '../util/random.ts';
 
 export function syncRunId(startedAt: number): string {
-  return `t${String(Math.max(0, Math.trunc(startedAt))).padStart(13, '0')}${randomBytes(8).toString('hex')}`;
+  return `t${String(Math.max(0, Math.trunc(startedAt))).padStart(13, '0')}${Buffer.from(defaultRandomBytes(8)).toString('hex')}`;
 }

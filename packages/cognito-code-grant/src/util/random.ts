@@ -11,5 +11,5 @@ export function randomToken(random: RandomBytes = defaultRandomBytes, bytes = 32
   return Buffer.from(random(bytes)).toString('base64url');
 }
 
-/** A random UUID (v4): run ids, event ids. */
+/** A random UUID (v4): event ids. */
 export const randomId: () => string = randomUUID;

@@ -110,6 +110,14 @@ export function isRetryable(error: unknown): boolean {
   return typeof code === 'string' && RETRYABLE.has(code);
 }
 
+/**
+ * Upsert columns set by an expression of the existing row and the incoming one, which
+ * `incoming(column)` names in the dialect's own way (`excluded.c`, `values(c)`).
+ */
+export type ComputedColumns = Readonly<
+  Record<string, (incoming: (column: string) => Expression<unknown>) => Expression<unknown>>
+>;
+
 export class ReplicaSql {
   readonly db: Kysely<any>;
   readonly t: ReplicaTables;
@@ -241,10 +249,7 @@ export class ReplicaSql {
     rows: Record<string, unknown>[],
     conflict: string[],
     update: readonly string[],
-    /** Columns set by an expression of the existing row and the incoming one (`incoming(column)`). */
-    computed: Readonly<
-      Record<string, (incoming: (column: string) => Expression<unknown>) => Expression<unknown>>
-    > = {},
+    computed: ComputedColumns = {},
   ) {
     const q = db.insertInto(table).values(rows);
     const onDuplicate = this.dialect.upsert === 'on-duplicate-key';

@@ -6,7 +6,7 @@
  * parameter.
  */
 import { type Expression, sql } from 'kysely';
-import type { Db } from './replica-sql.ts';
+import type { ComputedColumns, Db } from './replica-sql.ts';
 import type { ReplicaTables } from './tables.ts';
 
 type SqlType = 'varchar' | 'text' | 'integer' | 'bigint';
@@ -35,10 +35,7 @@ export function upsertUsersFromArrays(
   columns: readonly ArrayColumn[],
   constants: readonly ConstantColumn[],
   update: readonly string[],
-  /** As `ReplicaSql.upsertQuery`'s: columns set from the existing row and the incoming one. */
-  computed: Readonly<
-    Record<string, (incoming: (column: string) => Expression<unknown>) => Expression<unknown>>
-  > = {},
+  computed: ComputedColumns = {},
 ) {
   const names = [...constants.map((c) => c.name), ...columns.map((c) => c.name)];
   const sources = [

@@ -1,8 +1,9 @@
 /** The sync's bulk SyncStore port over SQL (see src/sync/sync-store.ts for the contracts). */
-import { type Expression, type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { SweepScope, SyncStore } from '../../sync/sync-store.ts';
 import type { UserFields } from '../../replica/user-store.ts';
 import {
+  type ComputedColumns,
   type Db,
   type FieldColumns,
   fieldColumns,
@@ -82,20 +83,24 @@ async function writeSyncUsers(
         .set({ seen_run: runId })
         .where('pool_id', '=', poolId)
         .where('sub', 'in', part)
-        .where((eb) => eb.or([eb('seen_run', 'is', null), eb('seen_run', '<', runId)]))
+        .where(markedBefore(runId))
         .execute();
     }
   });
 }
 
+/** Rows no run has marked, or only a run started before `runId` (run ids sort by their start). */
+const markedBefore = (runId: string) => (eb: ExpressionBuilder<any, any>) =>
+  eb.or([eb('seen_run', 'is', null), eb('seen_run', '<', runId)]);
+
 /**
  * `seen_run` on an upsert: the incoming run's id, unless the row names a later run (run ids sort
  * by their start, src/sync/run-id.ts): a mark never moves back to an earlier, overlapping run.
  */
-function laterMark(table: string) {
+function laterMark(table: string): ComputedColumns {
   const current = sql.ref(`${table}.seen_run`);
   return {
-    seen_run: (incoming: (column: string) => Expression<unknown>) =>
+    seen_run: (incoming) =>
       sql`case when ${current} is null or ${current} < ${incoming('seen_run')} then ${incoming('seen_run')} else ${current} end`,
   };
 }
@@ -194,7 +199,7 @@ async function saveSyncGroup(
 const inScope = (scope: SweepScope) => (eb: ExpressionBuilder<any, any>) => {
   const created = eb('created_at', '<', scope.createdBefore);
   if (scope.runId === undefined) return created;
-  return eb.and([created, eb.or([eb('seen_run', 'is', null), eb('seen_run', '<', scope.runId)])]);
+  return eb.and([created, markedBefore(scope.runId)(eb)]);
 };
 
 export function createKyselySyncStore(db: Kysely<any>, tablePrefix = 'cognito_'): SyncStore {

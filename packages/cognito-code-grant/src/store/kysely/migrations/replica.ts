@@ -121,8 +121,8 @@ export function replicaMigrations(prefix: string): Record<string, Migration> {
     },
     '2026_12_07_0001_users_seen_index_dropped': {
       // No query used it: the sweep then read users whose seen_run was null or another run's,
-      // which an index on (pool_id, seen_run) cannot narrow (it now reads a range below the run's
-      // id, created before the run, still a scan of the pool's live users). It cost an index entry per user at every sync
+      // which an index on (pool_id, seen_run) cannot narrow (it now reads those below the run's
+      // id, still a scan of the pool's live users). It cost an index entry per user at every sync
       // and kept the sync's seen-mark of an unchanged user from being a HOT update on PostgreSQL.
       async up(db: Kysely<any>) {
         let drop = db.schema.dropIndex(`${t.users}_seen_idx`);
